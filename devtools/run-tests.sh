@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Run every hvnet test on this machine: install what is needed, build, run all meson test
+# suites, then the unit suite again under ASan+UBSan. Ends with "N passed, N failed[, N skipped]".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+build=${HVNET_BUILD:-build}
+asan=${HVNET_BUILD_ASAN:-build-asan}
+
+fail() {
+	echo "run-tests: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || fail "must run as root (namespaces, TAP devices, package installs)"
+sh devtools/setup.sh || fail "setup failed"
+
+configure() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null || return 1
+	else
+		meson setup "$dir" "$@" >/dev/null || return 1
+	fi
+	ninja -C "$dir" >"$dir/ninja.log" 2>&1 || { tail -n 40 "$dir/ninja.log" >&2; return 1; }
+}
+
+configure "$build" -Db_sanitize=none || fail "build failed"
+configure "$asan" -Db_sanitize=address,undefined -Db_lundef=false || fail "ASan build failed"
+
+total_ok=0 total_fail=0 total_skip=0
+# Adds the counts of one "meson test" run (from its testlog.json) to the totals.
+count() {
+	local log=$1/meson-logs/testlog.json rc=$2
+	if [ ! -f "$log" ]; then
+		[ "$rc" = 0 ] || total_fail=$((total_fail + 1))
+		return
+	fi
+	local ok fl sk
+	ok=$(grep -c '"result": "OK"' "$log")
+	sk=$(grep -c '"result": "SKIP"' "$log")
+	fl=$(grep -c -E '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log")
+	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
+}
+
+rm -f "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json"
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+count "$build" $?
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2
+count "$asan" $?
+
+echo "$total_ok passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]
