@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private state and internal calls of the simulated host layer (host_*.c). */
+#ifndef HVNET_HOST_H
+#define HVNET_HOST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "hv_wire.h"
+#include "sim.h"
+
+#define HOST_PKT_MAX		16384u	/* largest guest->host ring packet the host accepts */
+#define HOST_RNDIS_MAX_XFER	0x40000u	/* INITIALIZE_CMPLT max_transfer_size */
+#define HOST_GATHER_MAX		(HOST_RNDIS_MAX_XFER + HV_PAGE_SIZE)
+#define HOST_FRAME_MAX		(HOST_GATHER_MAX + 4)	/* room for an inserted VLAN tag */
+#define HOST_CTL_SUBALLOCS	16u	/* receive sub-allocations kept for control messages */
+#define HOST_CTLQ_LEN		16u	/* control responses waiting for a sub-allocation */
+#define HOST_CTL_MSG_MAX	640u	/* largest control response or indication */
+#define HOST_REPLY_ROOM		256u	/* ring room kept free for completions */
+#define HOST_POLL_BUDGET	512u	/* packets read per channel per poll */
+#define HOST_MDL_CHAIN_LEN	34u
+#define HOST_RNDIS_MAX_PACKETS	8u
+#define HOST_RNDIS_ALIGN_SHIFT	3u
+
+/* One direction of a channel as the host sees it; idx is the host's private index copy. */
+struct host_ring {
+	struct hv_ring_ctl *ctl;
+	uint8_t *data;
+	uint32_t size;		/* data area bytes */
+	uint32_t idx;		/* read index (guest->host) or write index (host->guest) */
+};
+
+/* --- ring core (host_ring.c), usable without a NIC ---------------------------------------- */
+void host_ring_init(struct host_ring *r, uint8_t *base, size_t bytes);
+/* Snapshot the producer's write index of a ring the host reads; -EBADMSG if corrupt. */
+int host_ring_write_index(const struct host_ring *r, uint32_t *windex);
+/*
+ * Copy the packet at r->idx (descriptor included, trailer excluded) into buf.
+ * Returns its length (a multiple of 8), 0 if none is there, -EBADMSG if the ring is corrupt.
+ */
+int host_ring_peek(const struct host_ring *r, uint32_t windex, void *buf, uint32_t cap);
+/* Step the private read index past a packet of len bytes and its trailer. */
+void host_ring_skip(struct host_ring *r, uint32_t len);
+/* Publish the read index after a batch; true when the writer asked to be signalled. */
+bool host_ring_read_done(struct host_ring *r, uint32_t bytes_read);
+/* Bytes a packet (trailer included) may take now; -EBADMSG if the reader's index is corrupt. */
+int host_ring_room(const struct host_ring *r, uint32_t *room);
+/* Scatter-write one packet (padded to 8, trailer added); 0, -EAGAIN (no room), -EBADMSG. */
+int host_ring_write(struct host_ring *r, const struct iovec *iov, unsigned int n,
+		    uint32_t reserve, bool *signal);
+
+/* --- per-channel and per-NIC state ------------------------------------------------------- */
+struct host_chan {
+	struct host_ring in;	/* guest -> host */
+	struct host_ring out;	/* host -> guest */
+	uint8_t *base;		/* sim_chan ring the views were made for */
+	uint32_t rx_top;	/* free data sub-allocations on this channel's stack */
+	bool dead;		/* a fatal violation stopped this channel until reset */
+};
+
+enum host_state {
+	HOST_WAIT_INIT,		/* only NVSP INIT accepted */
+	HOST_INITIALIZING,	/* buffers and NDIS messages, until the first RNDIS packet */
+	HOST_READY,
+};
+
+/* The guest's receive buffer carved into equal sub-allocations. */
+struct host_rxbuf {
+	bool ready;
+	uint16_t id;
+	uint32_t sub_size;
+	uint32_t count;
+	uint32_t per_chan;	/* data sub-allocations per channel */
+	uint32_t nsplit;	/* channels the data sub-allocations are split across */
+	uint8_t *busy;		/* count entries: 1 while the guest owns it */
+	uint32_t *stack;	/* per channel free stacks, per_chan entries each */
+};
+
+struct host_ctl_msg {
+	uint32_t len;
+	uint8_t msg[HOST_CTL_MSG_MAX];
+};
+
+struct host_nic {
+	enum host_state state;
+	uint32_t version;	/* negotiated NVSP version */
+	uint32_t msg_size;	/* size of the NVSP messages the host sends */
+	bool have_ndis_cfg;
+	bool have_ndis_ver;
+	bool have_sendbuf;
+	bool datapath_vf;
+	uint32_t ndis_mtu;	/* frame size incl. Ethernet header used for the buffers */
+	uint32_t ndis_version;
+	uint64_t ndis_caps;
+	uint32_t sendbuf_sections;
+	struct host_rxbuf rx;
+
+	bool rndis_init;
+	uint32_t filter;
+	bool rss_on;
+	uint32_t rss_hash_info;
+	uint8_t rss_key[HV_NDIS_RSS_KEY_SIZE];
+	uint8_t rss_table[HV_NDIS_RSS_INDIRECTION_SIZE];
+	struct hv_ndis_offload_params offload;
+
+	unsigned int ctlq_head;	/* next to send */
+	unsigned int ctlq_count;
+	struct host_ctl_msg ctlq[HOST_CTLQ_LEN];
+
+	uint8_t pkt[HOST_PKT_MAX];		/* packet copied out of a guest->host ring */
+	uint8_t gather[HOST_GATHER_MAX];	/* RNDIS message(s) of one carrier */
+	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
+	struct host_chan chan[SIM_MAX_CHANNELS];
+};
+
+/* A guest->host packet after the ring checks: the NVSP message is msg/msg_len. */
+struct host_pkt {
+	uint16_t type;
+	uint16_t flags;
+	uint64_t tid;
+	const uint8_t *raw;	/* whole packet, descriptor included */
+	uint32_t raw_len;
+	uint32_t hdr_len;	/* offset8 * 8 */
+	const uint8_t *msg;
+	uint32_t msg_len;
+};
+
+static inline struct host_nic *
+host_of(const struct sim_nic *nic)
+{
+	return nic->host;
+}
+
+/* --- host_ring.c: channel level ---------------------------------------------------------- */
+/* Refresh the ring views of channel c; false if it has no usable ring. */
+bool host_chan_sync(struct sim_nic *nic, unsigned int c);
+/*
+ * Send a packet on channel c: descriptor, extension header (multiple of 8), message.
+ * 0, -EAGAIN when less than len + reserve is free, -EPROTO when the guest corrupted the ring
+ * (logged, channel stopped).
+ */
+int host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flags,
+		   uint64_t tid, const void *ext, uint32_t ext_len, const void *msg,
+		   uint32_t msg_len, uint32_t reserve);
+/* Bytes free on channel c's host->guest ring for a packet (0 if unusable). */
+uint32_t host_chan_room(struct sim_nic *nic, unsigned int c);
+/* Read and dispatch what the guest wrote on channel c; returns packets handled. */
+unsigned int host_chan_poll(struct sim_nic *nic, unsigned int c);
+/* Count and clear the guest->host signal bits of every channel. */
+void host_count_signals(struct sim_nic *nic);
+
+/* --- host_nvsp.c ------------------------------------------------------------------------- */
+/* Handle one packet: 0 consumed, -EAGAIN retry later (not consumed), -EPROTO channel dead. */
+int host_nvsp_packet(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt);
+/* Send an NVSP completion (padded to the negotiated message size) with tid. */
+int host_nvsp_complete(struct sim_nic *nic, unsigned int c, uint64_t tid, const void *msg,
+		       uint32_t len);
+/* Complete an RNDIS carrier with a 108 {status}. */
+int host_nvsp_rndis_complete(struct sim_nic *nic, unsigned int c, uint64_t tid,
+			     uint32_t status);
+/* Log and count a violation, stop channel c; returns -EPROTO for the caller to pass on. */
+int host_fatal(struct sim_nic *nic, unsigned int c, const char *rule);
+
+/* --- host_rndis.c ------------------------------------------------------------------------ */
+/* A control carrier (107, channel_type 1) on channel c. Same returns as host_nvsp_packet. */
+int host_rndis_control(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+		       const struct hv_nvsp_rndis_pkt *m);
+/* Queue an RNDIS message for the guest's control sub-allocations; false if the queue is full. */
+bool host_rndis_queue(struct sim_nic *nic, const void *msg, uint32_t len);
+/* Send queued control messages while sub-allocations and ring room allow; returns sent. */
+unsigned int host_rndis_flush(struct sim_nic *nic);
+void host_rndis_reset(struct host_nic *hn);
+
+/* --- host_data.c ------------------------------------------------------------------------- */
+/* A data carrier (107, channel_type 0). Same returns as host_nvsp_packet. */
+int host_data_tx(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+		 const struct hv_nvsp_rndis_pkt *m);
+/*
+ * Read the RNDIS bytes a carrier points at (send-buffer section or GPA-direct ranges) into
+ * hn->gather. 0 and *len; -EIO for a per-packet failure; -EPROTO after a fatal violation.
+ */
+int host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+		      const struct hv_nvsp_rndis_pkt *m, uint32_t *len);
+/* Receive buffer: set up from a 101 message, drop, re-split after channel changes. */
+int host_rxbuf_setup(struct sim_nic *nic, uint16_t id);
+void host_rxbuf_free(struct host_rxbuf *rx);
+void host_rxbuf_split(struct sim_nic *nic);
+/* Take a free control sub-allocation; -1 if none. */
+int host_rxbuf_take_ctl(struct host_rxbuf *rx);
+void host_rxbuf_put_back(struct sim_nic *nic, uint32_t idx);
+/* The guest acked transfer-page packet tid: 0, or -EPROTO for an unknown/duplicate tid. */
+int host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid);
+/* Write a transfer-page packet for sub-allocation idx holding byte_count bytes. */
+int host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
+		   uint32_t chan_type);
+
+#endif /* HVNET_HOST_H */

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Host data path: receive buffer sub-allocations, guest transmit, frames to the guest. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+
+#define ETH_HLEN	14u
+#define ETH_ALEN	6u
+#define VLAN_HLEN	4u
+#define ETH_P_8021Q	0x8100u
+#define RX_DATA_OFFSET	(HV_RXBUF_HEADROOM - HV_RNDIS_OFFSET_BASE)	/* frame at 256 */
+#define RX_PPI_OFFSET	(sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE)
+#define RX_PPI_SIZE	(sizeof(struct hv_rndis_ppi) + sizeof(uint32_t))
+
+/* ---- receive buffer bookkeeping ------------------------------------------------------- */
+
+void
+host_rxbuf_free(struct host_rxbuf *rx)
+{
+	free(rx->busy);
+	free(rx->stack);
+	memset(rx, 0, sizeof(*rx));
+}
+
+static void
+rx_push(struct host_nic *hn, uint32_t idx)
+{
+	struct host_rxbuf *rx = &hn->rx;
+	uint32_t c;
+
+	if (idx < HOST_CTL_SUBALLOCS || rx->per_chan == 0)
+		return;
+	c = (idx - HOST_CTL_SUBALLOCS) / rx->per_chan;
+	/* Indices past the even split (the remainder) are never handed out. */
+	if (c < rx->nsplit)
+		rx->stack[c * rx->per_chan + hn->chan[c].rx_top++] = idx;
+}
+
+void
+host_rxbuf_split(struct sim_nic *nic)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_rxbuf *rx = &hn->rx;
+	uint32_t c, idx, data;
+
+	if (rx->busy == NULL)
+		return;
+	data = rx->count > HOST_CTL_SUBALLOCS ? rx->count - HOST_CTL_SUBALLOCS : 0;
+	rx->nsplit = nic->nchan ? nic->nchan : 1;
+	rx->per_chan = data / rx->nsplit;
+	for (c = 0; c < SIM_MAX_CHANNELS; c++)
+		hn->chan[c].rx_top = 0;
+	/* Highest first so that each stack hands out its lowest index first. */
+	for (idx = HOST_CTL_SUBALLOCS + rx->per_chan * rx->nsplit; idx-- > HOST_CTL_SUBALLOCS;)
+		if (!rx->busy[idx])
+			rx_push(hn, idx);
+}
+
+int
+host_rxbuf_setup(struct sim_nic *nic, uint16_t id)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_rxbuf *rx = &hn->rx;
+	uint32_t size = HV_RXBUF_HEADROOM + hn->ndis_mtu + HV_RXBUF_TAILROOM;
+	size_t count;
+
+	host_rxbuf_free(rx);
+	if (nic->rxbuf == NULL || nic->rxbuf_size > UINT32_MAX)
+		return -EINVAL;
+	count = nic->rxbuf_size / size;
+	if (count == 0)
+		return -EINVAL;
+	rx->busy = calloc(count, 1);
+	rx->stack = calloc(count, sizeof(*rx->stack));
+	if (rx->busy == NULL || rx->stack == NULL) {
+		host_rxbuf_free(rx);
+		return -ENOMEM;
+	}
+	rx->id = id;
+	rx->sub_size = size;
+	rx->count = (uint32_t)count;
+	rx->ready = true;
+	host_rxbuf_split(nic);
+	return 0;
+}
+
+int
+host_rxbuf_take_ctl(struct host_rxbuf *rx)
+{
+	uint32_t i;
+
+	for (i = 0; i < HOST_CTL_SUBALLOCS && i < rx->count; i++) {
+		if (!rx->busy[i]) {
+			rx->busy[i] = 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static int
+rxbuf_take_data(struct host_nic *hn, unsigned int c)
+{
+	struct host_rxbuf *rx = &hn->rx;
+	uint32_t idx;
+
+	if (c >= rx->nsplit || hn->chan[c].rx_top == 0)
+		return -1;
+	idx = rx->stack[c * rx->per_chan + --hn->chan[c].rx_top];
+	rx->busy[idx] = 1;
+	return (int)idx;
+}
+
+void
+host_rxbuf_put_back(struct sim_nic *nic, uint32_t idx)
+{
+	struct host_nic *hn = host_of(nic);
+
+	hn->rx.busy[idx] = 0;
+	rx_push(hn, idx);
+}
+
+int
+host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid)
+{
+	struct host_rxbuf *rx = &host_of(nic)->rx;
+
+	/* After a revoke the guest may still ack what it had: nothing to track any more. */
+	if (!rx->ready && rx->busy != NULL)
+		return 0;
+	if (!rx->ready || tid >= rx->count || !rx->busy[tid])
+		return host_fatal(nic, c, "receive completion with an unknown or duplicate id");
+	host_rxbuf_put_back(nic, (uint32_t)tid);
+	return 0;
+}
+
+int
+host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
+	       uint32_t chan_type)
+{
+	struct host_nic *hn = host_of(nic);
+	struct {
+		struct hv_xfer_page_hdr hdr;
+		struct hv_xfer_page_range range;
+	} ext = {
+		.hdr = { .set_id = hn->rx.id, .range_count = 1 },
+		.range = { .byte_count = byte_count, .byte_offset = idx * hn->rx.sub_size },
+	};
+	uint8_t msg[HV_NVSP_MSG_SIZE_V61] = { 0 };
+	struct hv_nvsp_rndis_pkt m = {
+		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.channel_type = chan_type,
+		.section_index = HV_NVSP_NO_SECTION,
+	};
+
+	memcpy(msg, &m, sizeof(m));
+	return host_chan_send(nic, c, HV_PKT_DATA_XFER_PAGES, HV_PKT_FLAG_RC, idx, &ext,
+			      sizeof(ext), msg, hn->msg_size, HOST_REPLY_ROOM);
+}
+
+/* ---- reading what a carrier points at -------------------------------------------------- */
+
+static int
+read_section(struct sim_nic *nic, unsigned int c, const struct hv_nvsp_rndis_pkt *m,
+	     uint32_t *len)
+{
+	struct host_nic *hn = host_of(nic);
+
+	if (!hn->have_sendbuf)
+		return host_fatal(nic, c, "send-buffer section used without a send buffer");
+	if (m->section_index >= hn->sendbuf_sections)
+		return host_fatal(nic, c, "send-buffer section index out of range");
+	if (m->section_size == 0 || m->section_size > HV_SENDBUF_SECTION_SIZE)
+		return host_fatal(nic, c, "send-buffer section size out of range");
+	/* Copy once: the guest may rewrite the section while the host parses it. */
+	memcpy(hn->gather, nic->sendbuf + (size_t)m->section_index * HV_SENDBUF_SECTION_SIZE,
+	       m->section_size);
+	*len = m->section_size;
+	return 0;
+}
+
+/* Read one GPA range's pages, one guest read per run of consecutive PFNs. */
+static int
+read_range(struct sim_nic *nic, const uint8_t *pfns, uint32_t off, uint32_t count,
+	   uint8_t *dst)
+{
+	uint64_t start = 0, pfn, prev = 0;
+	uint32_t run = 0;
+
+	for (; count != 0; pfns += sizeof(pfn), off = 0) {
+		uint32_t chunk = HV_PAGE_SIZE - off;
+
+		if (chunk > count)
+			chunk = count;
+		memcpy(&pfn, pfns, sizeof(pfn));
+		if (pfn > (UINT64_MAX >> HV_PAGE_SHIFT))
+			return -EIO;
+		if (run != 0 && pfn != prev + 1) {
+			if (sim_env_guest_read(nic, start, dst, run) < 0)
+				return -EIO;
+			dst += run;
+			run = 0;
+		}
+		if (run == 0)
+			start = (pfn << HV_PAGE_SHIFT) + off;
+		run += chunk;
+		count -= chunk;
+		prev = pfn;
+	}
+	if (run != 0 && sim_env_guest_read(nic, start, dst, run) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int
+read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+	 uint32_t *len)
+{
+	struct host_nic *hn = host_of(nic);
+	struct hv_gpa_direct_hdr g;
+	uint32_t pos = sizeof(struct hv_vmbus_desc) + sizeof(g), total = 0, i;
+	bool failed = false;
+
+	memcpy(&g, pkt->raw + sizeof(struct hv_vmbus_desc), sizeof(g));
+	for (i = 0; i < g.range_count; i++) {
+		struct hv_gpa_range r;
+		uint64_t npfn;
+
+		if (pkt->hdr_len - pos < sizeof(r))
+			return host_fatal(nic, c, "GPA-direct range list overruns its header");
+		memcpy(&r, pkt->raw + pos, sizeof(r));
+		pos += sizeof(r);
+		if (r.byte_offset >= HV_PAGE_SIZE)
+			return host_fatal(nic, c, "GPA-direct range offset beyond its first page");
+		npfn = ((uint64_t)r.byte_offset + r.byte_count + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
+		if (npfn * sizeof(uint64_t) > pkt->hdr_len - pos)
+			return host_fatal(nic, c, "GPA-direct PFN list overruns its header");
+		if (!failed && r.byte_count > sizeof(hn->gather) - total)
+			failed = true;
+		if (!failed && read_range(nic, pkt->raw + pos, r.byte_offset, r.byte_count,
+					  hn->gather + total) < 0)
+			failed = true;
+		if (!failed)
+			total += r.byte_count;
+		pos += (uint32_t)npfn * sizeof(uint64_t);
+	}
+	*len = total;
+	return failed ? -EIO : 0;
+}
+
+int
+host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+		  const struct hv_nvsp_rndis_pkt *m, uint32_t *len)
+{
+	if (pkt->type == HV_PKT_DATA_GPA_DIRECT)
+		return read_gpa(nic, c, pkt, len);
+	if (m->section_index == HV_NVSP_NO_SECTION)
+		return host_fatal(nic, c, "in-band RNDIS packet without a send-buffer section");
+	return read_section(nic, c, m, len);
+}
+
+/* ---- guest transmit -------------------------------------------------------------------- */
+
+struct tx_meta {
+	bool vlan;
+	uint32_t vlan_info;
+};
+
+/* Check one PPI element; false makes the whole packet fail. */
+static bool
+tx_ppi(const uint8_t *el, uint32_t size, uint32_t data_len, struct tx_meta *meta)
+{
+	struct hv_rndis_ppi p;
+	uint32_t v, thoff;
+
+	memcpy(&p, el, sizeof(p));
+	if (p.type != HV_PPI_CHECKSUM && p.type != HV_PPI_VLAN && p.type != HV_PPI_LSO)
+		return true;	/* hash value, queue id and others carry nothing for the host */
+	if (p.data_offset < sizeof(p) || p.data_offset > size - sizeof(v))
+		return false;
+	memcpy(&v, el + p.data_offset, sizeof(v));
+	switch (p.type) {
+	case HV_PPI_CHECKSUM:
+		thoff = (v >> HV_TXCSUM_THOFF_SHIFT) & HV_TXCSUM_THOFF_MASK;
+		if (thoff == 0)
+			return true;
+		if ((v & HV_TXCSUM_IPV4) && thoff < ETH_HLEN + 20)
+			return false;
+		if ((v & HV_TXCSUM_IPV6) && thoff < ETH_HLEN + 40)
+			return false;
+		return thoff < data_len;
+	case HV_PPI_VLAN:
+		meta->vlan = true;
+		meta->vlan_info = v;
+		return true;
+	default:
+		/* LSO is not offered in the offload capabilities. */
+		return false;
+	}
+}
+
+static bool
+tx_ppi_walk(const uint8_t *ppi, uint32_t len, uint32_t data_len,
+	    struct tx_meta *meta)
+{
+	uint32_t pos = 0, size;
+
+	while (pos < len) {
+		if (len - pos < sizeof(struct hv_rndis_ppi))
+			return false;
+		memcpy(&size, ppi + pos, sizeof(size));
+		if (size < sizeof(struct hv_rndis_ppi) || size > len - pos || (size & 3))
+			return false;
+		if (!tx_ppi(ppi + pos, size, data_len, meta))
+			return false;
+		pos += size;
+	}
+	return true;
+}
+
+/* Within the message when offset (from byte 8) and len fit; 64-bit so nothing wraps. */
+static bool
+span_ok(uint32_t msglen, uint32_t off, uint32_t len)
+{
+	return off >= RX_PPI_OFFSET &&
+	       (uint64_t)HV_RNDIS_OFFSET_BASE + off + len <= msglen;
+}
+
+/* Insert an 802.1Q tag after the MAC addresses; returns the new length. */
+static uint32_t
+vlan_insert(uint8_t *dst, const uint8_t *frame, uint32_t len, uint32_t info)
+{
+	uint16_t tci = (uint16_t)(((info & HV_VLAN_PRIO_MASK) << 13) |
+				  ((info & HV_VLAN_CFI) ? 0x1000u : 0) |
+				  ((info >> HV_VLAN_ID_SHIFT) & HV_VLAN_ID_MASK));
+
+	memcpy(dst, frame, 2 * ETH_ALEN);
+	dst[12] = ETH_P_8021Q >> 8;
+	dst[13] = ETH_P_8021Q & 0xff;
+	dst[14] = tci >> 8;
+	dst[15] = tci & 0xff;
+	memcpy(dst + 16, frame + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
+	return len + VLAN_HLEN;
+}
+
+/* Validate one RNDIS PACKET and hand its frame to the wire; false = failed packet. */
+static bool
+tx_packet(struct sim_nic *nic, unsigned int c, const uint8_t *msg, uint32_t msglen,
+	  bool chimney)
+{
+	struct host_nic *hn = host_of(nic);
+	struct tx_meta meta = { .vlan = false };
+	struct hv_rndis_packet p;
+	const uint8_t *frame;
+	uint32_t len;
+
+	memcpy(&p, msg, sizeof(p));
+	if (p.oob_offset || p.oob_length || p.num_oob || p.vc_handle)
+		return false;
+	if (p.data_length < ETH_HLEN || !span_ok(msglen, p.data_offset, p.data_length))
+		return false;
+	if (p.ppi_length != 0 && (!span_ok(msglen, p.ppi_offset, p.ppi_length) ||
+				  !tx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset,
+					       p.ppi_length, p.data_length, &meta)))
+		return false;
+	frame = msg + HV_RNDIS_OFFSET_BASE + p.data_offset;
+	len = p.data_length;
+	if (len + (meta.vlan ? VLAN_HLEN : 0) > nic->mtu + ETH_HLEN + VLAN_HLEN)
+		return false;
+	if (meta.vlan) {
+		len = vlan_insert(hn->frame, frame, len, meta.vlan_info);
+		frame = hn->frame;
+	}
+	wire_transmit(nic, c, frame, len);
+	nic->stats.from_guest_frames++;
+	nic->stats.from_guest_bytes += len;
+	if (chimney)
+		nic->stats.tx_chimney++;
+	else
+		nic->stats.tx_gpa++;
+	return true;
+}
+
+/* Walk the PACKET messages of one carrier by their length; false if any failed. */
+static bool
+tx_messages(struct sim_nic *nic, unsigned int c, uint32_t total, bool chimney)
+{
+	struct host_nic *hn = host_of(nic);
+	uint32_t pos = 0;
+	bool ok = true;
+
+	while (total - pos >= sizeof(struct hv_rndis_hdr)) {
+		struct hv_rndis_hdr h;
+
+		memcpy(&h, hn->gather + pos, sizeof(h));
+		/* Zero padding after the last message ends the walk. */
+		if (h.type == 0 && h.length == 0 && pos != 0)
+			break;
+		if (h.type != HV_RNDIS_MSG_PACKET || h.length < sizeof(struct hv_rndis_packet) ||
+		    h.length > total - pos) {
+			nic->stats.tx_errors++;
+			return false;
+		}
+		if (!tx_packet(nic, c, hn->gather + pos, h.length, chimney)) {
+			nic->stats.tx_errors++;
+			ok = false;
+		}
+		pos += h.length;
+	}
+	return ok;
+}
+
+int
+host_data_tx(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+	     const struct hv_nvsp_rndis_pkt *m)
+{
+	uint32_t status = HV_NVSP_STATUS_SUCCESS, len = 0;
+	bool chimney = pkt->type != HV_PKT_DATA_GPA_DIRECT;
+	int rc;
+
+	rc = host_carrier_read(nic, c, pkt, m, &len);
+	if (rc == -EPROTO)
+		return rc;
+	if (rc < 0) {
+		nic->stats.tx_errors++;
+		status = HV_NVSP_STATUS_FAILURE;
+	} else if (!tx_messages(nic, c, len, chimney)) {
+		status = HV_NVSP_STATUS_FAILURE;
+	}
+	return host_nvsp_rndis_complete(nic, c, pkt->tid, status);
+}
+
+/* ---- frames to the guest --------------------------------------------------------------- */
+
+static bool
+filter_accepts(const struct sim_nic *nic, uint32_t filter, const uint8_t *dst)
+{
+	static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (filter & HV_NDIS_PACKET_TYPE_PROMISCUOUS)
+		return true;
+	if (memcmp(dst, bcast, ETH_ALEN) == 0)
+		return filter & HV_NDIS_PACKET_TYPE_BROADCAST;
+	/* No multicast list is kept, so MULTICAST accepts every group like ALL_MULTICAST. */
+	if (dst[0] & 1)
+		return filter & (HV_NDIS_PACKET_TYPE_MULTICAST | HV_NDIS_PACKET_TYPE_ALL_MULTICAST);
+	return (filter & HV_NDIS_PACKET_TYPE_DIRECTED) && memcmp(dst, nic->mac, ETH_ALEN) == 0;
+}
+
+static uint8_t *
+put_ppi(uint8_t *p, uint32_t type, uint32_t value)
+{
+	struct hv_rndis_ppi h = {
+		.size = RX_PPI_SIZE,
+		.type = type,
+		.data_offset = sizeof(h),
+	};
+
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), &value, sizeof(value));
+	return p + RX_PPI_SIZE;
+}
+
+struct rx_meta {
+	bool vlan;
+	bool hashed;
+	uint32_t vlan_info;
+	uint32_t hash;
+	uint32_t hash_type;
+};
+
+/* Write RNDIS header, PPIs and frame (tag already stripped) into sub-allocation idx. */
+static void
+rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
+	const struct rx_meta *meta, uint8_t *rxbuf)
+{
+	uint8_t *sub = rxbuf + (size_t)idx * hn->rx.sub_size;
+	uint8_t *p = sub + sizeof(struct hv_rndis_packet);
+	struct hv_rndis_packet h = {
+		.type = HV_RNDIS_MSG_PACKET,
+		.length = hn->rx.sub_size,
+		.data_offset = RX_DATA_OFFSET,
+		.data_length = len,
+		.ppi_offset = RX_PPI_OFFSET,
+	};
+
+	/* A zero checksum value is "no information": the host does not verify checksums. */
+	p = put_ppi(p, HV_PPI_CHECKSUM, 0);
+	if (meta->vlan)
+		p = put_ppi(p, HV_PPI_VLAN, meta->vlan_info);
+	if (meta->hashed) {
+		p = put_ppi(p, HV_PPI_HASH_VALUE, meta->hash);
+		p = put_ppi(p, HV_PPI_HASH_INFO, HV_NDIS_HASH_FUNCTION_TOEPLITZ | meta->hash_type);
+	}
+	h.ppi_length = (uint32_t)(p - sub - sizeof(h));
+	memcpy(sub, &h, sizeof(h));
+	if (meta->vlan) {
+		memcpy(sub + HV_RXBUF_HEADROOM, frame, 2 * ETH_ALEN);
+		memcpy(sub + HV_RXBUF_HEADROOM + 2 * ETH_ALEN, frame + 2 * ETH_ALEN + VLAN_HLEN,
+		       len - 2 * ETH_ALEN);
+	} else {
+		memcpy(sub + HV_RXBUF_HEADROOM, frame, len);
+	}
+}
+
+/* Pick the channel from the RSS table; 0 when not hashed or the entry is not usable. */
+static unsigned int
+rx_channel(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
+	   struct rx_meta *meta)
+{
+	struct host_nic *hn = host_of(nic);
+	unsigned int c;
+
+	if (!hn->rss_on || !rss_frame_hash(hn->rss_key, hn->rss_hash_info, frame, len,
+					    &meta->hash, &meta->hash_type))
+		return 0;
+	meta->hashed = true;
+	c = hn->rss_table[meta->hash & (HV_NDIS_RSS_INDIRECTION_SIZE - 1)];
+	if (c >= nic->nchan || hn->chan[c].dead || !host_chan_sync(nic, c))
+		return 0;
+	return c;
+}
+
+int
+host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
+{
+	struct host_nic *hn = host_of(nic);
+	struct rx_meta meta = { .vlan = false, .hashed = false };
+	uint32_t flen = len;
+	unsigned int c;
+	int idx;
+
+	if (len < ETH_HLEN)
+		return -EINVAL;
+	if (!nic->link_up) {
+		nic->stats.rx_link_down++;
+		return -EPERM;
+	}
+	if (!filter_accepts(nic, hn->filter, frame)) {
+		nic->stats.rx_filtered++;
+		return -EPERM;
+	}
+	if (hn->state != HOST_READY || !hn->rx.ready || hn->chan[0].dead) {
+		nic->stats.rx_nobuf++;
+		return -EPERM;
+	}
+	if (len >= ETH_HLEN + VLAN_HLEN && frame[12] == (ETH_P_8021Q >> 8) &&
+	    frame[13] == (ETH_P_8021Q & 0xff)) {
+		uint32_t tci = ((uint32_t)frame[14] << 8) | frame[15];
+
+		/* NDIS always strips the tag and reports it in a VLAN PPI. */
+		meta.vlan = true;
+		meta.vlan_info = (tci >> 13) | (((tci >> 12) & 1) << 3) |
+				 ((tci & HV_VLAN_ID_MASK) << HV_VLAN_ID_SHIFT);
+		flen -= VLAN_HLEN;
+	}
+	if (flen > hn->rx.sub_size - HV_RXBUF_HEADROOM)
+		return -EINVAL;
+	c = rx_channel(nic, frame, len, &meta);
+	idx = rxbuf_take_data(hn, c);
+	if (idx < 0)
+		return -ENOBUFS;
+	rx_fill(hn, (uint32_t)idx, frame, flen, &meta, nic->rxbuf);
+	if (host_send_xfer(nic, c, (uint32_t)idx, hn->rx.sub_size,
+			   HV_NVSP_RNDIS_CHAN_DATA) < 0) {
+		host_rxbuf_put_back(nic, (uint32_t)idx);
+		return -ENOBUFS;
+	}
+	nic->stats.to_guest_frames++;
+	nic->stats.to_guest_bytes += flen;
+	return (int)c;
+}

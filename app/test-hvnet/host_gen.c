@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Traffic generator injecting numbered UDP frames, and the byte-exact checker of returns. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wire.h"
+
+#define GEN_WINDOW		512u	/* frames sent but not yet seen back */
+#define GEN_BURST		128u	/* frames injected per poll */
+#define GEN_STALL_NS		200000000ull	/* no return for this long: stop waiting */
+#define GEN_COUNT_MAX		(1u << 26)	/* one state byte per frame */
+#define GEN_FLOWS_MAX		(65536u - 1024u)	/* UDP source ports 1024..65535 */
+#define GEN_BAD_LOG_MAX		5u	/* mismatches logged in detail per run */
+#define GEN_SEEN		0x80u	/* state: frame came back */
+#define GEN_CHAN_MASK		0x7fu	/* state: 1 + channel it was put on, 0 = not sent */
+
+_Static_assert(SIM_MAX_CHANNELS < GEN_CHAN_MASK, "a channel index fits in the state byte");
+
+static const uint8_t gen_magic[3] = { 0x68, 0x76, 0x67 };	/* "hvg" */
+static const uint8_t gen_src_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+/* What one generator run sends: from the spec COUNT:MIN[-MAX][:FLOWS]. */
+struct gen_params {
+	uint32_t count;
+	uint32_t min_len;
+	uint32_t max_len;
+	uint32_t flows;
+};
+
+struct wire_gen {
+	struct sim_nic *nic;
+	struct gen_params p;
+	uint8_t run;		/* id byte of this run's frames: nic index and run number */
+	uint8_t *state;		/* per sequence number of this run: GEN_SEEN | 1 + channel */
+	uint32_t next;		/* next sequence number to send */
+	uint32_t returned;	/* frames of this run seen back */
+	uint32_t forgiven;	/* frames the window stopped waiting for (lost or dropped) */
+	uint32_t stall_returned;	/* returned when the window filled up */
+	uint64_t stall_since;	/* when the window filled up, 0 = not full */
+	uint32_t built;		/* sequence number held in frame[] */
+	uint32_t built_len;
+	unsigned int bad_logged;
+	struct wire_gen_counters c;
+	uint8_t frame[WIRE_FRAME_MAX];	/* frame being injected */
+	uint8_t expect[WIRE_FRAME_MAX];	/* checker's regenerated frame */
+};
+
+static void
+put_be16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, v >> 16);
+	put_be16(p + 2, v);
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint16_t
+ipv4_checksum(const uint8_t *h, unsigned int len)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(h[i] << 8) | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Ethernet + IPv4 + UDP headers of one generated frame of length len. */
+static void
+gen_headers(const struct wire_gen *g, uint32_t seq, uint32_t len, uint8_t *f)
+{
+	uint32_t flow = seq % g->p.flows;
+	uint8_t *ip = f + 14, *udp = f + 34;
+
+	memcpy(f, g->nic->mac, 6);
+	memcpy(f + 6, gen_src_mac, 6);
+	put_be16(f + 12, 0x0800);
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put_be16(ip + 2, len - 14);
+	put_be16(ip + 4, seq);
+	put_be16(ip + 6, 0x4000);	/* don't fragment */
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 198;			/* 198.51.100.0/24 and 192.0.2.0/24: documentation nets */
+	ip[13] = 51;
+	ip[14] = 100;
+	ip[15] = (uint8_t)(1 + flow % 250);
+	ip[16] = 192;
+	ip[17] = 0;
+	ip[18] = 2;
+	ip[19] = 1;
+	put_be16(ip + 10, ipv4_checksum(ip, 20));
+	put_be16(udp, 1024 + flow);
+	put_be16(udp + 2, 9);
+	put_be16(udp + 4, len - 34);
+	put_be16(udp + 6, 0);
+}
+
+/* The whole frame of sequence number seq; returns its length. */
+static uint32_t
+gen_build(const struct wire_gen *g, uint32_t seq, uint8_t *f)
+{
+	uint32_t len = g->p.min_len + seq % (g->p.max_len - g->p.min_len + 1);
+	uint8_t seed = (uint8_t)((seq * 0x9e3779b1u) >> 24);
+	uint32_t i;
+
+	gen_headers(g, seq, len, f);
+	memcpy(f + GEN_OFF_MAGIC, gen_magic, sizeof(gen_magic));
+	f[GEN_OFF_ID] = g->run;
+	put_be32(f + GEN_OFF_SEQ, seq);
+	put_be16(f + GEN_OFF_LEN, len);
+	for (i = GEN_OFF_PATTERN; i < len; i++)
+		f[i] = (uint8_t)(seed + i + (i >> 8));
+	return len;
+}
+
+/* Read one decimal number, advancing *s; false when there is none or it overflows. */
+static bool
+parse_num(const char **s, uint32_t *v)
+{
+	unsigned long x;
+	char *end;
+
+	if (**s < '0' || **s > '9')
+		return false;
+	errno = 0;
+	x = strtoul(*s, &end, 10);
+	if (errno != 0 || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	*s = end;
+	return true;
+}
+
+static int
+gen_parse(const char *spec, uint32_t max_frame, struct gen_params *p)
+{
+	const char *s = spec;
+
+	p->flows = 1;
+	if (!parse_num(&s, &p->count) || *s++ != ':' || !parse_num(&s, &p->min_len))
+		return -EINVAL;
+	p->max_len = p->min_len;
+	if (*s == '-' && (s++, !parse_num(&s, &p->max_len)))
+		return -EINVAL;
+	if (*s == ':' && (s++, !parse_num(&s, &p->flows)))
+		return -EINVAL;
+	if (*s != '\0')
+		return -EINVAL;
+	if (p->count == 0 || p->count > GEN_COUNT_MAX || p->min_len < WIRE_ETH_MIN ||
+	    p->max_len < p->min_len || p->max_len > max_frame || p->flows == 0 ||
+	    p->flows > GEN_FLOWS_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int
+wire_gen_start(struct sim_nic *nic, const char *spec)
+{
+	struct wire_nic *w = nic->wire;
+	uint32_t max_frame = nic->mtu + 14 < WIRE_FRAME_MAX ? nic->mtu + 14 : WIRE_FRAME_MAX;
+	struct wire_gen *g;
+	struct gen_params p;
+	uint8_t *state;
+
+	if (w == NULL)
+		return -ENODEV;
+	if (gen_parse(spec, max_frame, &p) != 0) {
+		sim_log("gen nic=%u: bad spec '%s': want COUNT(1..%u):MIN[-MAX](%u..%u)[:FLOWS]"
+			"(1..%u)", nic->idx, spec, GEN_COUNT_MAX, WIRE_ETH_MIN, max_frame,
+			GEN_FLOWS_MAX);
+		return -EINVAL;
+	}
+	g = w->gen;
+	if (g != NULL && g->next < g->p.count) {
+		sim_log("gen nic=%u: busy (%u of %u frames sent)", nic->idx, g->next, g->p.count);
+		return -EBUSY;
+	}
+	state = calloc(p.count, 1);
+	if (state == NULL)
+		return -ENOMEM;
+	if (g == NULL) {
+		g = calloc(1, sizeof(*g));
+		if (g == NULL) {
+			free(state);
+			return -ENOMEM;
+		}
+		g->nic = nic;
+		w->gen = g;
+	}
+	free(g->state);
+	g->state = state;
+	g->p = p;
+	/* The id byte changes per run so late frames of an earlier run are not mistaken. */
+	g->run = (uint8_t)((nic->idx << 5) | ((g->run + 1) & 0x1fu));
+	g->next = 0;
+	g->returned = 0;
+	g->forgiven = 0;
+	g->stall_since = 0;
+	g->built = UINT32_MAX;
+	g->bad_logged = 0;
+	sim_log("gen nic=%u: %u frames of %u-%u bytes in %u flow(s)", nic->idx, p.count,
+		p.min_len, p.max_len, p.flows);
+	return 0;
+}
+
+/* Frames still expected back before the window lets more out. */
+static uint32_t
+gen_outstanding(const struct wire_gen *g)
+{
+	uint32_t flying = g->next - g->returned;
+
+	return flying > g->forgiven ? flying - g->forgiven : 0;
+}
+
+/* True when the window is full; after GEN_STALL_NS without returns, stop waiting for them. */
+static bool
+gen_window_full(struct wire_gen *g)
+{
+	uint64_t now;
+
+	if (gen_outstanding(g) < GEN_WINDOW) {
+		g->stall_since = 0;
+		return false;
+	}
+	now = now_ns();
+	if (g->stall_since == 0 || g->returned != g->stall_returned) {
+		g->stall_since = now;
+		g->stall_returned = g->returned;
+		return true;
+	}
+	if (now - g->stall_since < GEN_STALL_NS)
+		return true;
+	sim_log("gen nic=%u: nothing came back for %llu ms, not waiting for %u frame(s)",
+		g->nic->idx, GEN_STALL_NS / 1000000ull, gen_outstanding(g));
+	g->forgiven = g->next - g->returned;
+	g->stall_since = 0;
+	return false;
+}
+
+unsigned int
+gen_poll(struct sim_nic *nic)
+{
+	struct wire_gen *g = ((struct wire_nic *)nic->wire)->gen;
+	unsigned int n = 0;
+	int rc;
+
+	while (n < GEN_BURST && g->next < g->p.count && !gen_window_full(g)) {
+		/* A frame refused for lack of room is kept built for the next try. */
+		if (g->built != g->next) {
+			g->built_len = gen_build(g, g->next, g->frame);
+			g->built = g->next;
+		}
+		rc = host_nic_receive(nic, g->frame, g->built_len);
+		if (rc == -ENOBUFS)
+			break;
+		if (rc >= 0) {
+			g->state[g->next] = (uint8_t)((unsigned int)rc + 1);
+			n++;
+		} else {
+			/* Dropped by the host (filter, link): it will never come back. */
+			g->forgiven++;
+		}
+		g->c.sent++;
+		if (++g->next == g->p.count)
+			sim_log("gen nic=%u: all %u frames sent", nic->idx, g->p.count);
+	}
+	return n;
+}
+
+static void
+gen_log_bad(struct wire_gen *g, uint32_t seq, const uint8_t *frame, uint32_t len,
+	    uint32_t want_len)
+{
+	uint32_t i, n = len < want_len ? len : want_len;
+
+	if (g->bad_logged >= GEN_BAD_LOG_MAX)
+		return;
+	g->bad_logged++;
+	for (i = 0; i < n && frame[i] == g->expect[i]; i++)
+		;
+	sim_log("gen nic=%u: seq %u differs: length %u (want %u), first difference at byte %u",
+		g->nic->idx, seq, len, want_len, i);
+}
+
+static struct wire_gen *
+gen_owner(struct sim *sim, const uint8_t *frame, uint32_t len)
+{
+	unsigned int idx;
+	struct wire_nic *w;
+
+	if (len < GEN_OFF_PATTERN || memcmp(frame + GEN_OFF_MAGIC, gen_magic, sizeof(gen_magic)))
+		return NULL;
+	idx = frame[GEN_OFF_ID] >> 5;
+	if (idx >= sim->nnics)
+		return NULL;
+	w = sim->nic[idx].wire;
+	return w != NULL ? w->gen : NULL;
+}
+
+bool
+gen_check(struct sim *sim, unsigned int chan, const uint8_t *frame, uint32_t len)
+{
+	struct wire_gen *g = gen_owner(sim, frame, len);
+	uint32_t seq, want_len;
+	uint8_t st;
+
+	if (g == NULL)
+		return false;
+	/* A frame of an earlier run was already counted (or missed) by that run. */
+	if (frame[GEN_OFF_ID] != g->run) {
+		g->c.dup++;
+		return true;
+	}
+	seq = get_be32(frame + GEN_OFF_SEQ);
+	if (seq >= g->next || g->state[seq] == 0) {
+		g->c.bad++;
+		if (g->bad_logged++ < GEN_BAD_LOG_MAX)
+			sim_log("gen nic=%u: seq %u was never sent", g->nic->idx, seq);
+		return true;
+	}
+	st = g->state[seq];
+	if (st & GEN_SEEN) {
+		g->c.dup++;
+		return true;
+	}
+	g->state[seq] = st | GEN_SEEN;
+	g->returned++;
+	if ((st & GEN_CHAN_MASK) != chan + 1)
+		g->c.wrong_queue++;
+	want_len = gen_build(g, seq, g->expect);
+	if (len == want_len && memcmp(frame, g->expect, len) == 0) {
+		g->c.ok++;
+	} else {
+		g->c.bad++;
+		gen_log_bad(g, seq, frame, len, want_len);
+	}
+	return true;
+}
+
+void
+gen_get_counters(const struct wire_gen *gen, struct wire_gen_counters *c)
+{
+	*c = gen->c;
+}
+
+void
+gen_free(struct wire_gen *gen)
+{
+	if (gen == NULL)
+		return;
+	free(gen->state);
+	free(gen);
+}

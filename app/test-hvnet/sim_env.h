@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private interface of the env layer: options, control socket, guest bookkeeping. */
+#ifndef HVNET_SIM_ENV_H
+#define HVNET_SIM_ENV_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+/* Layout of the files under the work directory that the shim and the host share. */
+#define SIM_UIO_DIR		"uio"
+#define SIM_UIO_CTL_FMT		"%s/" SIM_UIO_DIR "/uio%u.ctl"
+#define SIM_UIO_MAP_FMT		"%s/" SIM_UIO_DIR "/uio%u.map%u"
+#define SIM_UIO_NMAPS		5
+/* Environment variables the host passes to the guest (read by the shim). */
+#define SIM_ENV_DIR		"HVNET_SIM_DIR"
+#define SIM_ENV_HOST_PID	"HVNET_SIM_HOST_PID"
+#define SIM_ENV_SHIM		"HVNET_SIM_SHIM"
+#define SIM_SHIM_NAME		"libhvnet_uio_shim.so"
+
+/*
+ * Parse "sim [options] -- command..." (argv[0] is the program, argv[1] must be "sim").
+ * Fills *opt (defaults first) and *cmd (index of the guest command in argv).
+ * Returns 0, 1 for --help, or -1 with a one-line reason in err.
+ */
+int sim_parse_args(int argc, char **argv, struct sim_opts *opt, int *cmd,
+		   char *err, size_t errlen);
+void sim_print_usage(FILE *f);
+
+/* Control socket (--ctl PATH). */
+int sim_ctl_open(struct sim *sim);
+unsigned int sim_ctl_poll(struct sim *sim);
+void sim_ctl_close(struct sim *sim);
+
+/*
+ * Collect sim_log() lines into buf (NUL-terminated, appended after what buf holds) instead
+ * of printing them, until called again with len 0. Lets a control reply carry the lines
+ * other layers print, such as wire_summary().
+ */
+void sim_log_capture(char *buf, size_t len);
+
+/* One "summary" line for nic (no prefix, no newline); returns snprintf's result. */
+int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len);
+
+/*
+ * Guest bookkeeping for the open/close handshake: the host trusts ctl->guest_pid only
+ * when that process descends from the guest it started.
+ */
+void sim_env_guest_opened(struct sim_nic *nic);
+/* True when the process that holds the device open is gone without closing it. */
+bool sim_env_guest_vanished(struct sim_nic *nic);
+/* Send sig to the guest and every other process below the host. */
+void sim_env_signal_guest_tree(struct sim *sim, int sig);
+
+#endif /* HVNET_SIM_ENV_H */

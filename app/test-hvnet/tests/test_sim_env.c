@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit test of sim_env.c: backing files, sysfs tree, subchannels, interrupts, guest reads. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim_env.h"
+
+static int failures;
+static unsigned int violations;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+
+static void check(bool ok, const char *what, int line)
+{
+	if (!ok) {
+		failures++;
+		printf("FAIL line %d: %s\n", line, what);
+	}
+}
+
+/* What the other layers would provide, reduced to what this test observes. */
+void host_ring_pair_reset(uint8_t *ring, size_t ring_size)
+{
+	memset(ring, 0, SIM_HV_PAGE);
+	memset(ring + ring_size / 2, 0, SIM_HV_PAGE);
+	ring[64] = 1;
+	ring[ring_size / 2 + 64] = 1;
+}
+
+void host_violation(struct sim_nic *nic, unsigned int chan, const char *rule)
+{
+	(void)nic;
+	(void)chan;
+	(void)rule;
+	violations++;
+}
+
+void sim_log(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void sim_vlog(struct sim_nic *nic, const char *fmt, ...)
+{
+	(void)nic;
+	(void)fmt;
+}
+
+static bool file_is(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX], buf[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strcmp(buf, text) != 0)
+		printf("  %s: '%s' != '%s'\n", path, buf, text);
+	return strcmp(buf, text) == 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void small_opts(struct sim *sim, unsigned int nics, bool no_monitor)
+{
+	char err[128];
+	char *argv[] = { "t", "sim", "--ring", "64K", "--rxbuf", "64K", "--sendbuf", "32K",
+			 "--", "true", NULL };
+	int cmd;
+
+	memset(sim, 0, sizeof(*sim));
+	CHECK(sim_parse_args(10, argv, &sim->opt, &cmd, err, sizeof(err)) == 0);
+	sim->opt.nics = nics;
+	sim->opt.no_monitor = no_monitor;
+}
+
+static void test_tree(struct sim *sim)
+{
+	char dev[512], path[PATH_MAX], map[PATH_MAX], text[64];
+	struct stat a, b;
+	struct sim_nic *nic = &sim->nic[1];
+
+	CHECK(sim->nnics == 2 && nic->chan[0].relid == 15 && nic->nchan == 1);
+	CHECK(strcmp(nic->uuid, sim->nic[0].uuid) != 0 && nic->rxbuf_gpadl != 0 &&
+	      nic->rxbuf_gpadl != nic->sendbuf_gpadl && nic->mac[5] == 2);
+	CHECK(nic->ctl->magic == SIM_UIO_CTL_MAGIC && nic->chan[0].ring_size == 128 * 1024);
+	snprintf(dev, sizeof(dev), "%s/sys/bus/vmbus/devices/%s", sim->workdir, nic->uuid);
+	CHECK(file_is(dev, "class_id", "{f8615163-df3e-46c5-913f-f2d2f965ed0e}\n"));
+	snprintf(text, sizeof(text), "{%s}\n", nic->uuid);
+	CHECK(file_is(dev, "device_id", text));
+	CHECK(file_is(dev, "id", "15\n") && file_is(dev, "monitor_id", "15\n"));
+	CHECK(file_is(dev, "numa_node", "0\n"));
+	CHECK(file_is(dev, "uio/uio1/maps/map0/name", "txrx_rings\n"));
+	CHECK(file_is(dev, "uio/uio1/maps/map0/size", "0x20000\n"));
+	CHECK(file_is(dev, "uio/uio1/maps/map1/name", "int_page\n"));
+	CHECK(file_is(dev, "uio/uio1/maps/map2/size", "0x1000\n"));
+	snprintf(text, sizeof(text), "recv:%u\n", nic->rxbuf_gpadl);
+	CHECK(file_is(dev, "uio/uio1/maps/map3/name", text));
+	snprintf(text, sizeof(text), "send:%u\n", nic->sendbuf_gpadl);
+	CHECK(file_is(dev, "uio/uio1/maps/map4/name", text));
+	CHECK(file_is(dev, "uio/uio1/maps/map4/size", "0x8000\n"));
+	CHECK(file_is(dev, "uio/uio1/maps/map4/offset", "0x0\n"));
+	CHECK(file_is(dev, "channels/15/subchannel_id", "0\n"));
+	snprintf(path, sizeof(path), "%s/channels/15/ring", dev);
+	snprintf(map, sizeof(map), SIM_UIO_MAP_FMT, sim->workdir, 1u, 0u);
+	CHECK(stat(path, &a) == 0 && stat(map, &b) == 0 && a.st_ino == b.st_ino &&
+	      a.st_size == 128 * 1024 && access(path, R_OK | W_OK) == 0);
+	/* The ring as the guest sees it is the memory the host uses. */
+	CHECK(nic->chan[0].ring[64] == 1 && nic->chan[0].ring[64 * 1024 + 64] == 1);
+}
+
+static void test_subchannels(struct sim *sim)
+{
+	struct sim_nic *nic = &sim->nic[1];
+	char dev[512], path[PATH_MAX];
+	unsigned int i;
+
+	snprintf(dev, sizeof(dev), "%s/sys/bus/vmbus/devices/%s", sim->workdir, nic->uuid);
+	CHECK(sim_env_offer_subchannels(nic, 3) == 0 && nic->nchan == 4);
+	for (i = 1; i < 4; i++) {
+		char text[16];
+
+		CHECK(nic->chan[i].relid == 15 + i && nic->chan[i].subidx == i &&
+		      nic->chan[i].offered && nic->chan[i].ring != NULL);
+		snprintf(path, sizeof(path), "%s/channels/%u", dev, nic->chan[i].relid);
+		snprintf(text, sizeof(text), "%u\n", i);
+		CHECK(file_is(path, "subchannel_id", text));
+		snprintf(text, sizeof(text), "%u\n", nic->chan[i].monitor_id);
+		CHECK(file_is(path, "monitor_id", text));
+		CHECK(nic->chan[i].ring[64] == 1);
+		snprintf(path, sizeof(path), "%s/channels/.%u", dev, nic->chan[i].relid);
+		CHECK(!exists(path));
+	}
+	CHECK(sim_env_offer_subchannels(nic, SIM_MAX_CHANNELS) == -EINVAL && nic->nchan == 4);
+	sim_env_rescind_subchannels(nic);
+	CHECK(nic->nchan == 1 && sim->next_relid == 16 && nic->chan[1].ring == NULL);
+	snprintf(path, sizeof(path), "%s/channels/16", dev);
+	CHECK(!exists(path));
+	snprintf(path, sizeof(path), "%s/channels/15/ring", dev);
+	CHECK(exists(path));
+}
+
+static void test_guest(struct sim *sim)
+{
+	struct sim_nic *nic = &sim->nic[0];
+	char secret[64] = "guest memory", copy[64];
+	uint32_t before = nic->ctl->event_count;
+
+	sim_env_interrupt_guest(nic);
+	CHECK(nic->ctl->event_count == before + 1);
+	/* Before any open nobody is trusted. */
+	CHECK(sim_env_guest_read(nic, (uintptr_t)secret, copy, 8) == -ESRCH);
+	sim->guest = getpid();
+	nic->ctl->guest_pid = 1;
+	sim_env_guest_opened(nic);
+	CHECK(violations == 1 && sim_env_guest_read(nic, (uintptr_t)secret, copy, 8) == -ESRCH);
+	nic->ctl->guest_pid = getpid();
+	sim_env_guest_opened(nic);
+	CHECK(violations == 1);
+	CHECK(sim_env_guest_read(nic, (uintptr_t)secret, copy, sizeof(secret)) == 0 &&
+	      memcmp(secret, copy, sizeof(secret)) == 0);
+	CHECK(sim_env_guest_read(nic, 4096, copy, 8) < 0);
+	CHECK(sim_env_guest_read(nic, UINT64_MAX - 2, copy, 8) == -EFAULT);
+	nic->ctl->open_count = 1;
+	CHECK(!sim_env_guest_vanished(nic));
+	nic->ctl->open_count = 0;
+}
+
+static void test_no_monitor(void)
+{
+	static struct sim sim;
+	char dev[512], path[PATH_MAX], workdir[256];
+
+	small_opts(&sim, 1, true);
+	CHECK(sim_env_create(&sim) == 0);
+	snprintf(dev, sizeof(dev), "%s/sys/bus/vmbus/devices/%s", sim.workdir, sim.nic[0].uuid);
+	snprintf(path, sizeof(path), "%s/monitor_id", dev);
+	CHECK(!exists(path) && sim.nic[0].chan[0].monitor_id == SIM_NO_MONITOR);
+	CHECK(file_is(dev, "channels/14/monitor_id", "255\n"));
+	snprintf(workdir, sizeof(workdir), "%s", sim.workdir);
+	sim_env_destroy(&sim);
+	CHECK(!exists(workdir));
+}
+
+int main(void)
+{
+	static struct sim sim;
+	char workdir[256];
+
+	small_opts(&sim, 2, false);
+	CHECK(sim_env_create(&sim) == 0);
+	snprintf(workdir, sizeof(workdir), "%s", sim.workdir);
+	CHECK(strncmp(workdir, "/dev/shm/hvnet-sim-", 19) == 0);
+	test_tree(&sim);
+	test_subchannels(&sim);
+	test_guest(&sim);
+	sim_env_destroy(&sim);
+	CHECK(!exists(workdir) && sim.nic[0].ctl == NULL);
+	test_no_monitor();
+	if (failures != 0) {
+		printf("test_sim_env: %d failures\n", failures);
+		return 1;
+	}
+	printf("test_sim_env: ok\n");
+	return 0;
+}
