@@ -214,13 +214,14 @@ read_range(struct sim_nic *nic, const uint8_t *pfns, uint32_t off, uint32_t coun
 	return 0;
 }
 
+/* Append the bytes of every GPA range after the first off bytes of hn->gather. */
 static int
-read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
+read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt, uint32_t off,
 	 uint32_t *len)
 {
 	struct host_nic *hn = host_of(nic);
 	struct hv_gpa_direct_hdr g;
-	uint32_t pos = sizeof(struct hv_vmbus_desc) + sizeof(g), total = 0, i;
+	uint32_t pos = sizeof(struct hv_vmbus_desc) + sizeof(g), total = off, i;
 	bool failed = false;
 
 	memcpy(&g, pkt->raw + sizeof(struct hv_vmbus_desc), sizeof(g));
@@ -246,19 +247,31 @@ read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
 			total += r.byte_count;
 		pos += (uint32_t)npfn * sizeof(uint64_t);
 	}
-	*len = total;
+	*len = total - off;
 	return failed ? -EIO : 0;
 }
 
 int
 host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
-		  const struct hv_nvsp_rndis_pkt *m, uint32_t *len)
+		  const struct hv_nvsp_rndis_pkt *m, uint32_t *chim_len, uint32_t *len)
 {
-	if (pkt->type == HV_PKT_DATA_GPA_DIRECT)
-		return read_gpa(nic, c, pkt, len);
-	if (m->section_index == HV_NVSP_NO_SECTION)
+	bool gpa = pkt->type == HV_PKT_DATA_GPA_DIRECT;
+	uint32_t gpa_len = 0;
+	int rc;
+
+	*chim_len = 0;
+	*len = 0;
+	/* A GPA-direct carrier may also name a section: messages batched before it. */
+	if (m->section_index != HV_NVSP_NO_SECTION && (!gpa || m->section_size != 0)) {
+		rc = read_section(nic, c, m, chim_len);
+		if (rc < 0)
+			return rc;
+	} else if (!gpa) {
 		return host_fatal(nic, c, "in-band RNDIS packet without a send-buffer section");
-	return read_section(nic, c, m, len);
+	}
+	rc = gpa ? read_gpa(nic, c, pkt, *chim_len, &gpa_len) : 0;
+	*len = *chim_len + gpa_len;
+	return rc;
 }
 
 /* ---- guest transmit -------------------------------------------------------------------- */
@@ -383,23 +396,23 @@ tx_packet(struct sim_nic *nic, unsigned int c, const uint8_t *msg, uint32_t msgl
 	return true;
 }
 
-/* Walk the PACKET messages of one carrier by their length; false if any failed. */
+/* Walk the PACKET messages in gather[pos, end) by their length; false if any failed. */
 static bool
-tx_messages(struct sim_nic *nic, unsigned int c, uint32_t total, bool chimney)
+tx_messages(struct sim_nic *nic, unsigned int c, uint32_t pos, uint32_t end, bool chimney)
 {
 	struct host_nic *hn = host_of(nic);
-	uint32_t pos = 0;
+	uint32_t start = pos;
 	bool ok = true;
 
-	while (total - pos >= sizeof(struct hv_rndis_hdr)) {
+	while (end - pos >= sizeof(struct hv_rndis_hdr)) {
 		struct hv_rndis_hdr h;
 
 		memcpy(&h, hn->gather + pos, sizeof(h));
 		/* Zero padding after the last message ends the walk. */
-		if (h.type == 0 && h.length == 0 && pos != 0)
+		if (h.type == 0 && h.length == 0 && pos != start)
 			break;
 		if (h.type != HV_RNDIS_MSG_PACKET || h.length < sizeof(struct hv_rndis_packet) ||
-		    h.length > total - pos) {
+		    h.length > end - pos) {
 			nic->stats.tx_errors++;
 			return false;
 		}
@@ -416,18 +429,22 @@ int
 host_data_tx(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
 	     const struct hv_nvsp_rndis_pkt *m)
 {
-	uint32_t status = HV_NVSP_STATUS_SUCCESS, len = 0;
-	bool chimney = pkt->type != HV_PKT_DATA_GPA_DIRECT;
+	uint32_t status = HV_NVSP_STATUS_SUCCESS, chim_len, len;
 	int rc;
 
-	rc = host_carrier_read(nic, c, pkt, m, &len);
+	rc = host_carrier_read(nic, c, pkt, m, &chim_len, &len);
 	if (rc == -EPROTO)
 		return rc;
 	if (rc < 0) {
 		nic->stats.tx_errors++;
 		status = HV_NVSP_STATUS_FAILURE;
-	} else if (!tx_messages(nic, c, len, chimney)) {
-		status = HV_NVSP_STATUS_FAILURE;
+	} else {
+		/* Both parts are walked even if the first had a bad packet. */
+		bool chim_ok = tx_messages(nic, c, 0, chim_len, true);
+		bool gpa_ok = tx_messages(nic, c, chim_len, len, false);
+
+		if (!chim_ok || !gpa_ok)
+			status = HV_NVSP_STATUS_FAILURE;
 	}
 	return host_nvsp_rndis_complete(nic, c, pkt->tid, status);
 }

@@ -7,7 +7,6 @@
 
 #include "wire.h"
 
-#define GEN_WINDOW		512u	/* frames sent but not yet seen back */
 #define GEN_BURST		128u	/* frames injected per poll */
 #define GEN_STALL_NS		200000000ull	/* no return for this long: stop waiting */
 #define GEN_COUNT_MAX		(1u << 26)	/* one state byte per frame */

@@ -423,6 +423,8 @@ set_rss(struct sim_nic *nic, const uint8_t *info, uint32_t len)
 	if (len < sizeof(p))
 		return HV_RNDIS_STATUS_INVALID_LENGTH;
 	memcpy(&p, info, sizeof(p));
+	sim_vlog(nic, "RSS parameters: flags 0x%x hash_info 0x%x table %u bytes", p.flags,
+		 p.hash_info, p.itab_size);
 	if ((p.flags & HV_NDIS_RSS_FLAG_DISABLE) ||
 	    ((p.flags & HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG) ? hn->rss_hash_info :
 	     p.hash_info & HV_NDIS_HASH_FUNCTION_MASK) == 0) {
@@ -682,13 +684,13 @@ host_rndis_control(struct sim_nic *nic, unsigned int c, const struct host_pkt *p
 		   const struct hv_nvsp_rndis_pkt *m)
 {
 	struct host_nic *hn = host_of(nic);
-	uint32_t len = 0;
+	uint32_t chim_len, len;
 	int rc;
 
 	/* A response plus one indication must fit, or the carrier fails (not fatal). */
 	if (hn->ctlq_count + 2 > HOST_CTLQ_LEN)
 		return host_nvsp_rndis_complete(nic, c, pkt->tid, HV_NVSP_STATUS_FAILURE);
-	rc = host_carrier_read(nic, c, pkt, m, &len);
+	rc = host_carrier_read(nic, c, pkt, m, &chim_len, &len);
 	if (rc == -EPROTO)
 		return rc;
 	if (rc < 0)

@@ -94,8 +94,9 @@ wire_deliver(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 			return;
 		}
 	}
+	/* The guest had no room for this frame, for longer than the backlog covers. */
 	if (!backlog_push(&w->backlog, frame, len))
-		w->drops++;
+		nic->stats.rx_nobuf++;
 }
 
 static unsigned int

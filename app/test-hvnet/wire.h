@@ -64,6 +64,12 @@ struct wire_gen_counters {
  * byte naming the NIC and run), u32 sequence number, u16 frame length (all big-endian),
  * then pattern bytes that depend on the sequence number and the offset only.
  */
+/*
+ * Generated frames sent but not yet seen back. Below the smallest receive queue a DPDK
+ * application usually sets up (256 descriptors) so that a correct guest never drops one.
+ */
+#define GEN_WINDOW		128u
+
 #define GEN_OFF_MAGIC		42u
 #define GEN_OFF_ID		45u
 #define GEN_OFF_SEQ		46u

@@ -156,22 +156,26 @@ static void
 test_window(void)
 {
 	struct wire_gen_counters before = counters(0);
+	const unsigned int total = GEN_WINDOW + 100;
+	char spec[32];
 	unsigned int i;
 
 	stub_reset_rx();
-	CHECK(wire_gen_start(&sim.nic[0], "700:60") == 0, "window run");
+	snprintf(spec, sizeof(spec), "%u:60", total);
+	CHECK(wire_gen_start(&sim.nic[0], spec) == 0, "window run");
 	for (i = 0; i < 10; i++)
 		wire_poll(&sim);
-	CHECK(stub_rx_count == 512, "outstanding %u, want the 512 window", stub_rx_count);
+	CHECK(stub_rx_count == GEN_WINDOW, "outstanding %u, want the %u window", stub_rx_count,
+	      GEN_WINDOW);
 	send_back(0, 0, 0, stub_rx[0].len);
 	wire_poll(&sim);
-	CHECK(stub_rx_count == 513, "one back lets one more out: %u", stub_rx_count);
+	CHECK(stub_rx_count == GEN_WINDOW + 1, "one back lets one more out: %u", stub_rx_count);
 	/* A guest that stops returning frames does not stall the generator for good. */
 	usleep(250000);
 	for (i = 0; i < 10; i++)
 		wire_poll(&sim);
-	CHECK(stub_rx_count == 700, "after a stall %u sent", stub_rx_count);
-	CHECK(counters(0).sent - before.sent == 700, "window run sent");
+	CHECK(stub_rx_count == total, "after a stall %u sent", stub_rx_count);
+	CHECK(counters(0).sent - before.sent == total, "window run sent");
 }
 
 static void
