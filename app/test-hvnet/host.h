@@ -178,11 +178,12 @@ void host_rndis_reset(struct host_nic *hn);
 int host_data_tx(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
 		 const struct hv_nvsp_rndis_pkt *m);
 /*
- * Read the RNDIS bytes a carrier points at (send-buffer section or GPA-direct ranges) into
- * hn->gather. 0 and *len; -EIO for a per-packet failure; -EPROTO after a fatal violation.
+ * Read the RNDIS bytes a carrier points at into hn->gather: the send-buffer section first
+ * (*chim_len bytes, 0 if none), then the GPA-direct ranges; *len is the total.
+ * 0; -EIO for a per-packet failure; -EPROTO after a fatal violation.
  */
 int host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
-		      const struct hv_nvsp_rndis_pkt *m, uint32_t *len);
+		      const struct hv_nvsp_rndis_pkt *m, uint32_t *chim_len, uint32_t *len);
 /* Receive buffer: set up from a 101 message, drop, re-split after channel changes. */
 int host_rxbuf_setup(struct sim_nic *nic, uint16_t id);
 void host_rxbuf_free(struct host_rxbuf *rx);
