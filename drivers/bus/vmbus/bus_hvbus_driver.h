@@ -1,17 +1,64 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Driver-facing API of the hvbus VMBus bus: how a device driver registers and is probed. */
+/*
+ * Driver-facing API of the hvbus VMBus bus: devices, driver registration, channels and the
+ * packet send/receive calls that a VMBus device driver (net_hvnet) builds on.
+ *
+ * Threading: a channel is used by one thread at a time for sending and one for receiving
+ * (the usual DPDK queue rule); nothing here takes a lock.
+ * Trust: everything read from a host-written ring is validated by the bus before it is
+ * returned (descriptor lengths and offsets, transfer-page ranges against the packet). The
+ * payload itself stays host memory: drivers copy a field out before they check and use it.
+ */
 #ifndef BUS_HVBUS_DRIVER_H
 #define BUS_HVBUS_DRIVER_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/queue.h>
+#include <sys/uio.h>
 
 #include <rte_common.h>
+#include <rte_uuid.h>
 #include <dev_driver.h>
+
+#include "hv_wire.h"
 
 /* Bus name, as used in EAL device arguments: -a hvbus:<instance uuid>. */
 #define HVBUS_NAME "hvbus"
 
-struct rte_hvbus_device;
+/* The five uio_hv_generic maps of a device, in map order. */
+enum hvbus_map {
+	HVBUS_MAP_RING,		/* txrx_rings: the primary channel's ring pair */
+	HVBUS_MAP_INT,		/* int_page */
+	HVBUS_MAP_MONITOR,	/* monitor_page */
+	HVBUS_MAP_RECV,		/* recv:<gpadl>, the receive buffer */
+	HVBUS_MAP_SEND,		/* send:<gpadl>, the send buffer */
+	HVBUS_MAP_COUNT
+};
+
+#define HVBUS_NO_MONITOR 255u
+
+struct rte_hvbus_driver;
+struct rte_hvbus_channel;
+
+/* A VMBus device found in sysfs. Filled by the bus; read-only for drivers. */
+struct rte_hvbus_device {
+	TAILQ_ENTRY(rte_hvbus_device) next;
+	struct rte_device device;		/* device.name = instance UUID, lowercase */
+	const struct rte_hvbus_driver *driver;
+	rte_uuid_t class_id;
+	rte_uuid_t device_id;
+	char name[RTE_UUID_STRLEN];
+	uint32_t relid;				/* primary channel */
+	uint8_t monitor_id;			/* HVBUS_NO_MONITOR: signal through int_page */
+	int uio_num;				/* N of /dev/uioN, -1 when not bound to uio */
+	/* Valid between rte_hvbus_map_device() and rte_hvbus_unmap_device(). */
+	struct rte_mem_resource resource[HVBUS_MAP_COUNT];
+	uint32_t recv_gpadl;			/* GPADL handles from the map names */
+	uint32_t send_gpadl;
+	struct rte_intr_handle *intr_handle;	/* the uio fd */
+	void *bus_private;
+};
 
 struct rte_hvbus_driver {
 	TAILQ_ENTRY(rte_hvbus_driver) next;
@@ -32,5 +79,85 @@ void rte_hvbus_unregister(struct rte_hvbus_driver *drv);
 		rte_hvbus_register(&(hvbus_drv)); \
 	} \
 	RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+
+/*
+ * Map the device's five resources (this opens /dev/uioN: the kernel then opens the primary
+ * channel with fresh rings). 0 or a negative errno, with a log line saying what was wrong.
+ */
+int rte_hvbus_map_device(struct rte_hvbus_device *dev);
+/* Unmap and close: the kernel closes the primary channel and its subchannels. */
+void rte_hvbus_unmap_device(struct rte_hvbus_device *dev);
+
+/* Channels the device can have, primary included (1 without per-channel ring files). */
+unsigned int rte_hvbus_max_channels(const struct rte_hvbus_device *dev);
+
+/* The primary channel, on map 0. Allocated on the device's NUMA node. */
+int rte_hvbus_chan_open(struct rte_hvbus_device *dev, struct rte_hvbus_channel **chan);
+/*
+ * Wait (at most timeout_ms) for one subchannel the host offered that is not open yet, and
+ * open it. -ETIMEDOUT when none appeared in time.
+ */
+int rte_hvbus_subchan_open(struct rte_hvbus_channel *primary, struct rte_hvbus_channel **chan,
+			   unsigned int timeout_ms);
+void rte_hvbus_chan_close(struct rte_hvbus_channel *chan);
+/* 0 for the primary, 1..64 for subchannels (the host's offer index). */
+uint16_t rte_hvbus_chan_index(const struct rte_hvbus_channel *chan);
+/* Monitor latency of the channel in microseconds (how soon the host looks at a signal). */
+int rte_hvbus_chan_set_latency(struct rte_hvbus_channel *chan, uint32_t latency_us);
+
+/* One page range of a GPA-direct packet: byte_count bytes at byte_offset within page pfn. */
+struct rte_hvbus_gpa {
+	uint32_t len;
+	uint32_t ofs;
+	uint64_t pfn;		/* 4 KiB Hyper-V page number of the guest IOVA */
+};
+
+/*
+ * Sends. Each writes one VMBus packet (descriptor, the caller's iovecs, padding, trailer) and
+ * publishes it. -EAGAIN: the ring is full now, nothing written. *need_sig is set when the
+ * host must be signalled (rte_hvbus_chan_signal), so that a burst signals once.
+ */
+int rte_hvbus_chan_send_inband(struct rte_hvbus_channel *chan, const struct iovec *iov,
+			       unsigned int iovcnt, uint64_t xid, bool want_completion,
+			       bool *need_sig);
+int rte_hvbus_chan_send_completion(struct rte_hvbus_channel *chan, const void *data,
+				   uint32_t len, uint64_t xid, bool *need_sig);
+int rte_hvbus_chan_send_gpa(struct rte_hvbus_channel *chan, const struct rte_hvbus_gpa *gpa,
+			    unsigned int ngpa, const struct iovec *iov, unsigned int iovcnt,
+			    uint64_t xid, bool *need_sig);
+void rte_hvbus_chan_signal(struct rte_hvbus_channel *chan);
+
+/* VMBus packet types the bus returns. */
+#define HVBUS_PKT_INBAND	HV_PKT_DATA_INBAND
+#define HVBUS_PKT_XFER_PAGES	HV_PKT_DATA_XFER_PAGES
+#define HVBUS_PKT_COMPLETION	HV_PKT_COMPLETION
+
+/* A received packet, valid until rte_hvbus_chan_recv_done(). */
+struct rte_hvbus_pkt {
+	uint16_t type;			/* HVBUS_PKT_* (others are rejected by the bus) */
+	uint16_t flags;			/* bit 0: the host wants a completion */
+	uint64_t xid;
+	const void *data;		/* payload (after the header and any extension) */
+	uint32_t len;			/* payload bytes (may include padding) */
+	/*
+	 * HVBUS_PKT_XFER_PAGES only: the range array is checked to lie inside the packet, the
+	 * ranges themselves are host data (byte_offset is from the start of the buffer).
+	 */
+	uint16_t xfer_set_id;
+	uint32_t range_count;
+	const struct hv_xfer_page_range *ranges;
+};
+
+/*
+ * Receive the next packet of a batch, in place in the ring when it does not wrap (else in a
+ * per-channel bounce buffer: one wrapped packet per batch at most). 0, -EAGAIN when the ring
+ * is empty, -EPROTO for a malformed descriptor (logged; the channel stops receiving since a
+ * ring with a bad length cannot be resynchronised).
+ */
+int rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt);
+/* End the batch: publish the read index once and signal the host if it waits for room. */
+void rte_hvbus_chan_recv_done(struct rte_hvbus_channel *chan);
+/* Bytes waiting in the host->guest ring (for rx_queue_count-style queries). */
+uint32_t rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan);
 
 #endif /* BUS_HVBUS_DRIVER_H */

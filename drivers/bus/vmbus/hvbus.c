@@ -1,21 +1,35 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hvbus: hvnet's user-space VMBus bus, registered under its own name so that it can live in
- * one process with DPDK's upstream "vmbus" bus. This is the registration skeleton: drivers
- * register here; device scan and probe arrive with the bus driver work (issue 3).
+ * hvbus: hvnet's user-space VMBus bus. The rte_bus operations: scan, allow/block, probe,
+ * hot-unplug, and the hand-off with DPDK's upstream "vmbus" bus so that every device is
+ * driven by exactly one driver.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <rte_devargs.h>
 #include <rte_log.h>
 #include <bus_driver.h>
 
-#include "bus_hvbus_driver.h"
+#include "hvbus_private.h"
+#include "hvbus_sysfs.h"
 
 RTE_LOG_REGISTER_DEFAULT(hvbus_logtype, NOTICE);
-#define HVBUS_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, hvbus_logtype, "hvbus: " fmt "\n", ## __VA_ARGS__)
 
+/* The upstream bus that sees the same devices (DPDK's drivers/bus/vmbus). */
+#define UPSTREAM_BUS "vmbus"
+
+static TAILQ_HEAD(, rte_hvbus_device) hvbus_devices = TAILQ_HEAD_INITIALIZER(hvbus_devices);
 static TAILQ_HEAD(, rte_hvbus_driver) hvbus_drivers = TAILQ_HEAD_INITIALIZER(hvbus_drivers);
+static struct rte_bus hvbus_bus;
+
+/*
+ * Stands in as the "driver" of an upstream vmbus device that hvbus drives: upstream's probe
+ * skips devices that rte_dev_is_probed() reports as taken.
+ */
+static const struct rte_driver hvbus_claim = { .name = "hvbus (hvnet)" };
 
 void
 rte_hvbus_register(struct rte_hvbus_driver *drv)
@@ -29,38 +43,246 @@ rte_hvbus_unregister(struct rte_hvbus_driver *drv)
 	TAILQ_REMOVE(&hvbus_drivers, drv, next);
 }
 
+static struct rte_devargs *
+hvbus_devargs_lookup(const char *bus, const char *name)
+{
+	struct rte_devargs *da;
+
+	RTE_EAL_DEVARGS_FOREACH(bus, da) {
+		if (strcasecmp(da->name, name) == 0)
+			return da;
+	}
+	return NULL;
+}
+
+static int
+hvbus_add_device(struct rte_hvbus_device *dev, void *arg __rte_unused)
+{
+	struct rte_hvbus_device *cur;
+
+	TAILQ_FOREACH(cur, &hvbus_devices, next) {
+		if (strcmp(cur->name, dev->name) == 0) {
+			/* A rescan: the device is known already. */
+			free(dev);
+			return 0;
+		}
+	}
+	dev->device.bus = &hvbus_bus;
+	dev->device.name = dev->name;
+	dev->device.devargs = hvbus_devargs_lookup(HVBUS_NAME, dev->name);
+	TAILQ_INSERT_TAIL(&hvbus_devices, dev, next);
+	HVBUS_LOG(DEBUG, "found %s relid %u uio%d numa %d", dev->name, dev->relid, dev->uio_num,
+		  dev->device.numa_node);
+	return 0;
+}
+
 static int
 hvbus_scan(void)
 {
-	HVBUS_LOG(DEBUG, "device scan not implemented yet; no devices");
+	int ret;
+
+	if (access(HVBUS_SYSFS_DEVICES, F_OK) != 0) {
+		HVBUS_LOG(DEBUG, "no %s: not a Hyper-V guest", HVBUS_SYSFS_DEVICES);
+		return 0;
+	}
+	ret = hvbus_scan_dir(HVBUS_SYSFS_DEVICES, hvbus_add_device, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+/* EAL -a/-b for this bus: blocked devices, and in allow-list mode the unlisted ones. */
+static bool
+hvbus_ignored(const struct rte_hvbus_device *dev)
+{
+	const struct rte_devargs *da = dev->device.devargs;
+
+	if (da != NULL)
+		return da->policy == RTE_DEV_BLOCKED;
+	return hvbus_bus.conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST;
+}
+
+static const struct rte_hvbus_driver *
+hvbus_find_driver(const struct rte_hvbus_device *dev)
+{
+	const struct rte_hvbus_driver *drv;
+	rte_uuid_t guid;
+
+	TAILQ_FOREACH(drv, &hvbus_drivers, next) {
+		if (rte_uuid_parse(drv->class_guid, guid) == 0 &&
+		    rte_uuid_compare(guid, dev->class_id) == 0)
+			return drv;
+	}
+	return NULL;
+}
+
+static int
+hvbus_cmp_name(const struct rte_device *dev, const void *name)
+{
+	return strcasecmp(dev->name, name);
+}
+
+/*
+ * Take the device from the upstream vmbus bus, unless the user asked for upstream there
+ * (-a vmbus:<uuid>) or upstream drives it already. Returns false when hvbus must leave it.
+ */
+static bool
+hvbus_claim_from_upstream(const struct rte_hvbus_device *dev)
+{
+	struct rte_bus *up = rte_bus_find_by_name(UPSTREAM_BUS);
+	const struct rte_devargs *da;
+	struct rte_device *updev;
+
+	if (up == NULL)
+		return true;
+	da = hvbus_devargs_lookup(UPSTREAM_BUS, dev->name);
+	if (da != NULL && da->policy == RTE_DEV_ALLOWED) {
+		HVBUS_LOG(NOTICE, "%s: left to upstream %s (-a %s:%s)", dev->name, UPSTREAM_BUS,
+			  UPSTREAM_BUS, dev->name);
+		return false;
+	}
+	updev = up->find_device(NULL, hvbus_cmp_name, dev->name);
+	if (updev == NULL)
+		return true;
+	if (rte_dev_is_probed(updev)) {
+		HVBUS_LOG(NOTICE, "%s: driven by upstream %s already", dev->name,
+			  updev->driver->name);
+		return false;
+	}
+	updev->driver = &hvbus_claim;
+	return true;
+}
+
+static int
+hvbus_probe_one(struct rte_hvbus_device *dev)
+{
+	const struct rte_hvbus_driver *drv;
+	int ret;
+
+	if (rte_dev_is_probed(&dev->device) || hvbus_ignored(dev))
+		return 0;
+	drv = hvbus_find_driver(dev);
+	if (drv == NULL)
+		return 0;
+	if (dev->uio_num < 0) {
+		HVBUS_LOG(NOTICE, "%s: not bound to uio_hv_generic, skipped", dev->name);
+		return 0;
+	}
+	if (!hvbus_claim_from_upstream(dev))
+		return 0;
+	HVBUS_LOG(INFO, "%s: probing with %s", dev->name, drv->driver.name);
+	dev->driver = drv;
+	ret = drv->probe((struct rte_hvbus_driver *)(uintptr_t)drv, dev);
+	if (ret != 0) {
+		HVBUS_LOG(ERR, "%s: %s probe failed: %s", dev->name, drv->driver.name,
+			  strerror(-ret));
+		dev->driver = NULL;
+		return ret;
+	}
+	dev->device.driver = &drv->driver;
 	return 0;
 }
 
 static int
 hvbus_probe(void)
 {
+	struct rte_hvbus_device *dev;
+	unsigned int tried = 0, failed = 0;
+
+	TAILQ_FOREACH(dev, &hvbus_devices, next) {
+		tried++;
+		if (hvbus_probe_one(dev) < 0)
+			failed++;
+	}
+	return (tried > 0 && tried == failed) ? -1 : 0;
+}
+
+/* Device names on this bus are instance UUIDs. */
+static int
+hvbus_parse(const char *name, void *addr)
+{
+	rte_uuid_t guid;
+
+	if (rte_uuid_parse(name, guid) != 0)
+		return -EINVAL;
+	if (addr != NULL)
+		rte_uuid_unparse(guid, addr, RTE_UUID_STRLEN);
 	return 0;
 }
 
-/* Names that are not ours must be refused so that other buses can claim them. */
-static int
-hvbus_parse(const char *name __rte_unused, void *addr __rte_unused)
+static struct rte_device *
+hvbus_find_device(const struct rte_device *start, rte_dev_cmp_t cmp, const void *data)
 {
-	return -EINVAL;
+	struct rte_hvbus_device *dev = NULL;
+
+	if (start != NULL)
+		dev = TAILQ_NEXT(container_of(start, struct rte_hvbus_device, device), next);
+	else
+		dev = TAILQ_FIRST(&hvbus_devices);
+	for (; dev != NULL; dev = TAILQ_NEXT(dev, next)) {
+		if (cmp(&dev->device, data) == 0)
+			return &dev->device;
+	}
+	return NULL;
 }
 
-static struct rte_device *
-hvbus_find_device(const struct rte_device *start __rte_unused,
-		  rte_dev_cmp_t cmp __rte_unused, const void *data __rte_unused)
+static int
+hvbus_plug(struct rte_device *rdev)
 {
-	return NULL;
+	return hvbus_probe_one(container_of(rdev, struct rte_hvbus_device, device));
+}
+
+static int
+hvbus_detach(struct rte_hvbus_device *dev)
+{
+	int ret = 0;
+
+	if (dev->driver != NULL && dev->driver->remove != NULL)
+		ret = dev->driver->remove(dev);
+	if (ret != 0)
+		return ret;
+	rte_hvbus_unmap_device(dev);
+	dev->driver = NULL;
+	dev->device.driver = NULL;
+	return 0;
+}
+
+static int
+hvbus_unplug(struct rte_device *rdev)
+{
+	struct rte_hvbus_device *dev = container_of(rdev, struct rte_hvbus_device, device);
+	int ret;
+
+	ret = hvbus_detach(dev);
+	if (ret != 0)
+		return ret;
+	TAILQ_REMOVE(&hvbus_devices, dev, next);
+	rte_devargs_remove(dev->device.devargs);
+	free(dev);
+	return 0;
+}
+
+static int
+hvbus_cleanup(void)
+{
+	struct rte_hvbus_device *dev;
+	int ret = 0;
+
+	while ((dev = TAILQ_FIRST(&hvbus_devices)) != NULL) {
+		if (hvbus_detach(dev) != 0)
+			ret = -1;
+		TAILQ_REMOVE(&hvbus_devices, dev, next);
+		free(dev);
+	}
+	return ret;
 }
 
 static struct rte_bus hvbus_bus = {
 	.scan = hvbus_scan,
 	.probe = hvbus_probe,
 	.find_device = hvbus_find_device,
+	.plug = hvbus_plug,
+	.unplug = hvbus_unplug,
 	.parse = hvbus_parse,
+	.cleanup = hvbus_cleanup,
 };
 
 RTE_REGISTER_BUS(hvbus, hvbus_bus);

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hvbus channels: device mapping, primary and subchannel open/close, host signalling, and
+ * the packet send/receive calls of the driver API, built on the ring in hvbus_ring.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "hvbus_private.h"
+#include "hvbus_sysfs.h"
+#include "hvbus_uio.h"
+
+/* Monitor latency is a u16 in units of 100 ns. */
+#define HVBUS_MAX_LATENCY_US (UINT16_MAX / 10u)
+/* Subchannel discovery polls sysfs at this interval. */
+#define HVBUS_SUBCHAN_POLL_MS 10u
+
+int
+hvbus_devdir(const struct rte_hvbus_device *dev, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", HVBUS_SYSFS_DEVICES, dev->name);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+int
+rte_hvbus_map_device(struct rte_hvbus_device *dev)
+{
+	char dir[PATH_MAX];
+	int ret;
+
+	ret = hvbus_devdir(dev, dir, sizeof(dir));
+	if (ret == 0)
+		ret = hvbus_uio_map(dev, dir);
+	return ret;
+}
+
+void
+rte_hvbus_unmap_device(struct rte_hvbus_device *dev)
+{
+	hvbus_uio_unmap(dev);
+}
+
+unsigned int
+rte_hvbus_max_channels(const struct rte_hvbus_device *dev)
+{
+	char dir[PATH_MAX];
+
+	if (hvbus_devdir(dev, dir, sizeof(dir)) != 0)
+		return 1;
+	return hvbus_sysfs_max_channels(dir, dev->relid);
+}
+
+/* Pick how this channel tells the host there is something to read (fact sheet 1.7). */
+static void
+hvbus_chan_init_signal(struct rte_hvbus_channel *chan)
+{
+	struct rte_hvbus_device *dev = chan->dev;
+
+	if (chan->monitor_id != HVBUS_NO_MONITOR) {
+		struct hv_monitor_page *mon = dev->resource[HVBUS_MAP_MONITOR].addr;
+
+		chan->sig_word = &mon->trigger[chan->monitor_id / 32].pending;
+		chan->sig_bit = 1u << (chan->monitor_id % 32);
+		chan->sig_uio = false;
+	} else {
+		uint8_t *intp = dev->resource[HVBUS_MAP_INT].addr;
+
+		chan->sig_word = (uint32_t *)(intp + HV_INT_PAGE_G2H_OFF) + chan->relid / 32;
+		chan->sig_bit = 1u << (chan->relid % 32);
+		chan->sig_uio = true;
+	}
+}
+
+static struct rte_hvbus_channel *
+hvbus_chan_alloc(struct rte_hvbus_device *dev, uint32_t relid, uint16_t subidx,
+		 uint8_t monitor_id)
+{
+	int socket = dev->device.numa_node < 0 ? SOCKET_ID_ANY : dev->device.numa_node;
+	struct rte_hvbus_channel *chan;
+
+	chan = rte_zmalloc_socket("hvbus_chan", sizeof(*chan), RTE_CACHE_LINE_SIZE, socket);
+	if (chan == NULL)
+		return NULL;
+	chan->bounce = rte_malloc_socket("hvbus_bounce", HVBUS_BOUNCE_SIZE, 8, socket);
+	if (chan->bounce == NULL) {
+		rte_free(chan);
+		return NULL;
+	}
+	chan->dev = dev;
+	chan->relid = relid;
+	chan->subidx = subidx;
+	chan->monitor_id = monitor_id;
+	return chan;
+}
+
+static void
+hvbus_chan_free(struct rte_hvbus_channel *chan)
+{
+	rte_free(chan->bounce);
+	rte_free(chan);
+}
+
+/* Attach both rings of a ring pair: guest->host first, host->guest in the second half. */
+static int
+hvbus_chan_attach(struct rte_hvbus_channel *chan, uint8_t *base, size_t len)
+{
+	size_t half = len / 2;
+	size_t hdr = (size_t)sysconf(_SC_PAGESIZE);
+	int ret;
+
+	ret = hvbus_ring_attach_tx(&chan->tx, base, half, hdr);
+	if (ret == 0)
+		ret = hvbus_ring_attach_rx(&chan->rx, base + half, half, hdr);
+	if (ret != 0)
+		HVBUS_LOG(ERR, "%s: channel %u (relid %u): bad ring pair of %zu bytes: %s",
+			  chan->dev->name, chan->subidx, chan->relid, len, strerror(-ret));
+	return ret;
+}
+
+int
+rte_hvbus_chan_open(struct rte_hvbus_device *dev, struct rte_hvbus_channel **out)
+{
+	struct rte_mem_resource *res = &dev->resource[HVBUS_MAP_RING];
+	struct rte_hvbus_channel *chan;
+	int ret;
+
+	if (res->addr == NULL)
+		return -ENODEV;
+	chan = hvbus_chan_alloc(dev, dev->relid, 0, dev->monitor_id);
+	if (chan == NULL)
+		return -ENOMEM;
+	chan->primary = chan;
+	ret = hvbus_chan_attach(chan, res->addr, res->len);
+	if (ret != 0) {
+		hvbus_chan_free(chan);
+		return ret;
+	}
+	hvbus_chan_init_signal(chan);
+	*out = chan;
+	return 0;
+}
+
+static bool
+hvbus_relid_open(uint32_t relid, void *arg)
+{
+	const struct rte_hvbus_channel *primary = arg;
+	unsigned int i;
+
+	for (i = 0; i < primary->nsub; i++) {
+		if (primary->sub_relid[i] == relid)
+			return true;
+	}
+	return false;
+}
+
+static int
+hvbus_subchan_map(struct rte_hvbus_channel *primary, const struct hvbus_subchan_info *info,
+		  struct rte_hvbus_channel **out)
+{
+	struct rte_hvbus_channel *chan;
+	void *map;
+	size_t len;
+	int ret;
+
+	ret = hvbus_uio_map_ring_file(info->ring_path, &map, &len);
+	if (ret != 0)
+		return ret;
+	chan = hvbus_chan_alloc(primary->dev, info->relid, info->subidx, info->monitor_id);
+	if (chan == NULL) {
+		munmap(map, len);
+		return -ENOMEM;
+	}
+	chan->primary = primary;
+	chan->map = map;
+	chan->map_len = len;
+	ret = hvbus_chan_attach(chan, map, len);
+	if (ret != 0) {
+		munmap(map, len);
+		hvbus_chan_free(chan);
+		return ret;
+	}
+	hvbus_chan_init_signal(chan);
+	primary->sub_relid[primary->nsub++] = info->relid;
+	*out = chan;
+	return 0;
+}
+
+int
+rte_hvbus_subchan_open(struct rte_hvbus_channel *primary, struct rte_hvbus_channel **out,
+		       unsigned int timeout_ms)
+{
+	struct hvbus_subchan_info info;
+	char dir[PATH_MAX];
+	unsigned int waited = 0;
+	int ret;
+
+	if (primary->primary != primary)
+		return -EINVAL;
+	if (primary->nsub >= RTE_DIM(primary->sub_relid))
+		return -ENOSPC;
+	ret = hvbus_devdir(primary->dev, dir, sizeof(dir));
+	if (ret != 0)
+		return ret;
+	for (;;) {
+		ret = hvbus_sysfs_find_subchan(dir, hvbus_relid_open, primary, &info);
+		if (ret == 0)
+			return hvbus_subchan_map(primary, &info, out);
+		if (ret != -ENOENT)
+			return ret;
+		if (waited >= timeout_ms)
+			break;
+		rte_delay_us_sleep(HVBUS_SUBCHAN_POLL_MS * 1000);
+		waited += HVBUS_SUBCHAN_POLL_MS;
+	}
+	HVBUS_LOG(ERR, "%s: no new subchannel appeared within %u ms (%u open)",
+		  primary->dev->name, timeout_ms, primary->nsub);
+	return -ETIMEDOUT;
+}
+
+void
+rte_hvbus_chan_close(struct rte_hvbus_channel *chan)
+{
+	struct rte_hvbus_channel *primary = chan->primary;
+	unsigned int i;
+
+	if (chan == NULL)
+		return;
+	if (primary != chan) {
+		for (i = 0; i < primary->nsub; i++) {
+			if (primary->sub_relid[i] == chan->relid) {
+				primary->sub_relid[i] = primary->sub_relid[--primary->nsub];
+				break;
+			}
+		}
+		munmap(chan->map, chan->map_len);
+	}
+	hvbus_chan_free(chan);
+}
+
+uint16_t
+rte_hvbus_chan_index(const struct rte_hvbus_channel *chan)
+{
+	return chan->subidx;
+}
+
+int
+rte_hvbus_chan_set_latency(struct rte_hvbus_channel *chan, uint32_t latency_us)
+{
+	struct hv_monitor_page *mon = chan->dev->resource[HVBUS_MAP_MONITOR].addr;
+	uint8_t id = chan->monitor_id;
+
+	if (latency_us > HVBUS_MAX_LATENCY_US)
+		return -ERANGE;
+	if (id == HVBUS_NO_MONITOR)
+		return 0;
+	__atomic_store_n(&mon->latency[id / 32][id % 32], (uint16_t)(latency_us * 10),
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+void
+rte_hvbus_chan_signal(struct rte_hvbus_channel *chan)
+{
+	__atomic_fetch_or(chan->sig_word, chan->sig_bit, __ATOMIC_SEQ_CST);
+	if (chan->sig_uio)
+		hvbus_uio_irq_write(chan->dev, 1);
+}
+
+/* Write one packet: descriptor (and any extension) in hdr, then the caller's iovecs. */
+static int
+hvbus_chan_send(struct rte_hvbus_channel *chan, void *hdr, uint32_t hdr_len,
+		const struct iovec *iov, unsigned int iovcnt, bool *need_sig)
+{
+	struct hv_vmbus_desc *desc = hdr;
+	struct iovec v[HVBUS_MAX_IOV + 1];
+	uint64_t total = hdr_len;
+	unsigned int i;
+
+	if (iovcnt > HVBUS_MAX_IOV)
+		return -EINVAL;
+	v[0].iov_base = hdr;
+	v[0].iov_len = hdr_len;
+	for (i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		total += iov[i].iov_len;
+	}
+	if (total > (uint64_t)UINT16_MAX * 8 - 7)
+		return -EMSGSIZE;
+	desc->offset8 = hdr_len / 8;
+	desc->len8 = (total + 7) / 8;
+	return hvbus_ring_write(&chan->tx, v, iovcnt + 1, need_sig);
+}
+
+int
+rte_hvbus_chan_send_inband(struct rte_hvbus_channel *chan, const struct iovec *iov,
+			   unsigned int iovcnt, uint64_t xid, bool want_completion,
+			   bool *need_sig)
+{
+	struct hv_vmbus_desc desc = {
+		.type = HV_PKT_DATA_INBAND,
+		.flags = want_completion ? HV_PKT_FLAG_RC : 0,
+		.tid = xid,
+	};
+
+	return hvbus_chan_send(chan, &desc, sizeof(desc), iov, iovcnt, need_sig);
+}
+
+int
+rte_hvbus_chan_send_completion(struct rte_hvbus_channel *chan, const void *data,
+			       uint32_t len, uint64_t xid, bool *need_sig)
+{
+	struct hv_vmbus_desc desc = { .type = HV_PKT_COMPLETION, .tid = xid };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
+
+	return hvbus_chan_send(chan, &desc, sizeof(desc), &iov, len ? 1 : 0, need_sig);
+}
+
+/* A GPA-direct header: descriptor, range count, then {len, ofs, pfn} per single-page range. */
+struct hvbus_gpa_hdr {
+	struct hv_vmbus_desc desc;
+	struct hv_gpa_direct_hdr gpa;
+	struct {
+		struct hv_gpa_range range;
+		uint64_t pfn;
+	} r[HVBUS_MAX_GPA];
+};
+
+int
+rte_hvbus_chan_send_gpa(struct rte_hvbus_channel *chan, const struct rte_hvbus_gpa *gpa,
+			unsigned int ngpa, const struct iovec *iov, unsigned int iovcnt,
+			uint64_t xid, bool *need_sig)
+{
+	struct hvbus_gpa_hdr h;
+	unsigned int i;
+
+	if (ngpa == 0 || ngpa > HVBUS_MAX_GPA)
+		return -EINVAL;
+	h.desc = (struct hv_vmbus_desc){
+		.type = HV_PKT_DATA_GPA_DIRECT, .flags = HV_PKT_FLAG_RC, .tid = xid,
+	};
+	h.gpa.reserved = 0;
+	h.gpa.range_count = ngpa;
+	for (i = 0; i < ngpa; i++) {
+		if (gpa[i].len == 0 || gpa[i].ofs + (uint64_t)gpa[i].len > HV_PAGE_SIZE)
+			return -EINVAL;
+		h.r[i].range.byte_count = gpa[i].len;
+		h.r[i].range.byte_offset = gpa[i].ofs;
+		h.r[i].pfn = gpa[i].pfn;
+	}
+	return hvbus_chan_send(chan, &h, offsetof(struct hvbus_gpa_hdr, r[ngpa]), iov, iovcnt,
+			       need_sig);
+}
+
+static void
+hvbus_chan_rx_broken(struct rte_hvbus_channel *chan, int err)
+{
+	chan->rx_broken = true;
+	HVBUS_LOG(ERR, "%s: channel %u (relid %u): malformed host ring (%s); receive stopped",
+		  chan->dev->name, chan->subidx, chan->relid, strerror(-err));
+}
+
+int
+rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
+{
+	struct hvbus_ring_xfer xfer;
+	struct hvbus_ring_pkt rp;
+	int ret;
+
+	if (unlikely(chan->rx_broken))
+		return -EPROTO;
+	for (;;) {
+		ret = hvbus_ring_peek(&chan->rx, &rp, chan->bounce, HVBUS_BOUNCE_SIZE);
+		if (ret == -EAGAIN)
+			return ret;
+		if (unlikely(ret != 0)) {
+			hvbus_chan_rx_broken(chan, ret);
+			return ret;
+		}
+		if (likely(rp.type != HV_PKT_DATA_GPA_DIRECT))
+			break;
+		/* Never sent by a host; the ring is still in sync, so skip it. */
+		HVBUS_LOG(WARNING, "%s: channel %u: GPA-direct packet from the host skipped",
+			  chan->dev->name, chan->subidx);
+	}
+	pkt->type = rp.type;
+	pkt->flags = rp.flags;
+	pkt->xid = rp.xid;
+	pkt->data = hvbus_ring_pkt_payload(&rp);
+	pkt->len = hvbus_ring_pkt_payload_len(&rp);
+	if (rp.type != HV_PKT_DATA_XFER_PAGES)
+		return 0;
+	ret = hvbus_ring_parse_xfer(&rp, &xfer);
+	if (unlikely(ret != 0)) {
+		hvbus_chan_rx_broken(chan, ret);
+		return ret;
+	}
+	pkt->xfer_set_id = xfer.set_id;
+	pkt->range_count = xfer.range_count;
+	pkt->ranges = xfer.ranges;
+	return 0;
+}
+
+void
+rte_hvbus_chan_recv_done(struct rte_hvbus_channel *chan)
+{
+	bool sig = false;
+
+	hvbus_ring_read_commit(&chan->rx, &sig);
+	if (sig)
+		rte_hvbus_chan_signal(chan);
+}
+
+uint32_t
+rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan)
+{
+	return hvbus_ring_bytes_to_read(&chan->rx);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hvbus internals shared by the bus's own files: logging, paths, cross-file prototypes. */
+#ifndef HVBUS_PRIVATE_H
+#define HVBUS_PRIVATE_H
+
+#include <rte_log.h>
+
+#include "bus_hvbus_driver.h"
+#include "hvbus_ring.h"
+
+extern int hvbus_logtype;
+#define HVBUS_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hvbus_logtype, "hvbus: " fmt "\n", ## __VA_ARGS__)
+
+/* Where uio_hv_generic devices appear. */
+#define HVBUS_SYSFS_DEVICES "/sys/bus/vmbus/devices"
+
+/*
+ * A wrapped host->guest packet is copied here. Real hosts send packets of a few KiB at most
+ * (a transfer-page packet with 562 ranges is under 5 KiB); anything larger that wraps is
+ * refused as malformed.
+ */
+#define HVBUS_BOUNCE_SIZE (64u * 1024u)
+/* Ranges of one GPA-direct packet we build (single-page ranges). */
+#define HVBUS_MAX_GPA 64u
+/* Caller iovecs of one send. */
+#define HVBUS_MAX_IOV 8u
+
+struct rte_hvbus_channel {
+	/* Hot: send and receive paths. */
+	struct hvbus_ring tx;			/* guest -> host */
+	struct hvbus_ring rx;			/* host -> guest */
+	uint32_t *sig_word;			/* monitor trigger word, or int page word */
+	uint32_t sig_bit;
+	bool sig_uio;				/* no monitor: also write(1) to the uio fd */
+	bool rx_broken;				/* malformed ring seen: receive no more */
+	uint8_t *bounce;
+
+	struct rte_hvbus_device *dev;
+	struct rte_hvbus_channel *primary;	/* self for the primary */
+	uint32_t relid;
+	uint16_t subidx;
+	uint8_t monitor_id;
+	void *map;				/* subchannel ring file mapping, NULL for primary */
+	size_t map_len;
+	/* Primary only: the relids of the subchannels open now. */
+	unsigned int nsub;
+	uint32_t sub_relid[64];
+};
+
+int hvbus_devdir(const struct rte_hvbus_device *dev, char *buf, size_t size);
+
+#endif /* HVBUS_PRIVATE_H */

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* VMBus ring buffer, guest side: packet writes with padding and trailer, checked batched reads. */
+
+#include <errno.h>
+#include <string.h>
+
+#include "hvbus_ring.h"
+
+/*
+ * Memory order. Writer: the host's read index is loaded with acquire (its reads of old data
+ * are done before we overwrite them) and our write index is stored with release (the data is
+ * visible first). Reader: mirrored. The signal decisions read the host's fields after a full
+ * fence, so that the host either sees our new index or we see its mask/pending update.
+ * The host is little-endian, as the wire (x86-64 and arm64 guests).
+ */
+
+#define RING_LIKELY(x)		__builtin_expect(!!(x), 1)
+#define RING_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+
+#define RING_MAX_DATA		(1u << 30)	/* keeps index + length sums inside uint32_t */
+#define RING_DESC_SIZE		((uint32_t)sizeof(struct hv_vmbus_desc))
+#define RING_XFER_HDR_END	(RING_DESC_SIZE + (uint32_t)sizeof(struct hv_xfer_page_hdr))
+
+/* Packet types a ring may carry (fact sheet 2.6): anything else means a corrupt ring. */
+#define RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
+			 (1u << HV_PKT_DATA_GPA_DIRECT) | (1u << HV_PKT_COMPLETION))
+
+/* Control page words by offset: the struct is packed, its page alignment is the real one. */
+#define CTL_WORD(r, field) \
+	((uint32_t *)((uint8_t *)(r)->ctl + offsetof(struct hv_ring_ctl, field)))
+
+static inline bool
+ring_index_ok(const struct hvbus_ring *r, uint32_t idx)
+{
+	return idx < r->size && (idx & (HV_RING_ALIGN - 1)) == 0;
+}
+
+/* Bytes from index 'from' forward to index 'to', both < size. */
+static inline uint32_t
+ring_dist(const struct hvbus_ring *r, uint32_t from, uint32_t to)
+{
+	return to >= from ? to - from : r->size - from + to;
+}
+
+static inline uint32_t
+ring_advance(const struct hvbus_ring *r, uint32_t pos, uint32_t len)
+{
+	pos += len;
+	return pos >= r->size ? pos - r->size : pos;
+}
+
+/* Copy len (< size) bytes into the ring at pos; returns the position after them. */
+static inline uint32_t
+ring_copy_in(struct hvbus_ring *r, uint32_t pos, const void *src, uint32_t len)
+{
+	uint32_t room = r->size - pos;
+
+	if (RING_LIKELY(len < room)) {
+		memcpy(r->data + pos, src, len);
+		return pos + len;
+	}
+	memcpy(r->data + pos, src, room);
+	memcpy(r->data, (const uint8_t *)src + room, len - room);
+	return len - room;
+}
+
+/* Copy len (<= size) bytes out of the ring from pos, splitting at the end of the data area. */
+static inline void
+ring_copy_out(const struct hvbus_ring *r, uint32_t pos, void *dst, uint32_t len)
+{
+	uint32_t room = r->size - pos;
+
+	if (RING_LIKELY(len <= room)) {
+		memcpy(dst, r->data + pos, len);
+		return;
+	}
+	memcpy(dst, r->data + pos, room);
+	memcpy((uint8_t *)dst + room, r->data, len - room);
+}
+
+static int
+ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
+{
+	size_t size;
+
+	if (base == NULL || ((uintptr_t)base & (HV_RING_ALIGN - 1)) != 0 ||
+	    hdr_bytes < sizeof(struct hv_ring_ctl) || (hdr_bytes & (HV_RING_ALIGN - 1)) != 0 ||
+	    ring_bytes <= hdr_bytes)
+		return -EINVAL;
+	size = ring_bytes - hdr_bytes;
+	if (size % HV_PAGE_SIZE != 0 || size > RING_MAX_DATA)
+		return -EINVAL;
+	r->ctl = base;
+	r->data = (uint8_t *)base + hdr_bytes;
+	r->size = (uint32_t)size;
+	return 0;
+}
+
+int
+hvbus_ring_attach_tx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
+{
+	uint32_t widx, ridx;
+	int rc;
+
+	rc = ring_attach(r, base, ring_bytes, hdr_bytes);
+	if (rc != 0)
+		return rc;
+	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
+	ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	if (!ring_index_ok(r, widx) || !ring_index_ok(r, ridx))
+		return -EPROTO;
+	r->priv = widx;
+	r->pub = widx;
+	r->peer = ridx;
+	/* We never block on a full ring (polling), so our own pending_send_sz stays 0. */
+	__atomic_store_n(CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
+	__atomic_store_n(CTL_WORD(r, feature_bits),
+			 __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) |
+			 HV_RING_FEAT_PENDING_SZ, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
+{
+	uint32_t widx, ridx;
+	int rc;
+
+	rc = ring_attach(r, base, ring_bytes, hdr_bytes);
+	if (rc != 0)
+		return rc;
+	ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_RELAXED);
+	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	if (!ring_index_ok(r, widx) || !ring_index_ok(r, ridx))
+		return -EPROTO;
+	r->priv = ridx;
+	r->pub = ridx;
+	r->peer = widx;
+	return 0;
+}
+
+/* Reload the host's index of this ring (read index for TX, write index for RX). */
+static inline int
+ring_reload_peer(struct hvbus_ring *r, bool tx)
+{
+	uint32_t idx = tx ? __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
+			    __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+
+	if (RING_UNLIKELY(!ring_index_ok(r, idx)))
+		return -EPROTO;
+	r->peer = idx;
+	return 0;
+}
+
+/* Check the iovecs and the caller's descriptor; *padded = packet bytes padded to 8. */
+static int
+ring_tx_len(const struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt,
+	    uint32_t *padded)
+{
+	struct hv_vmbus_desc desc;
+	size_t bytes = 0;
+	unsigned int i;
+
+	if (iovcnt == 0 || iov[0].iov_len < RING_DESC_SIZE || iov[0].iov_base == NULL)
+		return -EINVAL;
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > r->size || (iov[i].iov_len != 0 && iov[i].iov_base == NULL))
+			return -EINVAL;
+		bytes += iov[i].iov_len;	/* <= iovcnt * 1 GiB: no size_t overflow */
+	}
+	if (bytes + HV_RING_TRAILER_SIZE >= r->size)
+		return -EMSGSIZE;
+	*padded = ((uint32_t)bytes + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
+	memcpy(&desc, iov[0].iov_base, sizeof(desc));
+	if (desc.offset8 < 2 || desc.len8 < desc.offset8 ||
+	    (uint32_t)desc.len8 * HV_RING_ALIGN != *padded)
+		return -EINVAL;
+	return 0;
+}
+
+int
+hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt)
+{
+	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
+	uint32_t padded, last, pos;
+	unsigned int i;
+	int rc;
+
+	rc = ring_tx_len(r, iov, iovcnt, &padded);
+	if (rc != 0)
+		return rc;
+	/* The cached read index is conservative (the host only frees space): reload on need. */
+	if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE) {
+		rc = ring_reload_peer(r, true);
+		if (rc != 0)
+			return rc;
+		if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE)
+			return -EAGAIN;
+	}
+	/*
+	 * Aligned 8-byte words never straddle the end of the data area. Zeroing the packet's
+	 * last word first leaves the padding zero once the data is copied over the rest of it.
+	 */
+	last = ring_advance(r, r->priv, padded - HV_RING_ALIGN);
+	memcpy(r->data + last, &zero, sizeof(zero));
+	pos = r->priv;
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len != 0)
+			pos = ring_copy_in(r, pos, iov[i].iov_base, (uint32_t)iov[i].iov_len);
+	pos = ring_advance(r, last, HV_RING_ALIGN);
+	memcpy(r->data + pos, &trailer, sizeof(trailer));
+	r->priv = ring_advance(r, pos, HV_RING_TRAILER_SIZE);
+	return 0;
+}
+
+void
+hvbus_ring_publish(struct hvbus_ring *r, bool *need_sig)
+{
+	uint32_t old = r->pub;
+
+	if (r->priv == old)
+		return;
+	__atomic_store_n(CTL_WORD(r, write_index), r->priv, __ATOMIC_RELEASE);
+	r->pub = r->priv;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Signal on empty -> non-empty only: a host still draining will find the new data. */
+	if (__atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_RELAXED) == old)
+		*need_sig = true;
+}
+
+int
+hvbus_ring_write(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt,
+		 bool *need_sig)
+{
+	int rc = hvbus_ring_write_staged(r, iov, iovcnt);
+
+	if (rc == 0)
+		hvbus_ring_publish(r, need_sig);
+	return rc;
+}
+
+static inline bool
+ring_desc_ok(const struct hv_vmbus_desc *d)
+{
+	return d->type < 32 && ((1u << d->type) & RING_TYPE_MASK) != 0 &&
+	       d->offset8 >= 2 && d->len8 >= d->offset8;
+}
+
+/*
+ * Bytes the host has published after our private index, from the cached write index; the
+ * host's index is reloaded only when the cache cannot cover 'need' bytes (once per batch on
+ * an honest host, whose index always moves by whole packets).
+ */
+static inline int
+ring_rx_avail(struct hvbus_ring *r, uint32_t need, uint32_t *avail)
+{
+	int rc;
+
+	*avail = ring_dist(r, r->priv, r->peer);
+	if (RING_LIKELY(*avail >= need))
+		return 0;
+	rc = ring_reload_peer(r, false);
+	if (rc != 0)
+		return rc;
+	*avail = ring_dist(r, r->priv, r->peer);
+	return 0;
+}
+
+int
+hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+		size_t bounce_len)
+{
+	const uint32_t min_pkt = RING_DESC_SIZE + HV_RING_TRAILER_SIZE;
+	struct hv_vmbus_desc desc;
+	uint32_t avail, len;
+	int rc;
+
+	rc = ring_rx_avail(r, min_pkt, &avail);
+	if (rc != 0)
+		return rc;
+	if (avail < min_pkt)
+		return avail == 0 ? -EAGAIN : -EPROTO;
+	/* Host memory can change under us: copy the descriptor once, check the copy only. */
+	ring_copy_out(r, r->priv, &desc, RING_DESC_SIZE);
+	if (RING_UNLIKELY(!ring_desc_ok(&desc)))
+		return -EPROTO;
+	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
+	rc = ring_rx_avail(r, len + HV_RING_TRAILER_SIZE, &avail);
+	if (RING_UNLIKELY(rc != 0 || len + HV_RING_TRAILER_SIZE > avail))
+		return -EPROTO;
+	if (RING_LIKELY(len <= r->size - r->priv)) {
+		pkt->buf = r->data + r->priv;
+	} else {
+		if (len > bounce_len)
+			return -EPROTO;
+		ring_copy_out(r, r->priv, bounce, len);
+		pkt->buf = bounce;
+	}
+	pkt->xid = desc.tid;
+	pkt->len = len;
+	pkt->type = desc.type;
+	pkt->flags = desc.flags;
+	pkt->hdr_len = (uint32_t)desc.offset8 * HV_RING_ALIGN;
+	r->priv = ring_advance(r, r->priv, len + HV_RING_TRAILER_SIZE);
+	return 0;
+}
+
+void
+hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
+{
+	uint32_t done = ring_dist(r, r->pub, r->priv);
+	uint32_t pending, widx, new_free;
+
+	if (done == 0)
+		return;
+	__atomic_store_n(CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
+	r->pub = r->priv;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pending = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	if (pending == 0 || (__atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
+			     HV_RING_FEAT_PENDING_SZ) == 0)
+		return;
+	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
+	if (!ring_index_ok(r, widx))
+		return;
+	new_free = r->size - ring_dist(r, r->priv, widx);
+	/*
+	 * Signal when this batch made free space reach the host's threshold. Linux waits for
+	 * free > pending, openvmm for free >= pending: accept both edges, since a spare signal
+	 * costs little and a missed one stalls the host.
+	 */
+	if (pending <= new_free && (new_free < done || new_free - done <= pending))
+		*need_sig = true;
+}
+
+void
+hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
+{
+	__atomic_store_n(CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);
+	if (!masked)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+uint32_t
+hvbus_ring_bytes_to_read(const struct hvbus_ring *r)
+{
+	uint32_t widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+
+	return ring_index_ok(r, widx) ? ring_dist(r, r->priv, widx) : 0;
+}
+
+uint32_t
+hvbus_ring_bytes_free(const struct hvbus_ring *r)
+{
+	uint32_t ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+
+	return ring_index_ok(r, ridx) ? r->size - ring_dist(r, ridx, r->priv) : 0;
+}
+
+int
+hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *xfer)
+{
+	struct hv_xfer_page_hdr hdr;
+
+	if (pkt->type != HV_PKT_DATA_XFER_PAGES)
+		return -EINVAL;
+	if (pkt->hdr_len < RING_XFER_HDR_END)
+		return -EPROTO;
+	memcpy(&hdr, pkt->buf + RING_DESC_SIZE, sizeof(hdr));
+	/* The ranges lie between the header and the payload: offset8 >= 3 + range_count. */
+	if (hdr.range_count == 0 ||
+	    hdr.range_count > (pkt->hdr_len - RING_XFER_HDR_END) /
+			      sizeof(struct hv_xfer_page_range))
+		return -EPROTO;
+	xfer->ranges = (const struct hv_xfer_page_range *)(pkt->buf + RING_XFER_HDR_END);
+	xfer->range_count = hdr.range_count;
+	xfer->set_id = hdr.set_id;
+	return 0;
+}
