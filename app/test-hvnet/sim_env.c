@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,70 @@ static int create_nic(struct sim *sim, unsigned int i)
 	return write_device_dir(nic);
 }
 
+/* --- work directory -------------------------------------------------------------------- */
+
+static unsigned int removed_entries;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (++removed_entries > MAX_TREE_ENTRIES)
+		return 1;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	removed_entries = 0;
+	/* FTW_MOUNT|FTW_PHYS: never follow the driver symlink or cross into a mount. */
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+		sim_log("could not remove all of %s", dir);
+}
+
+/*
+ * A host killed with SIGKILL cannot clean up: the next host removes work directories whose
+ * owner (SIM_PID_FILE) is gone, so that /dev/shm does not fill up with dead rings.
+ */
+static void sweep_stale_workdirs(void)
+{
+	struct dirent *de;
+	char path[PATH_MAX];
+	unsigned int seen = 0;
+	DIR *d;
+
+	d = opendir(SIM_WORKDIR_PARENT);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && seen++ < MAX_TREE_ENTRIES) {
+		long pid;
+		FILE *f;
+
+		if (strncmp(de->d_name, SIM_WORKDIR_PREFIX, strlen(SIM_WORKDIR_PREFIX)) != 0)
+			continue;
+		if (path_fmt(path, sizeof(path), SIM_WORKDIR_PARENT "/%s/" SIM_PID_FILE,
+			     de->d_name) < 0)
+			continue;
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
+			pid = 0;
+		fclose(f);
+		if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (path_fmt(path, sizeof(path), SIM_WORKDIR_PARENT "/%s", de->d_name) < 0)
+			continue;
+		sim_log("removing %s left by a host (pid %ld) that was killed", path, pid);
+		remove_tree(path);
+	}
+	closedir(d);
+}
+
 int sim_env_create(struct sim *sim)
 {
 	char path[PATH_MAX];
@@ -350,12 +415,17 @@ int sim_env_create(struct sim *sim)
 	int rc;
 
 	host_pid = getpid();
-	snprintf(sim->workdir, sizeof(sim->workdir), "/dev/shm/hvnet-sim-XXXXXX");
+	sweep_stale_workdirs();
+	snprintf(sim->workdir, sizeof(sim->workdir),
+		 SIM_WORKDIR_PARENT "/" SIM_WORKDIR_PREFIX "XXXXXX");
 	if (mkdtemp(sim->workdir) == NULL) {
 		rc = -errno;
 		sim->workdir[0] = '\0';
 		return rc;
 	}
+	rc = write_text(sim->workdir, SIM_PID_FILE, "%ld\n", (long)host_pid);
+	if (rc != 0)
+		return rc;
 	sim->nnics = sim->opt.nics;
 	sim->next_relid = FIRST_RELID;
 	sim->next_gpadl = FIRST_GPADL;
@@ -713,21 +783,6 @@ int sim_env_spawn_guest(struct sim *sim, char **argv)
 
 /* --- teardown ---------------------------------------------------------------------------- */
 
-static unsigned int removed_entries;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (++removed_entries > MAX_TREE_ENTRIES)
-		return 1;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 static void unmap_nic(struct sim_nic *nic)
 {
 	sim_env_rescind_subchannels(nic);
@@ -751,9 +806,6 @@ void sim_env_destroy(struct sim *sim)
 			unmap_nic(&sim->nic[i]);
 	if (sim->workdir[0] == '\0')
 		return;
-	removed_entries = 0;
-	/* FTW_MOUNT|FTW_PHYS: never follow the driver symlink or cross into a mount. */
-	if (nftw(sim->workdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
-		sim_log("could not remove all of %s", sim->workdir);
+	remove_tree(sim->workdir);
 	sim->workdir[0] = '\0';
 }

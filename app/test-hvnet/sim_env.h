@@ -9,6 +9,9 @@
 #include "sim.h"
 
 /* Layout of the files under the work directory that the shim and the host share. */
+#define SIM_WORKDIR_PARENT	"/dev/shm"
+#define SIM_WORKDIR_PREFIX	"hvnet-sim-"
+#define SIM_PID_FILE		"host.pid"	/* the owning host: stale trees are swept */
 #define SIM_UIO_DIR		"uio"
 #define SIM_UIO_CTL_FMT		"%s/" SIM_UIO_DIR "/uio%u.ctl"
 #define SIM_UIO_MAP_FMT		"%s/" SIM_UIO_DIR "/uio%u.map%u"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim_env.h"
@@ -197,6 +198,40 @@ static void test_no_monitor(void)
 	CHECK(!exists(workdir));
 }
 
+/* A work directory whose host died is swept by the next host; a live host's is kept. */
+static void test_sweep(void)
+{
+	static struct sim sim;
+	const char *dead = "/dev/shm/hvnet-sim-testdead", *live = "/dev/shm/hvnet-sim-testlive";
+	char path[PATH_MAX], workdir[256];
+	pid_t child;
+	FILE *f;
+
+	/* A pid that certainly belongs to no process: a child that has been reaped. */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	CHECK(child > 0 && waitpid(child, NULL, 0) == child);
+	CHECK(mkdir(dead, 0700) == 0 && mkdir(live, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/host.pid", dead);
+	f = fopen(path, "w");
+	CHECK(f != NULL && fprintf(f, "%ld\n", (long)child) > 0 && fclose(f) == 0);
+	snprintf(path, sizeof(path), "%s/host.pid", live);
+	f = fopen(path, "w");
+	CHECK(f != NULL && fprintf(f, "%ld\n", (long)getpid()) > 0 && fclose(f) == 0);
+	small_opts(&sim, 1, false);
+	CHECK(sim_env_create(&sim) == 0);
+	CHECK(!exists(dead) && exists(live));
+	snprintf(path, sizeof(path), "%s/host.pid", sim.workdir);
+	CHECK(exists(path));
+	snprintf(workdir, sizeof(workdir), "%s", sim.workdir);
+	sim_env_destroy(&sim);
+	CHECK(!exists(workdir));
+	snprintf(path, sizeof(path), "%s/host.pid", live);
+	unlink(path);
+	rmdir(live);
+}
+
 int main(void)
 {
 	static struct sim sim;
@@ -212,6 +247,7 @@ int main(void)
 	sim_env_destroy(&sim);
 	CHECK(!exists(workdir) && sim.nic[0].ctl == NULL);
 	test_no_monitor();
+	test_sweep();
 	if (failures != 0) {
 		printf("test_sim_env: %d failures\n", failures);
 		return 1;
