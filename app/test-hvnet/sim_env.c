@@ -160,7 +160,8 @@ static void init_nic_identity(struct sim *sim, unsigned int i)
 	nic->sim = sim;
 	nic->idx = i;
 	nic->uio = i;
-	snprintf(nic->uuid, sizeof(nic->uuid), "f8615163-0000-4000-8000-0000000000%02x", i);
+	snprintf(nic->uuid, sizeof(nic->uuid), "f8615163-0000-4000-8000-0000000000%02x",
+		 i & 0xffu);
 	if (o->mac_set[i]) {
 		memcpy(nic->mac, o->macs[i], sizeof(nic->mac));
 	} else {
@@ -174,7 +175,8 @@ static void init_nic_identity(struct sim *sim, unsigned int i)
 	nic->link_up = true;
 	nic->max_queues = o->queues;
 	nic->nvsp_max = o->nvsp_max;
-	snprintf(nic->wire_spec, sizeof(nic->wire_spec), "%s", o->wire[i]);
+	memcpy(nic->wire_spec, o->wire[i], sizeof(nic->wire_spec));
+	nic->wire_spec[sizeof(nic->wire_spec) - 1] = '\0';
 	nic->rxbuf_size = o->rxbuf_size;
 	nic->sendbuf_size = o->sendbuf_size;
 	nic->rxbuf_gpadl = sim->next_gpadl++;

@@ -154,7 +154,7 @@ hvbus_relid_open(uint32_t relid, void *arg)
 	unsigned int i;
 
 	for (i = 0; i < primary->nsub; i++) {
-		if (primary->sub_relid[i] == relid)
+		if (primary->sub[i]->relid == relid)
 			return true;
 	}
 	return false;
@@ -187,7 +187,7 @@ hvbus_subchan_map(struct rte_hvbus_channel *primary, const struct hvbus_subchan_
 		return ret;
 	}
 	hvbus_chan_init_signal(chan);
-	primary->sub_relid[primary->nsub++] = info->relid;
+	primary->sub[primary->nsub++] = chan;
 	*out = chan;
 	return 0;
 }
@@ -203,7 +203,7 @@ rte_hvbus_subchan_open(struct rte_hvbus_channel *primary, struct rte_hvbus_chann
 
 	if (primary->primary != primary)
 		return -EINVAL;
-	if (primary->nsub >= RTE_DIM(primary->sub_relid))
+	if (primary->nsub >= RTE_DIM(primary->sub))
 		return -ENOSPC;
 	ret = hvbus_devdir(primary->dev, dir, sizeof(dir));
 	if (ret != 0)
@@ -224,21 +224,37 @@ rte_hvbus_subchan_open(struct rte_hvbus_channel *primary, struct rte_hvbus_chann
 	return -ETIMEDOUT;
 }
 
+/* Forget a subchannel in its primary's list. */
+static void
+hvbus_subchan_unlink(struct rte_hvbus_channel *primary, struct rte_hvbus_channel *chan)
+{
+	unsigned int i;
+
+	for (i = 0; i < primary->nsub; i++) {
+		if (primary->sub[i] == chan) {
+			primary->sub[i] = primary->sub[--primary->nsub];
+			return;
+		}
+	}
+}
+
 void
 rte_hvbus_chan_close(struct rte_hvbus_channel *chan)
 {
-	struct rte_hvbus_channel *primary = chan->primary;
 	unsigned int i;
 
 	if (chan == NULL)
 		return;
-	if (primary != chan) {
-		for (i = 0; i < primary->nsub; i++) {
-			if (primary->sub_relid[i] == chan->relid) {
-				primary->sub_relid[i] = primary->sub_relid[--primary->nsub];
-				break;
-			}
-		}
+	if (chan->primary == chan) {
+		/* Subchannels outlive their primary only as orphans, safe to close later. */
+		if (chan->nsub != 0)
+			HVBUS_LOG(WARNING, "%s: primary closed with %u subchannels open",
+				  chan->dev->name, chan->nsub);
+		for (i = 0; i < chan->nsub; i++)
+			chan->sub[i]->primary = NULL;
+	} else {
+		if (chan->primary != NULL)
+			hvbus_subchan_unlink(chan->primary, chan);
 		munmap(chan->map, chan->map_len);
 	}
 	hvbus_chan_free(chan);

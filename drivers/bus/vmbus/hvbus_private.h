@@ -37,15 +37,15 @@ struct rte_hvbus_channel {
 	uint8_t *bounce;
 
 	struct rte_hvbus_device *dev;
-	struct rte_hvbus_channel *primary;	/* self for the primary */
+	struct rte_hvbus_channel *primary;	/* self for the primary; NULL once it closed */
 	uint32_t relid;
 	uint16_t subidx;
 	uint8_t monitor_id;
 	void *map;				/* subchannel ring file mapping, NULL for primary */
 	size_t map_len;
-	/* Primary only: the relids of the subchannels open now. */
+	/* Primary only: the subchannels open now. */
 	unsigned int nsub;
-	uint32_t sub_relid[64];
+	struct rte_hvbus_channel *sub[64];
 };
 
 int hvbus_devdir(const struct rte_hvbus_device *dev, char *buf, size_t size);
