@@ -7,7 +7,7 @@ Environment (set by meson):
   HVNET_SIM          path of dpdk-test-hvnet (required)
   HVNET_QSTATE_SHIM  path of libhvnet_qstate_shim.so (required for HVNET_DRIVER=netvsc)
   HVNET_DRIVER       'netvsc' (Debian's upstream net_netvsc, default) or 'hvnet' (our PMD)
-  HVNET_PLUGIN_DIR   directory of hvnet's plugins (HVNET_DRIVER=hvnet only)
+  HVNET_PLUGINS      bus and net plugin paths, colon-separated (HVNET_DRIVER=hvnet only)
   HVNET_TESTPMD      testpmd binary (default dpdk-testpmd)
   HVNET_TEST_VERBOSE if set, echo the whole testpmd/simulator transcript
 
@@ -77,12 +77,17 @@ def upstream():
 
 
 def driver_eal_args():
+    """hvnet: -d for each of the plugins in HVNET_PLUGINS (colon-separated .so paths)."""
     if upstream():
         return []
-    plugdir = os.environ.get("HVNET_PLUGIN_DIR")
-    if not plugdir or not os.path.isdir(plugdir):
-        raise TestFailure("HVNET_DRIVER=hvnet needs HVNET_PLUGIN_DIR (got %r)" % plugdir)
-    return ["-d", plugdir]
+    plugins = [p for p in os.environ.get("HVNET_PLUGINS", "").split(":") if p]
+    if len(plugins) != 2 or not all(os.path.isfile(p) for p in plugins):
+        raise TestFailure("HVNET_DRIVER=hvnet needs HVNET_PLUGINS=<bus .so>:<net .so> (got %r)"
+                          % plugins)
+    args = []
+    for p in plugins:
+        args += ["-d", p]
+    return args
 
 
 def driver_env(env):
@@ -298,6 +303,16 @@ class Run:
         self._watchdog.daemon = True
         self._watchdog.start()
         self.wait_prompt(self.start_timeout, what="testpmd start")
+        self.check_drivers()
+
+    def check_drivers(self):
+        """Every port is driven by the driver under test (a plugin that failed to load
+        would leave the ports to the other one, and every scenario would test the wrong one)."""
+        want = "net_netvsc" if upstream() else "net_hvnet"
+        rows = re.findall(r"^\d+\s+\S+\s+\S+\s+(\S+)\s", self.cmd("show port summary all"),
+                          re.M)
+        check(rows and all(d == want for d in rows),
+              "ports must be driven by %s, 'show port summary all' lists %r" % (want, rows))
 
     def kill(self, why):
         with self._kill_lock:      # the watchdog thread and the test may both get here

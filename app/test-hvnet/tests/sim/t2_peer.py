@@ -80,12 +80,19 @@ def check_one_way(tp, sim, fwd, summ, wire):
         check_eq(got, s1["to_guest_frames"],
                  "testpmd port 1 RX-packets+errors+nombuf+missed vs host to_guest nic 1")
         check_eq(fwd, rx1["RX-packets"], "rxonly frames vs port 1 RX-packets")
-    check(rx1["RX-missed"] <= rx1["RX-packets"], "port 1 RX-missed above RX-packets")
+    if upstream():
+        check(rx1["RX-missed"] <= rx1["RX-packets"], "port 1 RX-missed above RX-packets")
 
 
 def main():
     opts = ["--nics", "2", "--mac", ",".join(mac_list(2)), "--wire", "peer"]
-    with Run(opts, ["--port-topology=loop"] + GEN_RINGS) as r:
+    tp_args = ["--port-topology=loop"] + GEN_RINGS
+    if not upstream():
+        # While port 1 is not polled, hvnet keeps what its queue holds (tx completions and
+        # control replies still flow past it). testpmd's 'start' would flush those frames
+        # after counting them in the port stats but before the forward stats: keep them.
+        tp_args.append("--no-flush-rx")
+    with Run(opts, tp_args) as r:
         tp, sim, fwd = one_way(r)
         r.cmd("set portlist 0,1")
         r.cmd("set fwd io")

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_hvnet internals shared by its files: the device, queue and control-path state, and
+ * the calls between the layers:
+ *   hvnet_nvs.c    NVSP: version walk, buffers, subchannels, data path switch
+ *   hvnet_rndis.c  RNDIS control: init/halt, query/set OIDs, RSS, offloads, indications
+ *   hvnet_rx.c     channel processing: receive burst, completions, acks, notifications
+ *   hvnet_tx.c     transmit burst: send-buffer aggregation, GPA-direct, completion reclaim
+ *   hvnet_ethdev.c ethdev ops, devargs, probe/remove, stats, link, multi-process
+ *
+ * Threads: queue q's rx burst and tx burst may run on different lcores, and the control path
+ * (configure, link query, ...) runs on a third. All of them may need to read channel q's
+ * host->guest ring (rx data, tx completions, control responses), so reading a channel is
+ * serialised by chan_lock->rx (try-lock on the data path), and writing to it by
+ * chan_lock->tx. A tx completion found by any reader is handed to its tx queue through a
+ * single-producer ring (the producer is whoever holds the rx lock).
+ */
+#ifndef HVNET_H
+#define HVNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+#include <ethdev_driver.h>
+
+#include "bus_hvbus_driver.h"
+#include "hv_wire.h"
+
+extern int hvnet_logtype_init;
+extern int hvnet_logtype_driver;
+#define HVNET_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hvnet_logtype_driver, "hvnet: %s(): " fmt "\n", __func__, \
+		## __VA_ARGS__)
+#define HVNET_INIT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hvnet_logtype_init, "hvnet: %s(): " fmt "\n", __func__, \
+		## __VA_ARGS__)
+
+#define HVNET_MAX_QUEUES	64u	/* channels a host grants per NIC, primary included */
+#define HVNET_RETA_SIZE		HV_NDIS_RSS_INDIRECTION_SIZE	/* 128 */
+#define HVNET_RSS_KEY_SIZE	HV_NDIS_RSS_KEY_SIZE		/* 40 */
+#define HVNET_MIN_MTU		RTE_ETHER_MIN_MTU
+#define HVNET_MAX_MTU		9000u	/* NDIS_CONFIG limit of 9216 with the header */
+#define HVNET_MAX_RX_RANGES	562u	/* transfer-page ranges per packet (RSC maximum) */
+#define HVNET_MAX_TX_PAGES	32u	/* GPA ranges of one packet (RNDIS header + frame) */
+#define HVNET_RNDIS_PKT_ROOM	128u	/* RNDIS PACKET header + the PPIs we send */
+#define HVNET_CTL_BUF_SIZE	4096u	/* one RNDIS control message: never crosses a page */
+
+/* Device arguments (upstream net_netvsc names and defaults). */
+#define HVNET_ARG_LATENCY	"latency"		/* us, default 50 */
+#define HVNET_ARG_RX_COPYBREAK	"rx_copybreak"		/* bytes, default 256 */
+#define HVNET_ARG_TX_COPYBREAK	"tx_copybreak"		/* bytes, default 512 */
+#define HVNET_ARG_RX_EXTMBUF	"rx_extmbuf_enable"	/* 0/1, default 0 */
+#define HVNET_ARG_NUMA_AWARE	"numa_aware"		/* 0/1, default 0 */
+#define HVNET_ARG_CTL_TIMEOUT	"ctl_timeout"		/* ms, ours, default 60000 */
+
+struct hvnet_devargs {
+	uint32_t latency_us;
+	uint32_t rx_copybreak;
+	uint32_t tx_copybreak;
+	bool rx_extmbuf;
+	bool numa_aware;
+	uint32_t ctl_timeout_ms;
+};
+
+/* Transaction ids: control requests use fixed values; tx carriers encode queue and slot. */
+#define HVNET_XID_NVS_CTL	0ull			/* NVSP control requests */
+#define HVNET_XID_RNDIS_CTL	1ull			/* RNDIS control carriers */
+#define HVNET_XID_TX_TAG	(1ull << 63)		/* | queue << 32 | gen << 16 | txd index */
+
+/* Per-queue counters; each written by one thread only (the queue's burst). */
+struct hvnet_qstats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;
+	uint64_t ring_full;		/* tx: channel ring had no room; rx: stash overflow */
+	uint64_t sendbuf_full;		/* tx: no free descriptor/section */
+	uint64_t nombuf;		/* rx: mbuf allocation failed */
+	uint64_t multicast;
+	uint64_t broadcast;
+	uint64_t size_bins[8];		/* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518, <64 */
+};
+
+/* Locks of one channel, shared by the rx queue, the tx queue and the control path. */
+struct hvnet_chan_lock {
+	rte_spinlock_t rx;	/* reading the host->guest ring */
+	rte_spinlock_t tx;	/* writing the guest->host ring */
+} __rte_cache_aligned;
+
+/* A transfer-page packet being delivered: its ranges copied out of the ring. */
+struct hvnet_rx_cur {
+	uint64_t xid;
+	uint32_t count;
+	uint32_t next;
+	struct hv_xfer_page_range range[HVNET_MAX_RX_RANGES];
+};
+
+struct hvnet_dev;
+
+struct hvnet_rxq {
+	/* Hot. */
+	struct rte_hvbus_channel *chan;
+	struct hvnet_chan_lock *lock;
+	struct rte_mempool *mp;
+	const uint8_t *rxbuf;			/* receive buffer (map 3) */
+	uint32_t rxbuf_len;
+	uint32_t rx_copybreak;			/* UINT32_MAX when external mbufs are off */
+	uint16_t port_id;
+	uint16_t queue_id;
+	bool vlan_strip;
+	struct rte_ring *stash;			/* frames read by other threads, delivered first */
+	struct hvnet_rx_cur *cur;		/* packet in progress across bursts */
+	uint64_t *pending_acks;			/* xids to complete, flushed once per burst */
+	uint32_t nb_acks;
+	uint32_t max_acks;
+	struct hvnet_qstats stats;
+	/* Cold. */
+	struct hvnet_dev *hv;
+	uint16_t nb_desc;
+	/* External mbufs: one shinfo per receive section, and the ack owed when all are freed. */
+	struct hvnet_rx_ext *ext;
+	uint32_t ext_outstanding;
+} __rte_cache_aligned;
+
+/* One transmit descriptor: owns send-buffer section 'section' for its whole life. */
+struct hvnet_txd {
+	struct rte_mbuf *mbuf;		/* GPA-direct frame, freed on completion; NULL for chimney */
+	uint32_t section;		/* send-buffer section index (chimney), or HV_NVSP_NO_SECTION */
+	uint32_t chim_len;		/* bytes aggregated in the section so far */
+	uint32_t chim_pkts;		/* RNDIS packets aggregated so far */
+	uint32_t npkts;			/* frames the completion finishes (stats) */
+	uint32_t nbytes;		/* their bytes (stats) */
+	uint32_t status;		/* NVSP status of the completion, set by the reader */
+	volatile uint32_t inflight;	/* low word of the xid while the host owns it, else 0 */
+	uint16_t gen;			/* bumped per send: a stale completion id never matches */
+	uint8_t *rndis;			/* header room for GPA-direct sends */
+	rte_iova_t rndis_iova;
+	uint16_t idx;
+};
+
+struct hvnet_txq {
+	/* Hot. */
+	struct rte_hvbus_channel *chan;
+	struct hvnet_chan_lock *lock;
+	uint8_t *sendbuf;			/* send buffer (map 4) */
+	uint32_t section_size;
+	uint32_t tx_copybreak;
+	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
+	uint32_t agg_max_pkts;
+	uint32_t agg_align;
+	uint16_t port_id;
+	uint16_t queue_id;
+	struct hvnet_txd *agg;			/* section being filled, not yet sent */
+	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
+	struct rte_ring *done_txd;		/* completed by whoever read the channel */
+	struct hvnet_txd *txd;			/* nb_desc descriptors */
+	struct hvnet_qstats stats;
+	/* Cold. */
+	struct hvnet_dev *hv;
+	uint16_t nb_desc;
+	uint32_t first_section;			/* this queue's sections: first .. first + nb_desc */
+	uint64_t offloads;
+} __rte_cache_aligned;
+
+/* A control request in flight; matched by the reader of the primary channel. */
+struct hvnet_ctl_wait {
+	uint32_t nvs_type;		/* NVSP completion type awaited, 0 = none */
+	uint32_t rndis_rid;		/* RNDIS request id awaited, 0 = none */
+	bool done;
+	uint32_t len;
+	uint8_t buf[HVNET_CTL_BUF_SIZE];
+};
+
+struct hvnet_dev {
+	struct rte_hvbus_device *vdev;
+	struct rte_eth_dev *eth;
+	uint16_t port_id;
+	int socket_id;
+	struct hvnet_devargs args;
+
+	/* Channels: [0] = primary; queue q uses channel q. */
+	struct rte_hvbus_channel *chan[HVNET_MAX_QUEUES];
+	struct hvnet_chan_lock *chan_lock;	/* HVNET_MAX_QUEUES entries */
+	unsigned int nb_chan;			/* open now, primary included */
+	unsigned int max_chan;			/* from sysfs and the RSS capabilities */
+
+	/* NVSP. */
+	uint32_t nvs_ver;
+	uint32_t ndis_ver;
+	uint32_t rxbuf_section_size;
+	uint32_t rxbuf_section_cnt;
+	uint32_t sendbuf_section_size;
+	uint32_t sendbuf_section_cnt;
+	bool vf_present;
+	uint32_t vf_serial;
+
+	/* RNDIS. */
+	uint32_t rndis_rid;
+	uint32_t rndis_agg_size;
+	uint32_t rndis_agg_pkts;
+	uint32_t rndis_agg_align;
+	uint8_t *ctl_buf;			/* HVNET_CTL_BUF_SIZE, page aligned: RNDIS requests */
+	rte_iova_t ctl_buf_iova;
+	struct hvnet_ctl_wait *wait;		/* the one control request in flight */
+	rte_spinlock_t ctl_lock;		/* one control request at a time */
+
+	/* Link, as last indicated or queried. */
+	volatile bool link_up;
+	volatile uint32_t link_speed_mbps;
+	volatile bool lsc_pending;		/* an indication arrived: raise LSC from an alarm */
+
+	/* Capabilities and configuration. */
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint32_t rss_hash_caps;			/* RSS capabilities (HV_NDIS_RSS_CAP_*) */
+	uint32_t rss_hash_info;			/* NDIS hash info in use */
+	uint8_t rss_key[HVNET_RSS_KEY_SIZE];
+	uint16_t reta[HVNET_RETA_SIZE];
+	uint32_t packet_filter;
+	uint64_t tx_offload_capa;
+	uint64_t rx_offload_capa;
+	struct rte_ether_addr mc_addrs[32];
+	uint32_t nb_mc_addrs;
+};
+
+/* hvnet_nvs.c */
+int hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu);
+void hvnet_nvs_detach(struct hvnet_dev *hv);
+int hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count);
+int hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path);
+/* Send a completion for a host transfer-page packet (ack), on the given channel. */
+int hvnet_nvs_ack_rxbuf(struct rte_hvbus_channel *chan, struct hvnet_chan_lock *lock,
+			uint64_t xid);
+/* Handle an unsolicited in-band NVSP message (VF association, datapath, table). */
+void hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len);
+/*
+ * Control requests, with ctl_lock held: arm hv->wait (allocated by hvnet_nvs_attach, freed
+ * by hvnet_nvs_detach) before sending, then poll the primary until it is done or
+ * args.ctl_timeout_ms passed (-ETIMEDOUT). The RNDIS message in ctl_buf goes out as a
+ * GPA-direct control carrier (xid HVNET_XID_RNDIS_CTL; HVNET_XID_NVS_CTL for HALT, whose
+ * carrier completion, type 108, is awaited through hv->wait before ctl_buf is freed).
+ */
+void hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid);
+int hvnet_ctl_wait(struct hvnet_dev *hv, const char *what);
+int hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid);
+
+/* hvnet_rndis.c */
+int hvnet_rndis_attach(struct hvnet_dev *hv);
+void hvnet_rndis_detach(struct hvnet_dev *hv);
+int hvnet_rndis_query(struct hvnet_dev *hv, uint32_t oid, const void *in, uint32_t in_len,
+		      void *out, uint32_t out_len, uint32_t *got);
+int hvnet_rndis_set(struct hvnet_dev *hv, uint32_t oid, const void *data, uint32_t len);
+int hvnet_rndis_get_mac(struct hvnet_dev *hv);
+int hvnet_rndis_get_mtu(struct hvnet_dev *hv);
+int hvnet_rndis_link_update(struct hvnet_dev *hv);
+int hvnet_rndis_rss_caps(struct hvnet_dev *hv, unsigned int *max_queues);
+int hvnet_rndis_set_rss(struct hvnet_dev *hv, unsigned int nb_queues);
+int hvnet_rndis_set_filter(struct hvnet_dev *hv, uint32_t filter);
+int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
+/* A control-channel RNDIS message from the host: a completion or an indication. */
+void hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len);
+
+/* hvnet_rx.c */
+int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
+		    struct rte_mempool *mp, struct hvnet_rxq **out);
+void hvnet_rxq_free(struct hvnet_rxq *rxq);
+uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Read channel q's ring as far as it goes now, delivering frames to the queue's stash
+ * (control path and tx reclaim: no caller to hand them to). Takes the rx lock itself; with
+ * wait = false it gives up when another thread holds it.
+ */
+unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
+uint32_t hvnet_rx_queue_count(void *rxq);
+int hvnet_rx_descriptor_status(void *rxq, uint16_t offset);
+
+/* hvnet_tx.c */
+int hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
+		    uint64_t offloads, struct hvnet_txq **out);
+void hvnet_txq_free(struct hvnet_txq *txq);
+uint16_t hvnet_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t hvnet_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * A completion with a tx xid (HVNET_XID_TX_TAG set) arrived on channel q, read under its rx
+ * lock: hand the descriptor over. The xid must name queue q (a host completing on another
+ * channel would make two producers of one queue's done ring): others are logged and dropped.
+ */
+void hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status);
+int hvnet_tx_done_cleanup(void *txq, uint32_t free_cnt);
+int hvnet_tx_descriptor_status(void *txq, uint16_t offset);
+/* Wait (bounded) until every descriptor of every queue is back from the host. */
+void hvnet_tx_drain(struct hvnet_dev *hv);
+
+#endif /* HVNET_H */

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NVSP control: version walk, receive/send buffers, subchannels, data path, notifications. */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_debug.h>
+#include <rte_malloc.h>
+
+#include "hvnet.h"
+
+/* Every request goes out at the 6.1 message size, zero padded, whatever was negotiated. */
+#define HVNET_NVS_REQ_SIZE	HV_NVSP_MSG_SIZE_V61
+#define HVNET_POLL_MIN_US	10u
+#define HVNET_POLL_MAX_US	100u
+#define HVNET_RXBUF_MIN_SECTION	64u	/* smaller sub-allocations cannot hold a frame */
+
+/* Highest first; the host only accepts an exact match, so each is tried alone. */
+static const uint32_t hvnet_nvs_versions[] = {
+	HV_NVSP_VERSION_61, HV_NVSP_VERSION_6, HV_NVSP_VERSION_5,
+	HV_NVSP_VERSION_4, HV_NVSP_VERSION_2, HV_NVSP_VERSION_1,
+};
+
+static uint64_t
+hvnet_ctl_deadline(const struct hvnet_dev *hv)
+{
+	return rte_get_timer_cycles() + rte_get_timer_hz() * hv->args.ctl_timeout_ms / 1000;
+}
+
+void
+hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid)
+{
+	struct hvnet_ctl_wait *w = hv->wait;
+
+	w->len = 0;
+	__atomic_store_n(&w->done, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->nvs_type, nvs_type, __ATOMIC_RELAXED);
+	/* Published to other readers of the primary by the release in the ring write. */
+	__atomic_store_n(&w->rndis_rid, rndis_rid, __ATOMIC_RELEASE);
+}
+
+static void
+hvnet_ctl_disarm(struct hvnet_dev *hv)
+{
+	__atomic_store_n(&hv->wait->nvs_type, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&hv->wait->rndis_rid, 0, __ATOMIC_RELEASE);
+}
+
+int
+hvnet_ctl_wait(struct hvnet_dev *hv, const char *what)
+{
+	uint64_t deadline = hvnet_ctl_deadline(hv);
+	unsigned int delay = HVNET_POLL_MIN_US;
+
+	for (;;) {
+		/* Whoever reads the primary (us or a data-path lcore) fills hv->wait. */
+		hvnet_chan_poll(hv, 0, true);
+		if (__atomic_load_n(&hv->wait->done, __ATOMIC_ACQUIRE)) {
+			hvnet_ctl_disarm(hv);
+			return 0;
+		}
+		if (rte_get_timer_cycles() > deadline)
+			break;
+		rte_delay_us_sleep(delay);
+		delay = RTE_MIN(delay * 2, HVNET_POLL_MAX_US);
+	}
+	hvnet_ctl_disarm(hv);
+	HVNET_LOG(ERR, "port %u: no answer to %s from the host within %u ms (devarg %s)",
+		  hv->port_id, what, hv->args.ctl_timeout_ms, HVNET_ARG_CTL_TIMEOUT);
+	return -ETIMEDOUT;
+}
+
+/*
+ * Write one packet on the primary: in-band, or GPA-direct when gpa is given. A full ring is
+ * retried (bounded) while reading the other direction, which is what frees the host.
+ */
+static int
+hvnet_nvs_write(struct hvnet_dev *hv, const struct rte_hvbus_gpa *gpa, const void *msg,
+		uint32_t len, uint64_t xid, bool rc)
+{
+	uint8_t buf[HVNET_NVS_REQ_SIZE] = { 0 };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct rte_hvbus_channel *chan = hv->chan[0];
+	rte_spinlock_t *lock = &hv->chan_lock[0].tx;
+	uint64_t deadline = hvnet_ctl_deadline(hv);
+	bool need_sig = false;
+	int ret;
+
+	RTE_ASSERT(len <= sizeof(buf));
+	if (chan == NULL)
+		return -ENODEV;	/* detached, e.g. after a failed re-attach */
+	memcpy(buf, msg, len);
+	for (;;) {
+		rte_spinlock_lock(lock);
+		if (gpa != NULL)
+			ret = rte_hvbus_chan_send_gpa(chan, gpa, 1, &iov, 1, xid, &need_sig);
+		else
+			ret = rte_hvbus_chan_send_inband(chan, &iov, 1, xid, rc, &need_sig);
+		rte_spinlock_unlock(lock);
+		if (ret != -EAGAIN || rte_get_timer_cycles() > deadline)
+			break;
+		hvnet_chan_poll(hv, 0, true);
+		rte_delay_us_sleep(HVNET_POLL_MAX_US);
+	}
+	if (need_sig)
+		rte_hvbus_chan_signal(chan);
+	if (ret < 0)
+		HVNET_LOG(ERR, "port %u: NVSP message type %u not sent: %s", hv->port_id,
+			  ((const struct hv_nvsp_hdr *)msg)->type, strerror(-ret));
+	return ret;
+}
+
+static int
+hvnet_nvs_send(struct hvnet_dev *hv, const void *msg, uint32_t len)
+{
+	return hvnet_nvs_write(hv, NULL, msg, len, HVNET_XID_NVS_CTL, false);
+}
+
+int
+hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid)
+{
+	const struct hv_nvsp_rndis_pkt msg = {
+		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.channel_type = HV_NVSP_RNDIS_CHAN_CONTROL,
+		.section_index = HV_NVSP_NO_SECTION,
+		.section_size = 0,
+	};
+	const struct rte_hvbus_gpa gpa = {
+		.len = len,
+		.ofs = hv->ctl_buf_iova & (HV_PAGE_SIZE - 1),
+		.pfn = hv->ctl_buf_iova >> HV_PAGE_SHIFT,
+	};
+
+	return hvnet_nvs_write(hv, &gpa, &msg, sizeof(msg), xid, true);
+}
+
+/*
+ * One request with a typed completion, under the control lock: the completion's first
+ * resp_len bytes are copied to resp, and a shorter completion is an error.
+ */
+static int
+hvnet_nvs_execute(struct hvnet_dev *hv, const void *req, uint32_t req_len, uint32_t resp_type,
+		  void *resp, uint32_t resp_len, const char *what)
+{
+	int ret;
+
+	if (hv->wait == NULL)
+		return -ENODEV;
+	rte_spinlock_lock(&hv->ctl_lock);
+	hvnet_ctl_arm(hv, resp_type, 0);
+	ret = hvnet_nvs_write(hv, NULL, req, req_len, HVNET_XID_NVS_CTL, true);
+	if (ret == 0)
+		ret = hvnet_ctl_wait(hv, what);
+	if (ret == 0 && hv->wait->len < resp_len) {
+		HVNET_LOG(ERR, "port %u: %s reply of %u bytes, expected %u", hv->port_id, what,
+			  hv->wait->len, resp_len);
+		ret = -EPROTO;
+	}
+	if (ret == 0)
+		memcpy(resp, hv->wait->buf, resp_len);
+	rte_spinlock_unlock(&hv->ctl_lock);
+	return ret;
+}
+
+/* 1 when the host accepted the version, 0 when it refused it, negative errno on failure. */
+static int
+hvnet_nvs_try_version(struct hvnet_dev *hv, uint32_t ver)
+{
+	const struct hv_nvsp_init req = {
+		.type = HV_NVSP_MSG_INIT,
+		.min_version = ver,
+		.max_version = ver,
+	};
+	struct hv_nvsp_init_complete resp;
+	int ret;
+
+	ret = hvnet_nvs_execute(hv, &req, sizeof(req), HV_NVSP_MSG_INIT_COMPLETE, &resp,
+				sizeof(resp), "NVSP INIT");
+	if (ret < 0)
+		return ret;
+	HVNET_INIT_LOG(DEBUG, "port %u: NVSP 0x%x: status %u", hv->port_id, ver, resp.status);
+	return resp.status == HV_NVSP_STATUS_SUCCESS;
+}
+
+static int
+hvnet_nvs_init(struct hvnet_dev *hv)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RTE_DIM(hvnet_nvs_versions); i++) {
+		ret = hvnet_nvs_try_version(hv, hvnet_nvs_versions[i]);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			hv->nvs_ver = hvnet_nvs_versions[i];
+			HVNET_INIT_LOG(INFO, "port %u: NVSP version 0x%x", hv->port_id,
+				       hv->nvs_ver);
+			return 0;
+		}
+	}
+	HVNET_INIT_LOG(ERR, "port %u: the host refused every NVSP version", hv->port_id);
+	return -EPROTONOSUPPORT;
+}
+
+static int
+hvnet_nvs_ndis_config(struct hvnet_dev *hv, uint16_t mtu)
+{
+	struct hv_nvsp_ndis_config req = {
+		.type = HV_NVSP_MSG_NDIS_CONFIG,
+		.mtu = (uint32_t)mtu + RTE_ETHER_HDR_LEN,
+		.capabilities = HV_NDIS_CAP_IEEE8021Q,
+	};
+
+	if (hv->nvs_ver < HV_NVSP_VERSION_2)
+		return 0;
+	if (hv->nvs_ver >= HV_NVSP_VERSION_5)
+		req.capabilities |= HV_NDIS_CAP_SRIOV;
+	return hvnet_nvs_send(hv, &req, sizeof(req));
+}
+
+static int
+hvnet_nvs_ndis_version(struct hvnet_dev *hv)
+{
+	struct hv_nvsp_ndis_version req = { .type = HV_NVSP_MSG_NDIS_VERSION };
+
+	hv->ndis_ver = hv->nvs_ver >= HV_NVSP_VERSION_5 ? HV_NDIS_VERSION_6_30 :
+							  HV_NDIS_VERSION_6_1;
+	req.ndis_major = hv->ndis_ver >> 16;
+	req.ndis_minor = hv->ndis_ver & 0xffff;
+	return hvnet_nvs_send(hv, &req, sizeof(req));
+}
+
+static bool
+hvnet_rxbuf_layout_ok(const struct hv_nvsp_rxbuf_complete *r, uint64_t map_len)
+{
+	const struct hv_nvsp_rxbuf_section *s = &r->section;
+
+	return r->num_sections == 1 && s->offset == 0 &&
+	       s->sub_alloc_size >= HVNET_RXBUF_MIN_SECTION && s->num_sub_allocs != 0 &&
+	       (uint64_t)s->sub_alloc_size * s->num_sub_allocs <= map_len;
+}
+
+static int
+hvnet_nvs_connect_rxbuf(struct hvnet_dev *hv)
+{
+	const struct hv_nvsp_buf req = {
+		.type = HV_NVSP_MSG_RXBUF,
+		.gpadl = hv->vdev->recv_gpadl,
+		.id = HV_RXBUF_ID,
+	};
+	uint64_t map_len = hv->vdev->resource[HVBUS_MAP_RECV].len;
+	struct hv_nvsp_rxbuf_complete resp;
+	int ret;
+
+	ret = hvnet_nvs_execute(hv, &req, sizeof(req), HV_NVSP_MSG_RXBUF_COMPLETE, &resp,
+				sizeof(resp), "SEND_RECEIVE_BUFFER");
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS) {
+		HVNET_INIT_LOG(ERR, "port %u: receive buffer refused, status %u", hv->port_id,
+			       resp.status);
+		return -EIO;
+	}
+	if (!hvnet_rxbuf_layout_ok(&resp, map_len)) {
+		HVNET_INIT_LOG(ERR, "port %u: bad receive buffer: %u sections at %u, %u x %u in %"
+			       PRIu64, hv->port_id, resp.num_sections, resp.section.offset,
+			       resp.section.num_sub_allocs, resp.section.sub_alloc_size, map_len);
+		return -EPROTO;
+	}
+	hv->rxbuf_section_size = resp.section.sub_alloc_size;
+	hv->rxbuf_section_cnt = resp.section.num_sub_allocs;
+	HVNET_INIT_LOG(DEBUG, "port %u: receive buffer: %u x %u bytes", hv->port_id,
+		       hv->rxbuf_section_cnt, hv->rxbuf_section_size);
+	return 0;
+}
+
+static int
+hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
+{
+	const struct hv_nvsp_buf req = {
+		.type = HV_NVSP_MSG_SENDBUF,
+		.gpadl = hv->vdev->send_gpadl,
+		.id = HV_SENDBUF_ID,
+	};
+	uint64_t map_len = hv->vdev->resource[HVBUS_MAP_SEND].len;
+	struct hv_nvsp_sendbuf_complete resp;
+	int ret;
+
+	ret = hvnet_nvs_execute(hv, &req, sizeof(req), HV_NVSP_MSG_SENDBUF_COMPLETE, &resp,
+				sizeof(resp), "SEND_SEND_BUFFER");
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS) {
+		HVNET_INIT_LOG(ERR, "port %u: send buffer refused, status %u", hv->port_id,
+			       resp.status);
+		return -EIO;
+	}
+	if (resp.section_size == 0 || resp.section_size % 4 != 0 ||
+	    resp.section_size > map_len) {
+		HVNET_INIT_LOG(ERR, "port %u: bad send section size %u (buffer %" PRIu64 ")",
+			       hv->port_id, resp.section_size, map_len);
+		return -EPROTO;
+	}
+	hv->sendbuf_section_size = resp.section_size;
+	hv->sendbuf_section_cnt = (uint32_t)RTE_MIN(map_len / resp.section_size,
+						    (uint64_t)UINT32_MAX);
+	HVNET_INIT_LOG(DEBUG, "port %u: send buffer: %u x %u bytes", hv->port_id,
+		       hv->sendbuf_section_cnt, hv->sendbuf_section_size);
+	return 0;
+}
+
+static int
+hvnet_nvs_wait_alloc(struct hvnet_dev *hv)
+{
+	if (hv->wait != NULL)
+		return 0;
+	hv->wait = rte_zmalloc_socket("hvnet_ctl_wait", sizeof(*hv->wait), RTE_CACHE_LINE_SIZE,
+				      hv->socket_id);
+	return hv->wait != NULL ? 0 : -ENOMEM;
+}
+
+static void
+hvnet_nvs_wait_free(struct hvnet_dev *hv)
+{
+	rte_free(hv->wait);
+	hv->wait = NULL;
+}
+
+int
+hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
+{
+	int ret;
+
+	hv->rxbuf_section_cnt = 0;
+	hv->sendbuf_section_cnt = 0;
+	ret = hvnet_nvs_wait_alloc(hv);
+	if (ret == 0)
+		ret = hvnet_nvs_init(hv);
+	if (ret == 0)
+		ret = hvnet_nvs_ndis_config(hv, mtu);
+	if (ret == 0)
+		ret = hvnet_nvs_ndis_version(hv);
+	if (ret == 0)
+		ret = hvnet_nvs_connect_rxbuf(hv);
+	if (ret == 0)
+		ret = hvnet_nvs_connect_sendbuf(hv);
+	if (ret < 0) {
+		HVNET_INIT_LOG(ERR, "port %u: NVSP attach failed: %s", hv->port_id,
+			       strerror(-ret));
+		hvnet_nvs_wait_free(hv);
+	}
+	return ret;
+}
+
+static void
+hvnet_nvs_revoke(struct hvnet_dev *hv, uint32_t type, uint16_t id)
+{
+	const struct hv_nvsp_revoke_buf req = { .type = type, .id = id };
+
+	hvnet_nvs_send(hv, &req, sizeof(req));
+}
+
+void
+hvnet_nvs_detach(struct hvnet_dev *hv)
+{
+	/* No completion exists for a revoke: the host just stops using the buffer. */
+	rte_spinlock_lock(&hv->ctl_lock);
+	if (hv->rxbuf_section_cnt != 0)
+		hvnet_nvs_revoke(hv, HV_NVSP_MSG_REVOKE_RXBUF, HV_RXBUF_ID);
+	if (hv->sendbuf_section_cnt != 0)
+		hvnet_nvs_revoke(hv, HV_NVSP_MSG_REVOKE_SENDBUF, HV_SENDBUF_ID);
+	hv->rxbuf_section_cnt = 0;
+	hv->sendbuf_section_cnt = 0;
+	rte_spinlock_unlock(&hv->ctl_lock);
+	hvnet_nvs_wait_free(hv);
+}
+
+int
+hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count)
+{
+	const struct hv_nvsp_subchannel req = {
+		.type = HV_NVSP_MSG_SUBCHANNEL,
+		.op_or_status = HV_NVSP_SUBCHANNEL_ALLOCATE,
+		.num_subchannels = *count,
+	};
+	struct hv_nvsp_subchannel resp;
+	int ret;
+
+	if (*count == 0)
+		return 0;
+	if (hv->nvs_ver < HV_NVSP_VERSION_5)
+		return -ENOTSUP;
+	ret = hvnet_nvs_execute(hv, &req, sizeof(req), HV_NVSP_MSG_SUBCHANNEL, &resp,
+				sizeof(resp), "SUBCHANNEL allocate");
+	if (ret < 0)
+		return ret;
+	if (resp.op_or_status != HV_NVSP_STATUS_SUCCESS) {
+		HVNET_LOG(ERR, "port %u: %u subchannels refused, status %u", hv->port_id, *count,
+			  resp.op_or_status);
+		return -EIO;
+	}
+	if (resp.num_subchannels > *count) {
+		HVNET_LOG(ERR, "port %u: host granted %u subchannels, %u asked", hv->port_id,
+			  resp.num_subchannels, *count);
+		return -EPROTO;
+	}
+	*count = resp.num_subchannels;
+	return 0;
+}
+
+int
+hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path)
+{
+	const struct hv_nvsp_switch_datapath req = {
+		.type = HV_NVSP_MSG_SWITCH_DATAPATH,
+		.active_datapath = path,
+	};
+	int ret;
+
+	/* Older hosts treat the message as fatal. */
+	if (hv->nvs_ver < HV_NVSP_VERSION_4)
+		return -ENOTSUP;
+	rte_spinlock_lock(&hv->ctl_lock);
+	ret = hvnet_nvs_send(hv, &req, sizeof(req));
+	rte_spinlock_unlock(&hv->ctl_lock);
+	return ret;
+}
+
+int
+hvnet_nvs_ack_rxbuf(struct rte_hvbus_channel *chan, struct hvnet_chan_lock *lock, uint64_t xid)
+{
+	static const struct hv_nvsp_rndis_pkt_complete ack = {
+		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
+		.status = HV_NVSP_STATUS_SUCCESS,
+	};
+	bool need_sig = false;
+	int ret;
+
+	rte_spinlock_lock(&lock->tx);
+	ret = rte_hvbus_chan_send_completion(chan, &ack, sizeof(ack), xid, &need_sig);
+	rte_spinlock_unlock(&lock->tx);
+	if (need_sig)
+		rte_hvbus_chan_signal(chan);
+	return ret;
+}
+
+static void
+hvnet_nvs_vf_assoc(struct hvnet_dev *hv, const void *msg, uint32_t len)
+{
+	struct hv_nvsp_vf_assoc m;
+
+	if (len < sizeof(m)) {
+		HVNET_LOG(NOTICE, "port %u: short VF association (%u bytes)", hv->port_id, len);
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	hv->vf_present = m.allocated != 0;
+	hv->vf_serial = m.serial;
+	HVNET_LOG(INFO, "port %u: VF %s (serial %u)", hv->port_id,
+		  hv->vf_present ? "available" : "removed", m.serial);
+}
+
+static void
+hvnet_nvs_datapath_notice(struct hvnet_dev *hv, const void *msg, uint32_t len)
+{
+	struct hv_nvsp_switch_datapath m;
+
+	if (len < sizeof(m)) {
+		HVNET_LOG(NOTICE, "port %u: short data path notice (%u bytes)", hv->port_id, len);
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	HVNET_LOG(INFO, "port %u: host data path is now %s", hv->port_id,
+		  m.active_datapath == HV_NVSP_DATAPATH_VF ? "the VF" : "synthetic");
+}
+
+static void
+hvnet_nvs_indirection(struct hvnet_dev *hv, const void *msg, uint32_t len)
+{
+	struct hv_nvsp_indirection_table t;
+	uint32_t hdr = offsetof(struct hv_nvsp_indirection_table, entry);
+
+	if (len < hdr) {
+		HVNET_LOG(NOTICE, "port %u: short indirection table (%u bytes)", hv->port_id, len);
+		return;
+	}
+	memcpy(&t, msg, hdr);
+	/* Only logged: transmit queues map to channels one to one, whatever the host says. */
+	if (t.count > HV_NVSP_INDIRECTION_COUNT || t.offset < hdr ||
+	    (uint64_t)t.offset + (uint64_t)t.count * sizeof(uint32_t) > len)
+		HVNET_LOG(NOTICE, "port %u: bad indirection table (count %u offset %u len %u)",
+			  hv->port_id, t.count, t.offset, len);
+	else
+		HVNET_LOG(DEBUG, "port %u: host send indirection table, %u entries", hv->port_id,
+			  t.count);
+}
+
+void
+hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
+{
+	uint32_t type;
+
+	if (len < sizeof(type)) {
+		HVNET_LOG(NOTICE, "port %u: in-band message of %u bytes", hv->port_id, len);
+		return;
+	}
+	memcpy(&type, msg, sizeof(type));
+	switch (type) {
+	case HV_NVSP_MSG_VF_ASSOC:
+		hvnet_nvs_vf_assoc(hv, msg, len);
+		break;
+	case HV_NVSP_MSG_SWITCH_DATAPATH:
+		hvnet_nvs_datapath_notice(hv, msg, len);
+		break;
+	case HV_NVSP_MSG_INDIRECTION_TABLE:
+		hvnet_nvs_indirection(hv, msg, len);
+		break;
+	default:
+		HVNET_LOG(DEBUG, "port %u: unsolicited NVSP message type %u ignored",
+			  hv->port_id, type);
+		break;
+	}
+}

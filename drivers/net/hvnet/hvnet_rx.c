@@ -1,0 +1,1029 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* net_hvnet channel reader: receive burst, host completions, notifications, receive acks. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_memory.h>
+#include <rte_net.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "hvnet.h"
+
+#define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
+#define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
+#define HVNET_RX_ORPHAN_ACKS	64u	/* acks kept reading a channel without an rx queue */
+#define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
+#define HVNET_RX_ACK_RETRY_US	100u	/* pause between acks tried on a full ring */
+
+/* PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. */
+struct hvnet_rx_info {
+	uint32_t have;
+	uint32_t csum;
+	uint32_t vlan;
+	uint32_t hash_value;
+	uint32_t hash_info;
+};
+
+#define HVNET_RX_HAVE(type)	(1u << (type))
+#define HVNET_RX_HAVE_HASH \
+	(HVNET_RX_HAVE(HV_PPI_HASH_VALUE) | HVNET_RX_HAVE(HV_PPI_HASH_INFO))
+
+struct hvnet_rx_ext_pkt;
+
+/*
+ * External-mbuf state of one rx queue. A transfer-page packet with frames attached owns a
+ * slot; the slot's shared info is referenced by each attached frame plus the reader while it
+ * still walks the packet, so its free callback runs when nothing references the packet's
+ * sections any more and the packet can be acked.
+ */
+struct hvnet_rx_ext {
+	struct rte_ring *done;		/* slots whose last frame was freed (MP/SC) */
+	rte_iova_t rxbuf_iova;
+	uint32_t limit;			/* frames outstanding at most */
+	uint32_t nb_free;
+	struct hvnet_rx_ext_pkt *active;	/* slot of rxq->cur, NULL when nothing attached */
+	uint32_t active_frames;		/* references the reader gave the active slot */
+	struct hvnet_rx_ext_pkt **free;	/* stack of free slots */
+	struct hvnet_rx_ext_pkt *slot;	/* 'limit' slots */
+};
+
+struct hvnet_rx_ext_pkt {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct hvnet_rx_ext *ext;
+	uint64_t xid;
+	uint32_t nb_attached;
+};
+
+/* One read of a channel: where the frames go and the mbufs taken for them. */
+struct hvnet_rx_ctx {
+	struct hvnet_rxq *rxq;
+	struct rte_mbuf **pkts;		/* caller's burst, or NULL: deliver to the stash */
+	uint16_t n;
+	uint16_t nb;
+	uint16_t nb_bulk;
+	uint16_t next_bulk;
+	struct rte_mbuf *bulk[HVNET_RX_ALLOC_BULK];
+};
+
+/* pkts NULL: the frames go to the queue's stash, as many as it holds. */
+static void
+hvnet_rx_ctx_init(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, struct rte_mbuf **pkts,
+		  uint16_t n)
+{
+	ctx->rxq = rxq;
+	ctx->pkts = pkts;
+	ctx->n = n;
+	ctx->nb = 0;
+	ctx->nb_bulk = 0;
+	ctx->next_bulk = 0;
+}
+
+static bool
+hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
+{
+	return ctx->pkts != NULL && ctx->nb == ctx->n;
+}
+
+/* Send the collected acks in ring order; what cannot be sent now stays for the next read. */
+static void
+hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
+{
+	static const struct hv_nvsp_rndis_pkt_complete ack = {
+		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
+		.status = HV_NVSP_STATUS_SUCCESS,
+	};
+	bool need_sig = false;
+	uint32_t i;
+
+	/* Never wait for the writer: it may be this thread, polling from inside a send. */
+	if (rxq->nb_acks == 0 || !rte_spinlock_trylock(&rxq->lock->tx))
+		return;
+	for (i = 0; i < rxq->nb_acks; i++)
+		if (rte_hvbus_chan_send_completion(rxq->chan, &ack, sizeof(ack),
+						   rxq->pending_acks[i], &need_sig) != 0)
+			break;
+	rte_spinlock_unlock(&rxq->lock->tx);
+	if (need_sig)
+		rte_hvbus_chan_signal(rxq->chan);
+	if (i != 0 && i < rxq->nb_acks)
+		memmove(rxq->pending_acks, rxq->pending_acks + i,
+			(rxq->nb_acks - i) * sizeof(rxq->pending_acks[0]));
+	rxq->nb_acks -= i;
+}
+
+/* Room for one more ack, flushing if needed; false stops reading (never drop an ack). */
+static bool
+hvnet_rx_ack_room(struct hvnet_rxq *rxq)
+{
+	if (likely(rxq->nb_acks < rxq->max_acks))
+		return true;
+	hvnet_rx_flush_acks(rxq);
+	return rxq->nb_acks < rxq->max_acks;
+}
+
+static void
+hvnet_rx_ack(struct hvnet_rxq *rxq, uint64_t xid)
+{
+	rxq->pending_acks[rxq->nb_acks++] = xid;
+}
+
+/* ---- external mbufs -------------------------------------------------------------------- */
+
+/* Last frame of a packet freed, on whatever lcore freed it: hand the slot to the reader. */
+static void
+hvnet_rx_ext_free_cb(void *addr __rte_unused, void *opaque)
+{
+	struct hvnet_rx_ext_pkt *p = opaque;
+
+	/* Cannot fail: the ring holds every slot. */
+	rte_ring_mp_enqueue(p->ext->done, p);
+}
+
+static void
+hvnet_rx_ext_recycle(struct hvnet_rxq *rxq, struct hvnet_rx_ext_pkt *p)
+{
+	struct hvnet_rx_ext *ext = rxq->ext;
+
+	hvnet_rx_ack(rxq, p->xid);
+	rxq->ext_outstanding -= p->nb_attached;
+	ext->free[ext->nb_free++] = p;
+}
+
+/* Ack the packets whose frames the application has freed since the last read. */
+static void
+hvnet_rx_ext_reap(struct hvnet_rxq *rxq)
+{
+	void *p;
+
+	while (hvnet_rx_ack_room(rxq) && rte_ring_sc_dequeue(rxq->ext->done, &p) == 0)
+		hvnet_rx_ext_recycle(rxq, p);
+}
+
+/* Give the current packet a slot; 'frames' is how many of its frames may still attach. */
+static struct hvnet_rx_ext_pkt *
+hvnet_rx_ext_start(struct hvnet_rxq *rxq, uint32_t frames)
+{
+	struct hvnet_rx_ext *ext = rxq->ext;
+	struct hvnet_rx_ext_pkt *p;
+
+	if (ext->nb_free == 0)
+		return NULL;
+	p = ext->free[--ext->nb_free];
+	p->xid = rxq->cur->xid;
+	p->nb_attached = 0;
+	/* One reference per frame that may attach, one for the reader: no atomics per frame. */
+	ext->active_frames = frames;
+	rte_mbuf_ext_refcnt_set(&p->shinfo, (uint16_t)(frames + 1));
+	ext->active = p;
+	return p;
+}
+
+/*
+ * The reader is done with the current packet: drop its own reference and those of the
+ * frames that were copied instead. False when the packet is not attached anywhere.
+ */
+static bool
+hvnet_rx_ext_finish(struct hvnet_rxq *rxq)
+{
+	struct hvnet_rx_ext *ext = rxq->ext;
+	struct hvnet_rx_ext_pkt *p;
+	int16_t unused;
+
+	if (ext == NULL || ext->active == NULL)
+		return false;
+	p = ext->active;
+	ext->active = NULL;
+	unused = (int16_t)(ext->active_frames - p->nb_attached + 1);
+	if (rte_mbuf_ext_refcnt_update(&p->shinfo, (int16_t)-unused) == 0)
+		hvnet_rx_ext_recycle(rxq, p);
+	return true;
+}
+
+/* Attach a frame in the receive buffer to an mbuf; NULL: copy it instead. */
+static struct rte_mbuf *
+hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *frame,
+		    uint32_t len)
+{
+	struct hvnet_rx_ext *ext = rxq->ext;
+	struct hvnet_rx_ext_pkt *p = ext->active;
+	struct hvnet_rx_cur *cur = rxq->cur;
+
+	if (rxq->ext_outstanding >= ext->limit)
+		return NULL;
+	if (p == NULL) {
+		/* This frame and every one after it in the packet. */
+		p = hvnet_rx_ext_start(rxq, cur->count - cur->next + 1);
+		if (p == NULL)
+			return NULL;
+	}
+	p->nb_attached++;
+	rxq->ext_outstanding++;
+	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame,
+				  ext->rxbuf_iova + (uintptr_t)(frame - rxq->rxbuf), (uint16_t)len,
+				  &p->shinfo);
+	m->data_off = 0;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return m;
+}
+
+static void
+hvnet_rx_ext_free(struct hvnet_rx_ext *ext)
+{
+	if (ext == NULL)
+		return;
+	rte_ring_free(ext->done);
+	rte_free(ext->free);
+	rte_free(ext->slot);
+	rte_free(ext);
+}
+
+static int
+hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
+{
+	struct hvnet_dev *hv = rxq->hv;
+	unsigned int nb_queues = RTE_MAX(hv->eth->data->nb_rx_queues, 1u);
+	char name[RTE_RING_NAMESIZE];
+	struct hvnet_rx_ext *ext;
+	rte_iova_t iova;
+	uint32_t i;
+
+	iova = rte_mem_virt2iova(rxq->rxbuf);
+	if (iova == RTE_BAD_IOVA) {
+		HVNET_LOG(WARNING, "port %u rxq %u: receive buffer has no IOVA, frames are copied",
+			  rxq->port_id, rxq->queue_id);
+		return 0;
+	}
+	ext = rte_zmalloc_socket("hvnet_rx_ext", sizeof(*ext), RTE_CACHE_LINE_SIZE, socket);
+	if (ext == NULL)
+		return -ENOMEM;
+	/* Half of this queue's share of the sections: the host keeps the rest to fill. */
+	ext->limit = RTE_MAX(hv->rxbuf_section_cnt / (2 * nb_queues), 1u);
+	ext->rxbuf_iova = iova;
+	ext->slot = rte_zmalloc_socket("hvnet_rx_ext", ext->limit * sizeof(ext->slot[0]),
+				       RTE_CACHE_LINE_SIZE, socket);
+	ext->free = rte_malloc_socket("hvnet_rx_ext", ext->limit * sizeof(ext->free[0]), 0,
+				      socket);
+	/* Named after the state itself: a queue's old state may outlive it (see rxq_free). */
+	snprintf(name, sizeof(name), "hvnet_ext_%" PRIxPTR, (uintptr_t)ext);
+	ext->done = rte_ring_create(name, ext->limit, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (ext->slot == NULL || ext->free == NULL || ext->done == NULL) {
+		hvnet_rx_ext_free(ext);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ext->limit; i++) {
+		ext->slot[i].ext = ext;
+		ext->slot[i].shinfo.free_cb = hvnet_rx_ext_free_cb;
+		ext->slot[i].shinfo.fcb_opaque = &ext->slot[i];
+		ext->free[i] = &ext->slot[ext->limit - 1 - i];
+	}
+	ext->nb_free = ext->limit;
+	rxq->ext = ext;
+	return 0;
+}
+
+/* ---- frames ---------------------------------------------------------------------------- */
+
+/* An mbuf from the per-read bulk; the pool is asked once per HVNET_RX_ALLOC_BULK frames. */
+static struct rte_mbuf *
+hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+{
+	unsigned int want = HVNET_RX_ALLOC_BULK;
+
+	if (likely(ctx->next_bulk < ctx->nb_bulk))
+		return ctx->bulk[ctx->next_bulk++];
+	/* A burst takes no more than the frames it still has room for. */
+	if (ctx->pkts != NULL)
+		want = RTE_MAX(RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb)), 1u);
+	ctx->next_bulk = 0;
+	ctx->nb_bulk = 0;
+	if (rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
+		return rte_pktmbuf_alloc(ctx->rxq->mp);
+	ctx->nb_bulk = (uint16_t)want;
+	ctx->next_bulk = 1;
+	return ctx->bulk[0];
+}
+
+/* Return the mbufs of the bulk that no frame needed (still freshly reset). */
+static void
+hvnet_rx_mbuf_release(struct hvnet_rx_ctx *ctx)
+{
+	if (ctx->next_bulk < ctx->nb_bulk)
+		rte_mempool_put_bulk(ctx->rxq->mp, (void **)&ctx->bulk[ctx->next_bulk],
+				     ctx->nb_bulk - ctx->next_bulk);
+	ctx->nb_bulk = 0;
+	ctx->next_bulk = 0;
+}
+
+/* Copy a frame into an mbuf chain, segments as large as the pool's data room allows. */
+static struct rte_mbuf *
+hvnet_rx_copy(struct hvnet_rx_ctx *ctx, struct rte_mbuf *head, const uint8_t *frame,
+	      uint32_t len)
+{
+	struct rte_mbuf *seg = head;
+	uint32_t off = 0;
+	uint16_t chunk;
+
+	for (;;) {
+		chunk = (uint16_t)RTE_MIN(len - off, (uint32_t)rte_pktmbuf_tailroom(seg));
+		rte_memcpy(rte_pktmbuf_mtod(seg, void *), frame + off, chunk);
+		seg->data_len = chunk;
+		off += chunk;
+		if (off == len)
+			break;
+		seg->next = hvnet_rx_mbuf(ctx);
+		if (seg->next == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		seg = seg->next;
+		head->nb_segs++;
+	}
+	head->pkt_len = len;
+	return head;
+}
+
+static uint64_t
+hvnet_rx_csum_flags(uint32_t csum)
+{
+	uint64_t flags = 0;
+
+	if (csum & HV_RXCSUM_IP_OK)
+		flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	else if (csum & HV_RXCSUM_IP_FAILED)
+		flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	if (csum & (HV_RXCSUM_TCP_OK | HV_RXCSUM_UDP_OK))
+		flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	else if (csum & (HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED))
+		flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	return flags;
+}
+
+/* NDIS keeps priority in bits 0-2, CFI in bit 3 and the id above; 802.1Q the reverse. */
+static uint16_t
+hvnet_rx_vlan_tci(uint32_t ndis)
+{
+	return (uint16_t)RTE_VLAN_TCI_MAKE((ndis >> HV_VLAN_ID_SHIFT) & HV_VLAN_ID_MASK,
+					   ndis & HV_VLAN_PRIO_MASK, (ndis & HV_VLAN_CFI) ? 1 : 0);
+}
+
+/* Offload results from the PPIs; false when the frame must be dropped. */
+static bool
+hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx_info *info)
+{
+	struct rte_mbuf *m = *mp;
+
+	m->port = rxq->port_id;
+	if (info->have & HVNET_RX_HAVE(HV_PPI_CHECKSUM))
+		m->ol_flags |= hvnet_rx_csum_flags(info->csum);
+	if ((info->have & HVNET_RX_HAVE_HASH) == HVNET_RX_HAVE_HASH) {
+		m->hash.rss = info->hash_value;
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+	if (info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) {
+		m->vlan_tci = hvnet_rx_vlan_tci(info->vlan);
+		m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		/* The host always strips the tag: put it back when the application wants it. */
+		if (!rxq->vlan_strip && rte_vlan_insert(mp) != 0)
+			return false;
+		m = *mp;
+	}
+	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+					   RTE_PTYPE_L4_MASK);
+	return true;
+}
+
+/*
+ * Frames are counted when the application gets them, by its burst alone; the reader (under
+ * the rx lock, on any thread) counts only what it drops: errors, nombuf, ring_full.
+ */
+static void
+hvnet_rx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+{
+	const struct rte_ether_addr *dst = rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
+	uint32_t len = m->pkt_len;
+	unsigned int bin;
+
+	st->packets++;
+	st->bytes += len;
+	if (len < 64)
+		bin = 7;
+	else if (len == 64)
+		bin = 0;
+	else if (len > RTE_ETHER_MAX_LEN)
+		bin = 6;
+	else if (len >= 1024)
+		bin = 5;
+	else	/* 65-1023: 65-127 is bin 1, then one bin per power of two */
+		bin = rte_log2_u32(len + 1) - 6;
+	st->size_bins[bin]++;
+	if (rte_is_multicast_ether_addr(dst)) {
+		if (rte_is_broadcast_ether_addr(dst))
+			st->broadcast++;
+		else
+			st->multicast++;
+	}
+}
+
+/* Hand a finished frame to the caller's burst, or park it in the stash. */
+static void
+hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
+{
+	if (ctx->pkts != NULL) {
+		ctx->pkts[ctx->nb++] = m;
+	} else if (rte_ring_sp_enqueue(ctx->rxq->stash, m) != 0) {
+		ctx->rxq->stats.ring_full++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* ---- RNDIS ----------------------------------------------------------------------------- */
+
+/* Walk the PPI list (already inside the message); -EINVAL on a malformed element. */
+static int
+hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
+{
+	struct hv_rndis_ppi el;
+	uint32_t pos = 0;
+	uint32_t val;
+
+	while (pos < len) {
+		if (len - pos < sizeof(el))
+			return -EINVAL;
+		memcpy(&el, ppi + pos, sizeof(el));
+		if (el.size < sizeof(el) || el.size > len - pos || (el.size & 3) != 0 ||
+		    el.data_offset < sizeof(el) || el.data_offset > el.size)
+			return -EINVAL;
+		switch (el.type) {
+		case HV_PPI_CHECKSUM:
+		case HV_PPI_VLAN:
+		case HV_PPI_HASH_VALUE:
+		case HV_PPI_HASH_INFO:
+			if (el.size - el.data_offset < sizeof(val))
+				return -EINVAL;
+			memcpy(&val, ppi + pos + el.data_offset, sizeof(val));
+			if (el.type == HV_PPI_CHECKSUM)
+				info->csum = val;
+			else if (el.type == HV_PPI_VLAN)
+				info->vlan = val;
+			else if (el.type == HV_PPI_HASH_VALUE)
+				info->hash_value = val;
+			else
+				info->hash_info = val;
+			info->have |= HVNET_RX_HAVE(el.type);
+			break;
+		default:	/* other PPIs carry nothing a receiver uses */
+			break;
+		}
+		pos += el.size;
+	}
+	return 0;
+}
+
+/* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
+static bool
+hvnet_rx_span_ok(uint32_t avail, uint32_t off, uint32_t len)
+{
+	return off <= avail && len <= avail - off;
+}
+
+/*
+ * Validate an RNDIS PACKET of msglen bytes and find its frame. Offsets count from byte 8;
+ * the first valid one is right after the 44-byte header.
+ */
+static int
+hvnet_rx_parse(const uint8_t *msg, uint32_t msglen, uint32_t *frame_off, uint32_t *frame_len,
+	       struct hvnet_rx_info *info)
+{
+	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
+	struct hv_rndis_packet p;
+	uint32_t avail;
+
+	if (msglen < sizeof(p))
+		return -EINVAL;
+	memcpy(&p, msg, sizeof(p));
+	avail = msglen - HV_RNDIS_OFFSET_BASE;
+	if (p.data_length < RTE_ETHER_HDR_LEN || p.data_offset < min_off ||
+	    !hvnet_rx_span_ok(avail, p.data_offset, p.data_length))
+		return -EINVAL;
+	if (p.oob_length != 0 && (p.oob_offset < min_off ||
+				  !hvnet_rx_span_ok(avail, p.oob_offset, p.oob_length)))
+		return -EINVAL;
+	if (p.ppi_length != 0) {
+		if (p.ppi_offset < min_off || (p.ppi_offset & 3) != 0 ||
+		    !hvnet_rx_span_ok(avail, p.ppi_offset, p.ppi_length))
+			return -EINVAL;
+		if (hvnet_rx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
+				      info) != 0)
+			return -EINVAL;
+	}
+	*frame_off = HV_RNDIS_OFFSET_BASE + p.data_offset;
+	*frame_len = p.data_length;
+	return 0;
+}
+
+/* One RNDIS PACKET of the current transfer-page packet: at most one frame delivered. */
+static void
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct hvnet_rx_info info = { 0 };
+	uint32_t off, len;
+	struct rte_mbuf *m, *done;
+	const uint8_t *frame;
+
+	if (hvnet_rx_parse(msg, msglen, &off, &len, &info) != 0) {
+		rxq->stats.errors++;
+		HVNET_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped", rxq->port_id,
+			  rxq->queue_id);
+		return;
+	}
+	if (rxq->mp == NULL)	/* a channel read before its rx queue exists */
+		return;
+	m = hvnet_rx_mbuf(ctx);
+	if (unlikely(m == NULL)) {
+		rxq->stats.nombuf++;
+		return;
+	}
+	frame = msg + off;
+	done = NULL;
+	if (len > rxq->rx_copybreak && len <= UINT16_MAX &&
+	    (rxq->vlan_strip || !(info.have & HVNET_RX_HAVE(HV_PPI_VLAN))))
+		done = hvnet_rx_ext_attach(rxq, m, frame, len);
+	if (done == NULL)
+		done = hvnet_rx_copy(ctx, m, frame, len);
+	if (unlikely(done == NULL)) {
+		rxq->stats.nombuf++;
+		return;
+	}
+	if (unlikely(!hvnet_rx_meta(rxq, &done, &info))) {
+		rxq->stats.errors++;
+		rte_pktmbuf_free(done);
+		return;
+	}
+	hvnet_rx_deliver(ctx, done);
+}
+
+/*
+ * One range of a transfer-page packet: an RNDIS message in the receive buffer. Data frames
+ * come as PACKETs; anything else (completions, indications) goes to the control layer.
+ */
+static void
+hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct hv_rndis_hdr h;
+	const uint8_t *msg;
+
+	if (!hvnet_rx_span_ok(rxq->rxbuf_len, r->byte_offset, r->byte_count) ||
+	    r->byte_count < sizeof(h))
+		goto bad;
+	msg = rxq->rxbuf + r->byte_offset;
+	memcpy(&h, msg, sizeof(h));
+	if (h.length < sizeof(h) || h.length > r->byte_count)
+		goto bad;
+	if (h.type == HV_RNDIS_MSG_PACKET && !control)
+		hvnet_rx_packet(ctx, msg, h.length);
+	else
+		hvnet_rndis_receive_ctl(rxq->hv, msg, h.length);
+	return;
+bad:
+	rxq->stats.errors++;
+	HVNET_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or message",
+		  rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
+}
+
+/*
+ * Deliver the rest of the current packet and ack it; false when the caller's burst filled
+ * first (or no ack can be recorded yet): the packet stays current for the next read.
+ */
+static bool
+hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct hvnet_rx_cur *cur = rxq->cur;
+
+	while (cur->next < cur->count) {
+		if (hvnet_rx_burst_full(ctx))
+			return false;
+		cur->next++;
+		hvnet_rx_range(ctx, &cur->range[cur->next - 1], false);
+	}
+	if (!hvnet_rx_ack_room(rxq))
+		return false;
+	if (!hvnet_rx_ext_finish(rxq))
+		hvnet_rx_ack(rxq, cur->xid);
+	cur->count = 0;
+	cur->next = 0;
+	return true;
+}
+
+/* ---- channel packets ------------------------------------------------------------------- */
+
+/* The control thread waits for this NVSP completion: give it the payload. */
+static bool
+hvnet_rx_ctl_wake(struct hvnet_dev *hv, uint32_t type, const void *data, uint32_t len)
+{
+	struct hvnet_ctl_wait *w = hv->wait;
+
+	if (w == NULL || __atomic_load_n(&w->nvs_type, __ATOMIC_ACQUIRE) != type ||
+	    __atomic_load_n(&w->done, __ATOMIC_RELAXED))
+		return false;
+	w->len = RTE_MIN(len, HVNET_CTL_BUF_SIZE);
+	memcpy(w->buf, data, w->len);
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void
+hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
+{
+	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_NONE };
+	struct hvnet_dev *hv = rxq->hv;
+
+	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
+	if (pkt->xid & HVNET_XID_TX_TAG) {
+		/* The host is done with the carrier whatever it says: never leak the slot. */
+		if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
+			c.status = HV_NVSP_STATUS_FAILURE;
+		hvnet_tx_complete(hv, rxq->queue_id, pkt->xid, c.status);
+		return;
+	}
+	if (pkt->len < sizeof(c.type))
+		goto stray;
+	if (pkt->xid == HVNET_XID_NVS_CTL && rxq->queue_id == 0 &&
+	    hvnet_rx_ctl_wake(hv, c.type, pkt->data, pkt->len))
+		return;
+	/* RNDIS control carrier: its answer arrives in the receive buffer. */
+	if (pkt->xid == HVNET_XID_RNDIS_CTL && c.type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
+		return;
+stray:
+	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
+		  " type %u len %u dropped", rxq->port_id, rxq->queue_id, pkt->xid, c.type,
+		  pkt->len);
+}
+
+/* A transfer-page packet: data goes through rxq->cur, control is handled at once. */
+static void
+hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct hvnet_rx_cur *cur = rxq->cur;
+	/* Only the type and the channel type matter to a receiver. */
+	const uint32_t need = offsetof(struct hv_nvsp_rndis_pkt, section_index);
+	struct hv_nvsp_rndis_pkt m;
+	struct hv_xfer_page_range r;
+	uint32_t count = pkt->range_count;
+	uint32_t i;
+
+	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need)
+		goto bad;
+	memcpy(&m, pkt->data, need);
+	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
+		goto bad;
+	if (m.channel_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
+		for (i = 0; i < count; i++) {
+			memcpy(&r, &pkt->ranges[i], sizeof(r));
+			hvnet_rx_range(ctx, &r, true);
+		}
+		hvnet_rx_ack(rxq, pkt->xid);
+		return;
+	}
+	if (m.channel_type != HV_NVSP_RNDIS_CHAN_DATA || count > HVNET_MAX_RX_RANGES)
+		goto bad;
+	cur->xid = pkt->xid;
+	cur->next = 0;
+	cur->count = count;
+	memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
+	if (count == 0)
+		hvnet_rx_ack(rxq, pkt->xid);
+	return;
+bad:
+	/* The host still holds the sections for it: ack what we cannot use. */
+	rxq->stats.errors++;
+	HVNET_LOG(DEBUG, "port %u channel %u: bad transfer-page packet (set %#x, %u ranges,"
+		  " %u bytes) dropped", rxq->port_id, rxq->queue_id, pkt->xfer_set_id, count,
+		  pkt->len);
+	hvnet_rx_ack(rxq, pkt->xid);
+}
+
+static void
+hvnet_rx_dispatch(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
+{
+	switch (pkt->type) {
+	case HVBUS_PKT_XFER_PAGES:
+		hvnet_rx_xfer(ctx, pkt);
+		break;
+	case HVBUS_PKT_COMPLETION:
+		hvnet_rx_completion(ctx->rxq, pkt);
+		break;
+	case HVBUS_PKT_INBAND:
+		/* Host notifications: Linux and DPDK never complete them, even when asked. */
+		hvnet_nvs_notify(ctx->rxq->hv, pkt->data, pkt->len);
+		break;
+	default:
+		HVNET_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
+			  ctx->rxq->port_id, ctx->rxq->queue_id, pkt->type);
+		break;
+	}
+}
+
+/*
+ * Read the channel as far as the burst (or the stash) and the budget allow: finish the
+ * packet in progress first, publish the ring read index once, then send the acks.
+ * Called with the channel's rx lock held. Returns the VMBus packets read.
+ */
+static unsigned int
+hvnet_rx_read(struct hvnet_rx_ctx *ctx)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct rte_hvbus_pkt pkt;
+	unsigned int nread = 0;
+
+	if (rxq->ext != NULL)
+		hvnet_rx_ext_reap(rxq);
+	while (nread < HVNET_RX_POLL_BUDGET) {
+		if (rxq->cur->count != 0 && !hvnet_rx_cur_drain(ctx))
+			break;
+		/* Each packet may need an ack: never take one without room to record it. */
+		if (hvnet_rx_burst_full(ctx) || !hvnet_rx_ack_room(rxq))
+			break;
+		if (rte_hvbus_chan_recv(rxq->chan, &pkt) != 0)
+			break;
+		nread++;
+		hvnet_rx_dispatch(ctx, &pkt);
+	}
+	if (nread != 0)
+		rte_hvbus_chan_recv_done(rxq->chan);
+	if (rxq->mp != NULL)
+		hvnet_rx_mbuf_release(ctx);
+	hvnet_rx_flush_acks(rxq);
+	return nread;
+}
+
+uint16_t
+hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hvnet_rxq *rxq = queue;
+	struct hvnet_rx_ctx ctx;
+	uint16_t nb, i;
+
+	/* Frames another thread read for us are older than anything still in the ring. */
+	nb = (uint16_t)rte_ring_sc_dequeue_burst(rxq->stash, (void **)pkts, n, NULL);
+	if (nb < n && rte_spinlock_trylock(&rxq->lock->rx)) {
+		hvnet_rx_ctx_init(&ctx, rxq, pkts + nb, n - nb);
+		hvnet_rx_read(&ctx);
+		rte_spinlock_unlock(&rxq->lock->rx);
+		nb += ctx.nb;
+	}
+	for (i = 0; i < nb; i++)
+		hvnet_rx_count(&rxq->stats, pkts[i]);
+	return nb;
+}
+
+static bool
+hvnet_rx_lock(struct hvnet_dev *hv, rte_spinlock_t *lock, bool wait)
+{
+	uint64_t deadline;
+
+	if (rte_spinlock_trylock(lock))
+		return true;
+	if (!wait)
+		return false;
+	/* The holder is a burst or another poll: short, but bound it anyway. */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * hv->args.ctl_timeout_ms / 1000;
+	while (!rte_spinlock_trylock(lock)) {
+		if (rte_get_timer_cycles() > deadline) {
+			HVNET_LOG(ERR, "port %u: channel reader lock held for %u ms", hv->port_id,
+				  hv->args.ctl_timeout_ms);
+			return false;
+		}
+		rte_pause();
+	}
+	return true;
+}
+
+/* The rx queue reading channel q keeps its state in, if the application set one up. */
+static struct hvnet_rxq *
+hvnet_rx_queue_of(struct hvnet_dev *hv, unsigned int q)
+{
+	struct rte_eth_dev_data *data = hv->eth != NULL ? hv->eth->data : NULL;
+
+	if (data == NULL || data->rx_queues == NULL || q >= data->nb_rx_queues)
+		return NULL;
+	return data->rx_queues[q];
+}
+
+/*
+ * Read a channel that has no rx queue (attach, or between configure and queue setup): data
+ * frames are dropped, everything else handled, and the acks sent before returning since
+ * nobody keeps them for later.
+ */
+static unsigned int
+hvnet_rx_read_orphan(struct hvnet_dev *hv, unsigned int q)
+{
+	const struct rte_mem_resource *rb = &hv->vdev->resource[HVBUS_MAP_RECV];
+	uint64_t acks[HVNET_RX_ORPHAN_ACKS];
+	struct hvnet_rx_cur cur = { .count = 0 };
+	struct hvnet_rxq tmp;
+	struct hvnet_rx_ctx ctx;
+	uint64_t deadline;
+	unsigned int nread;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.hv = hv;
+	tmp.chan = hv->chan[q];
+	tmp.lock = &hv->chan_lock[q];
+	tmp.rxbuf = rb->addr;
+	tmp.rxbuf_len = (uint32_t)RTE_MIN(rb->len, (uint64_t)UINT32_MAX);
+	tmp.rx_copybreak = UINT32_MAX;
+	tmp.port_id = hv->port_id;
+	tmp.queue_id = (uint16_t)q;
+	tmp.cur = &cur;
+	tmp.pending_acks = acks;
+	tmp.max_acks = RTE_DIM(acks);
+	hvnet_rx_ctx_init(&ctx, &tmp, NULL, 0);
+	nread = hvnet_rx_read(&ctx);
+	/* A packet cut short by the budget is acked now: its frames have no queue to go to. */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * hv->args.ctl_timeout_ms / 1000;
+	while ((cur.count != 0 && !hvnet_rx_cur_drain(&ctx)) || tmp.nb_acks != 0) {
+		if (rte_get_timer_cycles() > deadline) {
+			HVNET_LOG(ERR, "port %u channel %u: host ring full for %u ms, %u receive"
+				  " acks lost", hv->port_id, q, hv->args.ctl_timeout_ms,
+				  tmp.nb_acks + (cur.count != 0));
+			break;
+		}
+		rte_delay_us_sleep(HVNET_RX_ACK_RETRY_US);
+		hvnet_rx_flush_acks(&tmp);
+	}
+	return nread;
+}
+
+unsigned int
+hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
+{
+	struct hvnet_rxq *rxq;
+	struct hvnet_rx_ctx ctx;
+	unsigned int nread;
+
+	if (q >= HVNET_MAX_QUEUES || hv->chan[q] == NULL)
+		return 0;
+	if (!hvnet_rx_lock(hv, &hv->chan_lock[q].rx, wait))
+		return 0;
+	rxq = hvnet_rx_queue_of(hv, q);
+	if (rxq != NULL) {
+		hvnet_rx_ctx_init(&ctx, rxq, NULL, 0);
+		nread = hvnet_rx_read(&ctx);
+	} else {
+		nread = hvnet_rx_read_orphan(hv, q);
+	}
+	rte_spinlock_unlock(&hv->chan_lock[q].rx);
+	return nread;
+}
+
+/* ---- queue setup ----------------------------------------------------------------------- */
+
+void
+hvnet_rxq_free(struct hvnet_rxq *rxq)
+{
+	struct rte_mbuf *m;
+	struct rte_eth_dev_data *data;
+
+	if (rxq == NULL)
+		return;
+	data = rxq->hv->eth != NULL ? rxq->hv->eth->data : NULL;
+	/* No reader may find the queue once we hold the lock, and none is inside it. */
+	rte_spinlock_lock(&rxq->lock->rx);
+	if (data != NULL && data->rx_queues != NULL && rxq->queue_id < data->nb_rx_queues &&
+	    data->rx_queues[rxq->queue_id] == rxq)
+		data->rx_queues[rxq->queue_id] = NULL;
+	/* The host still owns the sections of a packet cut short: give them back. */
+	if (rxq->cur != NULL && rxq->cur->count != 0) {
+		rxq->cur->next = rxq->cur->count;
+		if (hvnet_rx_ack_room(rxq) && !hvnet_rx_ext_finish(rxq))
+			hvnet_rx_ack(rxq, rxq->cur->xid);
+	}
+	if (rxq->ext != NULL)
+		hvnet_rx_ext_reap(rxq);
+	hvnet_rx_flush_acks(rxq);
+	rte_spinlock_unlock(&rxq->lock->rx);
+	if (rxq->nb_acks != 0)
+		HVNET_LOG(WARNING, "port %u rxq %u: %u receive acks not sent (host ring full)",
+			  rxq->port_id, rxq->queue_id, rxq->nb_acks);
+	if (rxq->ext != NULL && rxq->ext_outstanding != 0)
+		/* Frames the application still holds would call back into freed memory. */
+		HVNET_LOG(WARNING, "port %u rxq %u: %u external mbufs still held, their state"
+			  " is kept", rxq->port_id, rxq->queue_id, rxq->ext_outstanding);
+	else
+		hvnet_rx_ext_free(rxq->ext);
+	if (rxq->stash != NULL) {
+		while (rte_ring_sc_dequeue(rxq->stash, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(rxq->stash);
+	}
+	rte_free(rxq->pending_acks);
+	rte_free(rxq->cur);
+	rte_free(rxq);
+}
+
+int
+hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
+		struct rte_mempool *mp, struct hvnet_rxq **out)
+{
+	const struct rte_mem_resource *rb = &hv->vdev->resource[HVBUS_MAP_RECV];
+	char name[RTE_RING_NAMESIZE];
+	struct hvnet_rxq *rxq;
+	int ret;
+
+	if (qid >= HVNET_MAX_QUEUES || hv->chan[qid] == NULL) {
+		HVNET_LOG(ERR, "port %u rxq %u: no channel open for it", hv->port_id, qid);
+		return -EINVAL;
+	}
+	if (nb_desc == 0 || rte_pktmbuf_data_room_size(mp) <
+	    RTE_PKTMBUF_HEADROOM + HVNET_RX_MIN_SEG_ROOM) {
+		HVNET_LOG(ERR, "port %u rxq %u: %u descriptors or mbuf data room %u too small",
+			  hv->port_id, qid, nb_desc, rte_pktmbuf_data_room_size(mp));
+		return -EINVAL;
+	}
+	if (rb->addr == NULL || rb->len == 0 || rb->len > UINT32_MAX) {
+		HVNET_LOG(ERR, "port %u rxq %u: receive buffer not mapped", hv->port_id, qid);
+		return -EINVAL;
+	}
+	rxq = rte_zmalloc_socket("hvnet_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket);
+	if (rxq == NULL)
+		return -ENOMEM;
+	rxq->hv = hv;
+	rxq->chan = hv->chan[qid];
+	rxq->lock = &hv->chan_lock[qid];
+	rxq->mp = mp;
+	rxq->rxbuf = rb->addr;
+	rxq->rxbuf_len = (uint32_t)rb->len;
+	rxq->rx_copybreak = hv->args.rx_extmbuf ? hv->args.rx_copybreak : UINT32_MAX;
+	rxq->port_id = hv->port_id;
+	rxq->queue_id = qid;
+	rxq->vlan_strip = !!(hv->eth->data->dev_conf.rxmode.offloads &
+			     RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
+	rxq->nb_desc = nb_desc;
+	/* A burst's packets each need an ack at most once; the rest waits for the next read. */
+	rxq->max_acks = RTE_MAX((uint32_t)nb_desc, HVNET_RX_POLL_BUDGET / 4);
+	rxq->cur = rte_zmalloc_socket("hvnet_rx_cur", sizeof(*rxq->cur), RTE_CACHE_LINE_SIZE,
+				      socket);
+	rxq->pending_acks = rte_malloc_socket("hvnet_rx_acks",
+					      rxq->max_acks * sizeof(rxq->pending_acks[0]),
+					      RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "hvnet_stash_%u_%u", hv->port_id, qid);
+	rxq->stash = rte_ring_create(name, nb_desc, socket,
+				     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	ret = 0;
+	if (rxq->cur == NULL || rxq->pending_acks == NULL || rxq->stash == NULL)
+		ret = -ENOMEM;
+	else if (hv->args.rx_extmbuf)
+		ret = hvnet_rx_ext_alloc(rxq, socket);
+	if (ret != 0) {
+		HVNET_LOG(ERR, "port %u rxq %u: out of memory on socket %d", hv->port_id, qid,
+			  socket);
+		hvnet_rxq_free(rxq);
+		return ret;
+	}
+	if (rxq->ext == NULL)
+		rxq->rx_copybreak = UINT32_MAX;
+	*out = rxq;
+	return 0;
+}
+
+/* ---- queue state ----------------------------------------------------------------------- */
+
+uint32_t
+hvnet_rx_queue_count(void *queue)
+{
+	struct hvnet_rxq *rxq = queue;
+	uint32_t total = __atomic_load_n(&rxq->cur->count, __ATOMIC_RELAXED);
+	uint32_t next = __atomic_load_n(&rxq->cur->next, __ATOMIC_RELAXED);
+	uint32_t count;
+
+	/* Approximate and lock-free: each frame in the ring costs at least an 8-byte range. */
+	count = rte_ring_count(rxq->stash) + (total - RTE_MIN(next, total)) +
+		rte_hvbus_chan_rx_pending(rxq->chan) / sizeof(struct hv_xfer_page_range);
+	return RTE_MIN(count, (uint32_t)rxq->nb_desc);
+}
+
+int
+hvnet_rx_descriptor_status(void *queue, uint16_t offset)
+{
+	struct hvnet_rxq *rxq = queue;
+
+	if (offset >= rxq->nb_desc)
+		return -EINVAL;
+	return offset < hvnet_rx_queue_count(queue) ? RTE_ETH_RX_DESC_DONE :
+						       RTE_ETH_RX_DESC_AVAIL;
+}
