@@ -114,8 +114,11 @@ struct rte_hvbus_gpa {
 
 /*
  * Sends. Each writes one VMBus packet (descriptor, the caller's iovecs, padding, trailer) and
- * publishes it. -EAGAIN: the ring is full now, nothing written. *need_sig is set when the
- * host must be signalled (rte_hvbus_chan_signal), so that a burst signals once.
+ * publishes it with every packet staged before it. -EAGAIN: the ring is full now, nothing
+ * written. *need_sig is set (never cleared) when the host must be signalled
+ * (rte_hvbus_chan_signal), so that a burst signals once.
+ * need_sig NULL stages the packet: written, invisible to the host until the next publishing
+ * send or rte_hvbus_chan_publish(), so that a burst publishes the write index once.
  */
 int rte_hvbus_chan_send_inband(struct rte_hvbus_channel *chan, const struct iovec *iov,
 			       unsigned int iovcnt, uint64_t xid, bool want_completion,
@@ -125,6 +128,8 @@ int rte_hvbus_chan_send_completion(struct rte_hvbus_channel *chan, const void *d
 int rte_hvbus_chan_send_gpa(struct rte_hvbus_channel *chan, const struct rte_hvbus_gpa *gpa,
 			    unsigned int ngpa, const struct iovec *iov, unsigned int iovcnt,
 			    uint64_t xid, bool *need_sig);
+/* Make every staged packet visible to the host at once; *need_sig as for sends. */
+void rte_hvbus_chan_publish(struct rte_hvbus_channel *chan, bool *need_sig);
 void rte_hvbus_chan_signal(struct rte_hvbus_channel *chan);
 
 /* VMBus packet types the bus returns. */

@@ -311,7 +311,15 @@ hvbus_chan_send(struct rte_hvbus_channel *chan, void *hdr, uint32_t hdr_len,
 		return -EMSGSIZE;
 	desc->offset8 = hdr_len / 8;
 	desc->len8 = (total + 7) / 8;
+	if (need_sig == NULL)
+		return hvbus_ring_write_staged(&chan->tx, v, iovcnt + 1);
 	return hvbus_ring_write(&chan->tx, v, iovcnt + 1, need_sig);
+}
+
+void
+rte_hvbus_chan_publish(struct rte_hvbus_channel *chan, bool *need_sig)
+{
+	hvbus_ring_publish(&chan->tx, need_sig);
 }
 
 int

@@ -399,6 +399,11 @@ hvnet_query_host(struct hvnet_dev *hv)
 		hv->link_up = false;
 	}
 	hvnet_max_channels(hv);
+	/* Offload capabilities are reported before the application configures the port. */
+	ret = hvnet_rndis_offload_setup(hv);
+	if (ret != 0)
+		HVNET_INIT_LOG(NOTICE, "%s: offload setup failed (%s): no offloads",
+			       hv->vdev->name, strerror(-ret));
 	return 0;
 }
 

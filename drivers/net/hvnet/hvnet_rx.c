@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_memcpy.h>
 #include <rte_memory.h>
 #include <rte_net.h>
@@ -108,10 +109,13 @@ hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
 	/* Never wait for the writer: it may be this thread, polling from inside a send. */
 	if (rxq->nb_acks == 0 || !rte_spinlock_trylock(&rxq->lock->tx))
 		return;
+	/* Staged, then published once: one write-index update for the whole batch. */
 	for (i = 0; i < rxq->nb_acks; i++)
 		if (rte_hvbus_chan_send_completion(rxq->chan, &ack, sizeof(ack),
-						   rxq->pending_acks[i], &need_sig) != 0)
+						   rxq->pending_acks[i], NULL) != 0)
 			break;
+	if (i != 0)
+		rte_hvbus_chan_publish(rxq->chan, &need_sig);
 	rte_spinlock_unlock(&rxq->lock->tx);
 	if (need_sig)
 		rte_hvbus_chan_signal(rxq->chan);
@@ -604,6 +608,18 @@ bad:
 }
 
 /*
+ * Start loading a range's RNDIS header ahead of use: the host has just written it from
+ * another core, and that miss dominates the receive path. Prefetching never faults, but the
+ * address is only formed for an offset inside the buffer.
+ */
+static inline void
+hvnet_rx_prefetch(const struct hvnet_rxq *rxq, const struct hvnet_rx_cur *cur, uint32_t k)
+{
+	if (k < cur->count && cur->range[k].byte_offset < rxq->rxbuf_len)
+		rte_prefetch0(rxq->rxbuf + cur->range[k].byte_offset);
+}
+
+/*
  * Deliver the rest of the current packet and ack it; false when the caller's burst filled
  * first (or no ack can be recorded yet): the packet stays current for the next read.
  */
@@ -613,9 +629,12 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
 
+	hvnet_rx_prefetch(rxq, cur, cur->next);
+	hvnet_rx_prefetch(rxq, cur, cur->next + 1);
 	while (cur->next < cur->count) {
 		if (hvnet_rx_burst_full(ctx))
 			return false;
+		hvnet_rx_prefetch(rxq, cur, cur->next + 2);
 		cur->next++;
 		hvnet_rx_range(ctx, &cur->range[cur->next - 1], false);
 	}
@@ -974,8 +993,12 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	rxq->vlan_strip = !!(hv->eth->data->dev_conf.rxmode.offloads &
 			     RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
 	rxq->nb_desc = nb_desc;
-	/* A burst's packets each need an ack at most once; the rest waits for the next read. */
-	rxq->max_acks = RTE_MAX((uint32_t)nb_desc, HVNET_RX_POLL_BUDGET / 4);
+	/*
+	 * Every transfer-page packet the host has out holds at least one receive section, so
+	 * room for one ack per section means the reader never stops for lack of ack room: a
+	 * reader that stopped while the host waits for room in our ring would deadlock.
+	 */
+	rxq->max_acks = RTE_MAX((uint32_t)nb_desc, hv->rxbuf_section_cnt);
 	rxq->cur = rte_zmalloc_socket("hvnet_rx_cur", sizeof(*rxq->cur), RTE_CACHE_LINE_SIZE,
 				      socket);
 	rxq->pending_acks = rte_malloc_socket("hvnet_rx_acks",

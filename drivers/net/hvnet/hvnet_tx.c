@@ -350,7 +350,7 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 
 	if (txd != NULL && (txd->chim_pkts >= txq->agg_max_pkts ||
 			    txq->agg_max_bytes - txd->chim_len < msg_len)) {
-		rc = hvnet_tx_flush(txq, &b->need_sig);
+		rc = hvnet_tx_flush(txq, NULL);
 		if (rc != 0)
 			return rc;
 		txd = NULL;
@@ -458,8 +458,7 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	txd->mbuf = m;
 	txd->npkts = 1;
 	txd->nbytes = m->pkt_len;
-	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, &iov, 1, hvnet_tx_xid(txq, txd),
-				     &b->need_sig);
+	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, &iov, 1, hvnet_tx_xid(txq, txd), NULL);
 	if (likely(rc == 0))
 		return 0;
 	txd->inflight = 0;
@@ -510,7 +509,7 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 		b->free[b->nfree++] = m;
 	} else {
 		/* Frames copied before this one go first. */
-		rc = hvnet_tx_flush(txq, &b->need_sig);
+		rc = hvnet_tx_flush(txq, NULL);
 		if (rc != 0)
 			return rc;
 		rc = hvnet_tx_gpa(txq, b, m, gpa, ngpa, ppi_len, left);
@@ -543,7 +542,9 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	 * send just found the ring full: it waits for the next burst.
 	 */
 	if (i == n && last)
-		hvnet_tx_flush(txq, &b->need_sig);
+		hvnet_tx_flush(txq, NULL);
+	/* Everything this chunk sent was staged: one write-index update for all of it. */
+	rte_hvbus_chan_publish(txq->chan, &b->need_sig);
 	rte_spinlock_unlock(&txq->lock->tx);
 	if (b->nstock != 0)
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
