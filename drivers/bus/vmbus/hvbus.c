@@ -121,24 +121,19 @@ hvbus_cmp_name(const struct rte_device *dev, const void *name)
 }
 
 /*
- * Take the device from the upstream vmbus bus, unless the user asked for upstream there
- * (-a vmbus:<uuid>) or upstream drives it already. Returns false when hvbus must leave it.
+ * Take the device from the upstream vmbus bus, unless upstream drives it already. Returns
+ * false when hvbus must leave it. (The user leaves a device to upstream with -b hvbus:<uuid>;
+ * "-a vmbus:<uuid>" cannot reach here: EAL's legacy device syntax gives a UUID to the first
+ * bus that parses it, which is hvbus, and refuses the option.)
  */
 static bool
 hvbus_claim_from_upstream(const struct rte_hvbus_device *dev)
 {
 	struct rte_bus *up = rte_bus_find_by_name(UPSTREAM_BUS);
-	const struct rte_devargs *da;
 	struct rte_device *updev;
 
 	if (up == NULL)
 		return true;
-	da = hvbus_devargs_lookup(UPSTREAM_BUS, dev->name);
-	if (da != NULL && da->policy == RTE_DEV_ALLOWED) {
-		HVBUS_LOG(NOTICE, "%s: left to upstream %s (-a %s:%s)", dev->name, UPSTREAM_BUS,
-			  UPSTREAM_BUS, dev->name);
-		return false;
-	}
 	updev = up->find_device(NULL, hvbus_cmp_name, dev->name);
 	if (updev == NULL)
 		return true;
