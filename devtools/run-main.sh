@@ -5,14 +5,14 @@
 # stderr, testpmd's port statistics every second on stdout). Runs for DURATION seconds
 # (default 30; 0 = until Ctrl-C). Installs and builds what it needs first.
 #
-# DRIVER=netvsc (today's default) drives the simulated NICs with Debian's upstream
-# net_netvsc; DRIVER=hvnet loads hvnet's plugins (the PMD is not functional yet: issue 4).
+# DRIVER=hvnet (default) loads hvnet's plugins; DRIVER=netvsc drives the simulated NICs with
+# Debian's upstream net_netvsc instead, for comparison.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
 duration=${DURATION:-30}
-driver=${DRIVER:-netvsc}
+driver=${DRIVER:-hvnet}
 
 [ "$(id -u)" = 0 ] || { echo "run-main: must run as root" >&2; exit 1; }
 sh devtools/setup.sh || exit 1
