@@ -23,6 +23,18 @@
 #define HOST_MDL_CHAIN_LEN	34u
 #define HOST_RNDIS_MAX_PACKETS	8u
 #define HOST_RNDIS_ALIGN_SHIFT	3u
+#define HOST_RX_BATCH_MAX	375u	/* ranges per data transfer-page packet at NDIS >= 6.0 */
+#define HOST_RX_BATCH_OLD	64u	/* ... and below NDIS 6.0 */
+#define HOST_NDIS_6_0		0x00060000u
+#define HOST_RX_NONE		UINT32_MAX	/* end of a sub-allocation chain */
+
+/* What a receive sub-allocation is doing (host_rxbuf.busy). */
+enum host_rx_state {
+	HOST_RX_FREE,
+	HOST_RX_HEAD,		/* sent; its index is the tid the guest acks */
+	HOST_RX_MEMBER,		/* sent in the batch of an earlier head */
+	HOST_RX_PENDING,	/* filled, waiting in the channel's batch */
+};
 
 /* One direction of a channel as the host sees it; idx is the host's private index copy. */
 struct host_ring {
@@ -52,11 +64,20 @@ int host_ring_write(struct host_ring *r, const struct iovec *iov, unsigned int n
 		    uint32_t reserve, bool *signal);
 
 /* --- per-channel and per-NIC state ------------------------------------------------------- */
+/* Data sub-allocations filled for the guest but not yet sent: a chain from head to tail. */
+struct host_rx_batch {
+	uint32_t head;
+	uint32_t tail;
+	uint32_t n;
+	uint64_t bytes;		/* to_guest_bytes counted for them */
+};
+
 struct host_chan {
 	struct host_ring in;	/* guest -> host */
 	struct host_ring out;	/* host -> guest */
 	uint8_t *base;		/* sim_chan ring the views were made for */
 	uint32_t rx_top;	/* free data sub-allocations on this channel's stack */
+	struct host_rx_batch batch;
 	bool dead;		/* a fatal violation stopped this channel until reset */
 };
 
@@ -74,8 +95,15 @@ struct host_rxbuf {
 	uint32_t count;
 	uint32_t per_chan;	/* data sub-allocations per channel */
 	uint32_t nsplit;	/* channels the data sub-allocations are split across */
-	uint8_t *busy;		/* count entries: 1 while the guest owns it */
+	uint8_t *busy;		/* count entries: enum host_rx_state */
+	uint32_t *next;		/* count entries: next sub-allocation of the same packet */
 	uint32_t *stack;	/* per channel free stacks, per_chan entries each */
+};
+
+/* Extension header of a transfer-page packet with room for the largest batch. */
+struct host_xfer {
+	struct hv_xfer_page_hdr hdr;
+	struct hv_xfer_page_range range[HOST_RX_BATCH_MAX];
 };
 
 struct host_ctl_msg {
@@ -112,6 +140,7 @@ struct host_nic {
 	uint8_t pkt[HOST_PKT_MAX];		/* packet copied out of a guest->host ring */
 	uint8_t gather[HOST_GATHER_MAX];	/* RNDIS message(s) of one carrier */
 	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
+	struct host_xfer xfer;			/* ranges of the batch being sent */
 	struct host_chan chan[SIM_MAX_CHANNELS];
 };
 
@@ -188,12 +217,17 @@ int host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt
 int host_rxbuf_setup(struct sim_nic *nic, uint16_t id);
 void host_rxbuf_free(struct host_rxbuf *rx);
 void host_rxbuf_split(struct sim_nic *nic);
+/* Revoke: send what is batched if the ring allows, drop (and uncount) the rest. */
+void host_rxbuf_revoke(struct sim_nic *nic);
 /* Take a free control sub-allocation; -1 if none. */
 int host_rxbuf_take_ctl(struct host_rxbuf *rx);
 void host_rxbuf_put_back(struct sim_nic *nic, uint32_t idx);
-/* The guest acked transfer-page packet tid: 0, or -EPROTO for an unknown/duplicate tid. */
+/*
+ * The guest acked transfer-page packet tid: every sub-allocation of it is free again.
+ * 0, or -EPROTO for an unknown/duplicate tid.
+ */
 int host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid);
-/* Write a transfer-page packet for sub-allocation idx holding byte_count bytes. */
+/* Write a one-range transfer-page packet for sub-allocation idx holding byte_count bytes. */
 int host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
 		   uint32_t chan_type);
 

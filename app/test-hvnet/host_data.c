@@ -20,6 +20,7 @@ void
 host_rxbuf_free(struct host_rxbuf *rx)
 {
 	free(rx->busy);
+	free(rx->next);
 	free(rx->stack);
 	memset(rx, 0, sizeof(*rx));
 }
@@ -65,16 +66,21 @@ host_rxbuf_setup(struct sim_nic *nic, uint16_t id)
 	struct host_rxbuf *rx = &hn->rx;
 	uint32_t size = HV_RXBUF_HEADROOM + hn->ndis_mtu + HV_RXBUF_TAILROOM;
 	size_t count;
+	unsigned int c;
 
 	host_rxbuf_free(rx);
+	/* Batches name sub-allocations of the old buffer. */
+	for (c = 0; c < SIM_MAX_CHANNELS; c++)
+		memset(&hn->chan[c].batch, 0, sizeof(hn->chan[c].batch));
 	if (nic->rxbuf == NULL || nic->rxbuf_size > UINT32_MAX)
 		return -EINVAL;
 	count = nic->rxbuf_size / size;
 	if (count == 0)
 		return -EINVAL;
 	rx->busy = calloc(count, 1);
+	rx->next = calloc(count, sizeof(*rx->next));
 	rx->stack = calloc(count, sizeof(*rx->stack));
-	if (rx->busy == NULL || rx->stack == NULL) {
+	if (rx->busy == NULL || rx->next == NULL || rx->stack == NULL) {
 		host_rxbuf_free(rx);
 		return -ENOMEM;
 	}
@@ -92,8 +98,9 @@ host_rxbuf_take_ctl(struct host_rxbuf *rx)
 	uint32_t i;
 
 	for (i = 0; i < HOST_CTL_SUBALLOCS && i < rx->count; i++) {
-		if (!rx->busy[i]) {
-			rx->busy[i] = 1;
+		if (rx->busy[i] == HOST_RX_FREE) {
+			rx->busy[i] = HOST_RX_HEAD;
+			rx->next[i] = HOST_RX_NONE;
 			return (int)i;
 		}
 	}
@@ -109,7 +116,8 @@ rxbuf_take_data(struct host_nic *hn, unsigned int c)
 	if (c >= rx->nsplit || hn->chan[c].rx_top == 0)
 		return -1;
 	idx = rx->stack[c * rx->per_chan + --hn->chan[c].rx_top];
-	rx->busy[idx] = 1;
+	rx->busy[idx] = HOST_RX_PENDING;
+	rx->next[idx] = HOST_RX_NONE;
 	return (int)idx;
 }
 
@@ -118,7 +126,7 @@ host_rxbuf_put_back(struct sim_nic *nic, uint32_t idx)
 {
 	struct host_nic *hn = host_of(nic);
 
-	hn->rx.busy[idx] = 0;
+	hn->rx.busy[idx] = HOST_RX_FREE;
 	rx_push(hn, idx);
 }
 
@@ -126,28 +134,39 @@ int
 host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid)
 {
 	struct host_rxbuf *rx = &host_of(nic)->rx;
+	uint32_t idx, next, i;
 
 	/* After a revoke the guest may still ack what it had: nothing to track any more. */
 	if (!rx->ready && rx->busy != NULL)
 		return 0;
-	if (!rx->ready || tid >= rx->count || !rx->busy[tid])
+	/* Only the first sub-allocation of a sent packet names it. */
+	if (!rx->ready || tid >= rx->count || rx->busy[tid] != HOST_RX_HEAD)
 		return host_fatal(nic, c, "receive completion with an unknown or duplicate id");
-	host_rxbuf_put_back(nic, (uint32_t)tid);
+	/* The chain is host memory, built by rx_batch_send; the bound is only a safety net. */
+	for (idx = (uint32_t)tid, i = 0; idx != HOST_RX_NONE && i < HOST_RX_BATCH_MAX; i++) {
+		next = rx->next[idx];
+		host_rxbuf_put_back(nic, idx);
+		idx = next;
+	}
 	return 0;
 }
 
-int
-host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
-	       uint32_t chan_type)
+/* Ring bytes (trailer included) of a transfer-page packet with n ranges. */
+static uint32_t
+xfer_ring_bytes(const struct host_nic *hn, uint32_t n)
+{
+	uint32_t len = (uint32_t)(sizeof(struct hv_vmbus_desc) + sizeof(struct hv_xfer_page_hdr) +
+				  n * sizeof(struct hv_xfer_page_range)) + hn->msg_size;
+
+	return ((len + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1)) + HV_RING_TRAILER_SIZE;
+}
+
+/* Send x (its ranges filled) as one transfer-page packet; same returns as host_chan_send. */
+static int
+send_xfer(struct sim_nic *nic, unsigned int c, uint64_t tid, struct host_xfer *x,
+	  uint32_t nranges, uint32_t chan_type)
 {
 	struct host_nic *hn = host_of(nic);
-	struct {
-		struct hv_xfer_page_hdr hdr;
-		struct hv_xfer_page_range range;
-	} ext = {
-		.hdr = { .set_id = hn->rx.id, .range_count = 1 },
-		.range = { .byte_count = byte_count, .byte_offset = idx * hn->rx.sub_size },
-	};
 	uint8_t msg[HV_NVSP_MSG_SIZE_V61] = { 0 };
 	struct hv_nvsp_rndis_pkt m = {
 		.type = HV_NVSP_MSG_RNDIS_PKT,
@@ -155,9 +174,148 @@ host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_
 		.section_index = HV_NVSP_NO_SECTION,
 	};
 
+	x->hdr = (struct hv_xfer_page_hdr){ .set_id = hn->rx.id, .range_count = nranges };
 	memcpy(msg, &m, sizeof(m));
-	return host_chan_send(nic, c, HV_PKT_DATA_XFER_PAGES, HV_PKT_FLAG_RC, idx, &ext,
-			      sizeof(ext), msg, hn->msg_size, HOST_REPLY_ROOM);
+	return host_chan_send(nic, c, HV_PKT_DATA_XFER_PAGES, HV_PKT_FLAG_RC, tid, x,
+			      (uint32_t)(sizeof(x->hdr) + nranges * sizeof(x->range[0])), msg,
+			      hn->msg_size, HOST_REPLY_ROOM);
+}
+
+int
+host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
+	       uint32_t chan_type)
+{
+	struct host_nic *hn = host_of(nic);
+
+	hn->xfer.range[0] = (struct hv_xfer_page_range){
+		.byte_count = byte_count,
+		.byte_offset = idx * hn->rx.sub_size,
+	};
+	return send_xfer(nic, c, idx, &hn->xfer, 1, chan_type);
+}
+
+/* ---- batches of received frames ---------------------------------------------------------- */
+
+/* Ranges per data packet: what the NDIS version the guest announced allows. */
+static uint32_t
+batch_limit(const struct host_nic *hn)
+{
+	return hn->ndis_version >= HOST_NDIS_6_0 ? HOST_RX_BATCH_MAX : HOST_RX_BATCH_OLD;
+}
+
+/* Send channel c's batch as one packet; 0 (also when empty) or host_chan_send's error. */
+static int
+rx_batch_send(struct sim_nic *nic, unsigned int c)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_rx_batch *b = &hn->chan[c].batch;
+	uint32_t idx = b->head, i;
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	/* Members may be marked before the send: only the head's state makes the packet known. */
+	for (i = 0; i < b->n; i++, idx = hn->rx.next[idx]) {
+		hn->xfer.range[i] = (struct hv_xfer_page_range){
+			.byte_count = hn->rx.sub_size,
+			.byte_offset = idx * hn->rx.sub_size,
+		};
+		hn->rx.busy[idx] = i ? HOST_RX_MEMBER : HOST_RX_PENDING;
+	}
+	rc = send_xfer(nic, c, b->head, &hn->xfer, b->n, HV_NVSP_RNDIS_CHAN_DATA);
+	if (rc < 0)
+		return rc;
+	hn->rx.busy[b->head] = HOST_RX_HEAD;
+	memset(b, 0, sizeof(*b));
+	return 0;
+}
+
+/* Give back a batch that will never be sent; its frames count as dropped, not delivered. */
+static void
+rx_batch_drop(struct sim_nic *nic, unsigned int c)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_rx_batch *b = &hn->chan[c].batch;
+	uint32_t idx = b->head, next, i;
+
+	for (i = 0; i < b->n; i++, idx = next) {
+		next = hn->rx.next[idx];
+		host_rxbuf_put_back(nic, idx);
+	}
+	nic->stats.to_guest_frames -= b->n;
+	nic->stats.to_guest_bytes -= b->bytes;
+	nic->stats.rx_nobuf += b->n;
+	memset(b, 0, sizeof(*b));
+}
+
+void
+host_rxbuf_revoke(struct sim_nic *nic)
+{
+	struct host_nic *hn = host_of(nic);
+	unsigned int c;
+
+	for (c = 0; c < nic->nchan && c < SIM_MAX_CHANNELS; c++) {
+		if (hn->chan[c].batch.n == 0 || rx_batch_send(nic, c) == 0)
+			continue;
+		sim_vlog(nic, "receive buffer revoked: %u batched frames dropped on channel %u",
+			 hn->chan[c].batch.n, c);
+		rx_batch_drop(nic, c);
+	}
+	hn->rx.ready = false;
+}
+
+/*
+ * Make channel c's batch able to take one more frame: send it first when it is full or the
+ * ring could not take it one range bigger. -ENOBUFS when the ring has no room even then.
+ */
+static int
+rx_batch_room(struct sim_nic *nic, unsigned int c)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_rx_batch *b = &hn->chan[c].batch;
+
+	if (b->n < batch_limit(hn) &&
+	    xfer_ring_bytes(hn, b->n + 1) + HOST_REPLY_ROOM <= host_chan_room(nic, c))
+		return 0;
+	if (rx_batch_send(nic, c) < 0)
+		return -ENOBUFS;
+	return xfer_ring_bytes(hn, 1) + HOST_REPLY_ROOM <= host_chan_room(nic, c) ? 0 : -ENOBUFS;
+}
+
+static void
+rx_batch_add(struct host_nic *hn, unsigned int c, uint32_t idx, uint32_t bytes)
+{
+	struct host_rx_batch *b = &hn->chan[c].batch;
+
+	if (b->n == 0)
+		b->head = idx;
+	else
+		hn->rx.next[b->tail] = idx;
+	b->tail = idx;
+	b->n++;
+	b->bytes += bytes;
+}
+
+unsigned int
+host_nic_flush(struct sim_nic *nic)
+{
+	struct host_nic *hn = host_of(nic);
+	unsigned int c, sent = 0;
+
+	if (hn == NULL || !hn->rx.ready)
+		return 0;
+	for (c = 0; c < nic->nchan && c < SIM_MAX_CHANNELS; c++) {
+		uint32_t n = hn->chan[c].batch.n;
+
+		if (n == 0)
+			continue;
+		/* A stopped channel will never take them: count them as dropped. */
+		if (hn->chan[c].dead)
+			rx_batch_drop(nic, c);
+		else if (rx_batch_send(nic, c) == 0)
+			sent += n;
+	}
+	return sent;
 }
 
 /* ---- reading what a carrier points at -------------------------------------------------- */
@@ -576,16 +734,17 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	if (flen > hn->rx.sub_size - HV_RXBUF_HEADROOM)
 		return -EINVAL;
 	c = rx_channel(nic, frame, len, &meta);
+	if (rx_batch_room(nic, c) < 0)
+		return -ENOBUFS;
 	idx = rxbuf_take_data(hn, c);
 	if (idx < 0)
 		return -ENOBUFS;
 	rx_fill(hn, (uint32_t)idx, frame, flen, &meta, nic->rxbuf);
-	if (host_send_xfer(nic, c, (uint32_t)idx, hn->rx.sub_size,
-			   HV_NVSP_RNDIS_CHAN_DATA) < 0) {
-		host_rxbuf_put_back(nic, (uint32_t)idx);
-		return -ENOBUFS;
-	}
+	rx_batch_add(hn, c, (uint32_t)idx, flen);
 	nic->stats.to_guest_frames++;
 	nic->stats.to_guest_bytes += flen;
+	/* A full batch goes now; if the ring refuses it, the next frame or flush retries. */
+	if (hn->chan[c].batch.n == batch_limit(hn))
+		rx_batch_send(nic, c);
 	return (int)c;
 }

@@ -20,12 +20,35 @@ _Static_assert(SIM_MAX_CHANNELS < GEN_CHAN_MASK, "a channel index fits in the st
 static const uint8_t gen_magic[3] = { 0x68, 0x76, 0x67 };	/* "hvg" */
 static const uint8_t gen_src_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
-/* What one generator run sends: from the spec COUNT:MIN[-MAX][:FLOWS]. */
+/* Destination of the generated frames: the NIC's own MAC or one its receive filter judges. */
+enum gen_dst {
+	GEN_DST_SELF,
+	GEN_DST_OTHER,	/* a unicast MAC that is not the NIC's */
+	GEN_DST_MCAST,
+	GEN_DST_BCAST,
+};
+
+static const char *const gen_dst_names[] = {
+	[GEN_DST_SELF] = "self",
+	[GEN_DST_OTHER] = "other",
+	[GEN_DST_MCAST] = "mcast",
+	[GEN_DST_BCAST] = "bcast",
+};
+
+/* Fixed destinations of the non-self kinds; "other" differs from every simulated NIC's MAC. */
+static const uint8_t gen_dst_macs[][6] = {
+	[GEN_DST_OTHER] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 },
+	[GEN_DST_MCAST] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb },
+	[GEN_DST_BCAST] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+};
+
+/* What one generator run sends: from the spec COUNT:MIN[-MAX][:FLOWS[:DST]]. */
 struct gen_params {
 	uint32_t count;
 	uint32_t min_len;
 	uint32_t max_len;
 	uint32_t flows;
+	enum gen_dst dst;
 };
 
 struct wire_gen {
@@ -95,7 +118,7 @@ gen_headers(const struct wire_gen *g, uint32_t seq, uint32_t len, uint8_t *f)
 	uint32_t flow = seq % g->p.flows;
 	uint8_t *ip = f + 14, *udp = f + 34;
 
-	memcpy(f, g->nic->mac, 6);
+	memcpy(f, g->p.dst == GEN_DST_SELF ? g->nic->mac : gen_dst_macs[g->p.dst], 6);
 	memcpy(f + 6, gen_src_mac, 6);
 	put_be16(f + 12, 0x0800);
 	memset(ip, 0, 20);
@@ -156,12 +179,28 @@ parse_num(const char **s, uint32_t *v)
 	return true;
 }
 
+/* The destination kind named by s, which must be exactly one of the names. */
+static bool
+parse_dst(const char *s, enum gen_dst *dst)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(gen_dst_names) / sizeof(gen_dst_names[0]); i++) {
+		if (strcmp(s, gen_dst_names[i]) == 0) {
+			*dst = (enum gen_dst)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int
 gen_parse(const char *spec, uint32_t max_frame, struct gen_params *p)
 {
 	const char *s = spec;
 
 	p->flows = 1;
+	p->dst = GEN_DST_SELF;
 	if (!parse_num(&s, &p->count) || *s++ != ':' || !parse_num(&s, &p->min_len))
 		return -EINVAL;
 	p->max_len = p->min_len;
@@ -169,7 +208,7 @@ gen_parse(const char *spec, uint32_t max_frame, struct gen_params *p)
 		return -EINVAL;
 	if (*s == ':' && (s++, !parse_num(&s, &p->flows)))
 		return -EINVAL;
-	if (*s != '\0')
+	if (*s == ':' ? !parse_dst(s + 1, &p->dst) : *s != '\0')
 		return -EINVAL;
 	if (p->count == 0 || p->count > GEN_COUNT_MAX || p->min_len < WIRE_ETH_MIN ||
 	    p->max_len < p->min_len || p->max_len > max_frame || p->flows == 0 ||
@@ -191,8 +230,8 @@ wire_gen_start(struct sim_nic *nic, const char *spec)
 		return -ENODEV;
 	if (gen_parse(spec, max_frame, &p) != 0) {
 		sim_log("gen nic=%u: bad spec '%s': want COUNT(1..%u):MIN[-MAX](%u..%u)[:FLOWS]"
-			"(1..%u)", nic->idx, spec, GEN_COUNT_MAX, WIRE_ETH_MIN, max_frame,
-			GEN_FLOWS_MAX);
+			"(1..%u)[:DST](self|other|mcast|bcast)", nic->idx, spec, GEN_COUNT_MAX,
+			WIRE_ETH_MIN, max_frame, GEN_FLOWS_MAX);
 		return -EINVAL;
 	}
 	g = w->gen;
@@ -223,8 +262,8 @@ wire_gen_start(struct sim_nic *nic, const char *spec)
 	g->stall_since = 0;
 	g->built = UINT32_MAX;
 	g->bad_logged = 0;
-	sim_log("gen nic=%u: %u frames of %u-%u bytes in %u flow(s)", nic->idx, p.count,
-		p.min_len, p.max_len, p.flows);
+	sim_log("gen nic=%u: %u frames of %u-%u bytes in %u flow(s) to %s", nic->idx, p.count,
+		p.min_len, p.max_len, p.flows, gen_dst_names[p.dst]);
 	return 0;
 }
 

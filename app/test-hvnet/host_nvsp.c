@@ -465,7 +465,7 @@ handle_revoke(struct sim_nic *nic, const struct host_pkt *pkt, uint32_t type)
 	if (!msg_get(pkt, &m, sizeof(m)))
 		return host_fatal(nic, 0, "short REVOKE message");
 	if (type == HV_NVSP_MSG_REVOKE_RXBUF)
-		hn->rx.ready = false;	/* in-flight acks are ignored from now on */
+		host_rxbuf_revoke(nic);	/* in-flight acks are ignored from now on */
 	else
 		hn->have_sendbuf = false;
 	sim_vlog(nic, "%s buffer revoked (id 0x%x)",

@@ -49,6 +49,7 @@ struct sim_uio_ctl {
 	int32_t guest_pid;	/* shim: pid of the process that opened the device */
 	uint32_t open_count;	/* shim: file descriptors open now, across the guest */
 	uint32_t signals;	/* shim: ++ when a write() means "signal the host" */
+	uint32_t rescinded;	/* host: 1 once the device is rescinded (read EIO, open ENODEV) */
 };
 
 /* Per-NIC counters, host's view. "to_guest" = host -> guest, "from_guest" = guest -> host. */
@@ -157,7 +158,10 @@ int sim_env_spawn_guest(struct sim *sim, char **argv);
 int sim_env_offer_subchannels(struct sim_nic *nic, unsigned int n);
 /* Remove every subchannel (as the kernel does when the primary channel closes). */
 void sim_env_rescind_subchannels(struct sim_nic *nic);
-/* Interrupt the guest: ctl->event_count++ and wake futex waiters. */
+/*
+ * Interrupt the guest: a byte on the device's event FIFO (what makes the shim's uio fd
+ * poll readable), then ctl->event_count++ and wake futex waiters.
+ */
 void sim_env_interrupt_guest(struct sim_nic *nic);
 /* Read len bytes of guest memory at guest IOVA (= guest virtual address: --iova-mode=va). */
 int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len);
@@ -176,11 +180,18 @@ void host_nic_reset(struct sim_nic *nic);
 unsigned int host_nic_poll(struct sim_nic *nic);
 /*
  * A frame arrives from the wire for the guest: packet filter, RSS channel choice, receive
- * buffer, transfer-page packet. Returns the channel index it was put on (>= 0), -ENOBUFS when
- * there is no room now (nothing counted: the caller may retry), -EPERM when the filter or a
- * down link drops it (counted), -EINVAL for a bad length.
+ * buffer, then the channel's batch (one transfer-page packet, sent when full, when the ring
+ * has no room for a bigger one, or by host_nic_flush). Returns the channel index it was put
+ * on (>= 0, counted), -ENOBUFS when there is no room now (nothing counted: the caller may
+ * retry), -EPERM when the filter or a down link drops it (counted), -EINVAL for a bad length.
  */
 int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
+/*
+ * End of a poll round: send the frames host_nic_receive batched on each channel (one
+ * transfer-page packet per channel). Returns frames sent; what the ring cannot take now stays
+ * batched for the next call.
+ */
+unsigned int host_nic_flush(struct sim_nic *nic);
 void host_nic_set_link(struct sim_nic *nic, bool up);
 void host_nic_set_speed(struct sim_nic *nic, uint64_t mbps);
 /* Record a broken rule: logs "violation nic=N chan=C rule=..." and counts it. */

@@ -100,6 +100,16 @@ static void cmd_speed(struct sim_nic *nic, const char *arg, char *reply, size_t 
 	snprintf(reply, len, "ok speed nic=%u %llu", nic->idx, v);
 }
 
+static void cmd_rescind(struct sim_nic *nic, char *reply, size_t len)
+{
+	int rc = sim_env_rescind_nic(nic);
+
+	if (rc < 0)
+		snprintf(reply, len, "error rescind nic=%u: %s", nic->idx, strerror(-rc));
+	else
+		snprintf(reply, len, "ok rescind nic=%u", nic->idx);
+}
+
 /* "ok", then per NIC its summary line and the wire layer's lines, one per line. */
 static void cmd_stats(struct sim *sim, char *reply, size_t len)
 {
@@ -141,11 +151,14 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 	rest = strtok_r(NULL, "", &save);
 	if (rest != NULL)
 		rest += strspn(rest, " \t");
-	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0)
+	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0 &&
+	    strcmp(verb, "rescind") != 0)
 		return (void)snprintf(reply, len, "error unknown command %.64s", verb);
 	nic = nic_arg(sim, nic_s);
 	if (nic == NULL)
 		return (void)snprintf(reply, len, "error no such nic");
+	if (strcmp(verb, "rescind") == 0)
+		return cmd_rescind(nic, reply, len);
 	if (strcmp(verb, "link") == 0)
 		return cmd_link(nic, rest, reply, len);
 	if (strcmp(verb, "speed") == 0)

@@ -36,6 +36,9 @@
 /* Per NIC: the guest pid the host checked, so an untrusted ctl->guest_pid is never used raw. */
 static pid_t trusted_pid[SIM_MAX_NICS];
 static pid_t host_pid;
+/* Per NIC: the host's end of the event FIFO (-1 = none), and whether it was rescinded. */
+static int evt_fd[SIM_MAX_NICS];
+static bool rescinded[SIM_MAX_NICS];
 
 /* --- small file helpers ------------------------------------------------------------------ */
 
@@ -221,7 +224,13 @@ static int create_nic_files(struct sim_nic *nic)
 	if (nic->ctl == NULL)
 		return -errno;
 	nic->ctl->magic = SIM_UIO_CTL_MAGIC;
-	return 0;
+	if (path_fmt(path, sizeof(path), SIM_UIO_EVT_FMT, nic->sim->workdir, nic->uio) < 0)
+		return -ENAMETOOLONG;
+	/* Read-write: never blocks on open, and a full FIFO is still a readable one. */
+	if (mkfifo(path, 0600) < 0)
+		return -errno;
+	evt_fd[nic->idx] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	return evt_fd[nic->idx] < 0 ? -errno : 0;
 }
 
 static int write_map_dir(const struct sim_nic *nic, const char *uiodir, unsigned int k,
@@ -428,6 +437,10 @@ int sim_env_create(struct sim *sim)
 	rc = write_text(sim->workdir, SIM_PID_FILE, "%ld\n", (long)host_pid);
 	if (rc != 0)
 		return rc;
+	for (i = 0; i < SIM_MAX_NICS; i++) {
+		evt_fd[i] = -1;
+		rescinded[i] = false;
+	}
 	sim->nnics = sim->opt.nics;
 	sim->next_relid = FIRST_RELID;
 	sim->next_gpadl = FIRST_GPADL;
@@ -564,9 +577,41 @@ void sim_env_rescind_subchannels(struct sim_nic *nic)
 
 void sim_env_interrupt_guest(struct sim_nic *nic)
 {
+	const char byte = 1;
+
+	/*
+	 * The byte goes first: a reader that saw the count change always finds its byte, so no
+	 * stale byte makes the fd poll readable after the interrupt was consumed. A full FIFO
+	 * (nobody reads it) is readable already.
+	 */
+	if (evt_fd[nic->idx] >= 0 && write(evt_fd[nic->idx], &byte, 1) < 0 && errno != EAGAIN)
+		sim_log("nic=%u: event FIFO: %s", nic->idx, strerror(errno));
 	__atomic_fetch_add(&nic->ctl->event_count, 1, __ATOMIC_SEQ_CST);
 	/* Shared (not private) futex: the waiters are in another process. */
 	syscall(SYS_futex, &nic->ctl->event_count, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int sim_env_rescind_nic(struct sim_nic *nic)
+{
+	char dev[PATH_MAX];
+
+	if (rescinded[nic->idx])
+		return -EALREADY;
+	rescinded[nic->idx] = true;
+	/* Frames from the wire are dropped from now on, as for a link that went away. */
+	nic->link_up = false;
+	if (device_dir(nic, dev, sizeof(dev)) == 0)
+		remove_tree(dev);
+	__atomic_store_n(&nic->ctl->rescinded, 1, __ATOMIC_RELEASE);
+	/* Wakes a blocked read() and an epoll on the uio fd, as uio_hv_generic does. */
+	sim_env_interrupt_guest(nic);
+	sim_log("nic=%u: rescinded", nic->idx);
+	return 0;
+}
+
+bool sim_env_rescinded(const struct sim_nic *nic)
+{
+	return rescinded[nic->idx];
 }
 
 static pid_t parent_of(pid_t pid)
@@ -795,6 +840,9 @@ static void unmap_nic(struct sim_nic *nic)
 	unmap(nic->rxbuf, nic->rxbuf_size);
 	unmap(nic->sendbuf, nic->sendbuf_size);
 	unmap(nic->ctl, SIM_HV_PAGE);
+	if (evt_fd[nic->idx] >= 0)
+		close(evt_fd[nic->idx]);
+	evt_fd[nic->idx] = -1;
 	nic->int_page = nic->monitor_page = nic->rxbuf = nic->sendbuf = NULL;
 	nic->ctl = NULL;
 }

@@ -15,6 +15,8 @@
 #define SIM_UIO_DIR		"uio"
 #define SIM_UIO_CTL_FMT		"%s/" SIM_UIO_DIR "/uio%u.ctl"
 #define SIM_UIO_MAP_FMT		"%s/" SIM_UIO_DIR "/uio%u.map%u"
+/* A FIFO per device: the shim hands it out as the uio fd, so that poll/epoll see interrupts. */
+#define SIM_UIO_EVT_FMT		"%s/" SIM_UIO_DIR "/uio%u.evt"
 #define SIM_UIO_NMAPS		5
 /* Environment variables the host passes to the guest (read by the shim). */
 #define SIM_ENV_DIR		"HVNET_SIM_DIR"
@@ -55,5 +57,13 @@ void sim_env_guest_opened(struct sim_nic *nic);
 bool sim_env_guest_vanished(struct sim_nic *nic);
 /* Send sig to the guest and every other process below the host. */
 void sim_env_signal_guest_tree(struct sim *sim, int sig);
+
+/*
+ * Rescind nic as Hyper-V does: its sysfs device directory disappears, the host stops serving
+ * its channels and drops its wire traffic, and the guest's uio fd reports the rescind (read
+ * EIO, poll readable, open and mmap ENODEV). 0, or -EALREADY.
+ */
+int sim_env_rescind_nic(struct sim_nic *nic);
+bool sim_env_rescinded(const struct sim_nic *nic);
 
 #endif /* HVNET_SIM_ENV_H */

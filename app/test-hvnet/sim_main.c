@@ -303,10 +303,16 @@ static unsigned int poll_once(struct sim *sim)
 	unsigned int i, work = 0;
 
 	for (i = 0; i < sim->nnics; i++) {
+		/* A rescinded NIC's channels are gone: nothing of it is served any more. */
+		if (sim_env_rescinded(&sim->nic[i]))
+			continue;
 		work += handle_uio(&sim->nic[i]);
 		work += host_nic_poll(&sim->nic[i]);
 	}
 	work += wire_poll(sim);
+	/* Frames batched during this round go out now, however few. */
+	for (i = 0; i < sim->nnics; i++)
+		work += host_nic_flush(&sim->nic[i]);
 	work += sim_ctl_poll(sim);
 	return work;
 }

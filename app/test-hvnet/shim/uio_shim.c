@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -273,14 +274,22 @@ static int uio_number(const char *path)
 
 /* --- the ctl page ------------------------------------------------------------------------ */
 
-static struct sim_uio_ctl *ctl_page(unsigned int uio, int fd)
+static struct sim_uio_ctl *ctl_page(unsigned int uio)
 {
 	struct sim_uio_ctl *ctl = __atomic_load_n(&ctls[uio], __ATOMIC_ACQUIRE), *expect = NULL;
+	char path[SHIM_PATH_MAX];
 	void *p;
+	int fd;
 
 	if (ctl != NULL)
 		return ctl;
+	if (uio_path(path, sizeof(path), uio, ".ctl", -1) < 0)
+		return NULL;
+	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
 	p = REAL(mmap)(NULL, SIM_HV_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	REAL(close)(fd);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&ctls[uio], &expect, p, false, __ATOMIC_ACQ_REL,
@@ -289,6 +298,11 @@ static struct sim_uio_ctl *ctl_page(unsigned int uio, int fd)
 		return expect;
 	}
 	return p;
+}
+
+static bool rescinded(const struct sim_uio_ctl *ctl)
+{
+	return __atomic_load_n(&ctl->rescinded, __ATOMIC_ACQUIRE) != 0;
 }
 
 static bool host_alive(void)
@@ -374,24 +388,47 @@ static int get_count(struct sim_uio_ctl *ctl)
 
 /* --- open / close / dup ------------------------------------------------------------------ */
 
+/*
+ * Empty the event FIFO without blocking. Its bytes only make the fd poll readable; the
+ * count itself is in the ctl page.
+ */
+static void drain_events(int fd)
+{
+	char sink[256];
+	int avail;
+
+	while (ioctl(fd, FIONREAD, &avail) == 0 && avail > 0)
+		if (REAL(read)(fd, sink, (size_t)avail < sizeof(sink) ? (size_t)avail :
+			       sizeof(sink)) <= 0)
+			break;
+}
+
+/*
+ * The fd handed out is the device's event FIFO (the host writes a byte per interrupt), so
+ * that poll and epoll on it work as on a real uio fd; the ctl page is mapped beside it.
+ */
 static int uio_open(unsigned int uio, int flags)
 {
 	char path[SHIM_PATH_MAX];
 	struct sim_uio_ctl *ctl;
 	int fd, rc;
 
-	if (uio_path(path, sizeof(path), uio, ".ctl", -1) < 0) {
+	ctl = ctl_page(uio);
+	if (ctl == NULL || ctl->magic != SIM_UIO_CTL_MAGIC || rescinded(ctl)) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (uio_path(path, sizeof(path), uio, ".evt", -1) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
 	if (fd < 0)
 		return -1;
-	ctl = ctl_page(uio, fd);
-	rc = ctl == NULL || ctl->magic != SIM_UIO_CTL_MAGIC ? -ENODEV : 0;
-	if (rc == 0)
-		rc = track(fd, uio, __atomic_load_n(&ctl->event_count, __ATOMIC_ACQUIRE));
+	rc = track(fd, uio, __atomic_load_n(&ctl->event_count, __ATOMIC_ACQUIRE));
 	if (rc == 0) {
+		/* Bytes of interrupts before the count was taken would make a blocking read. */
+		drain_events(fd);
 		rc = get_count(ctl);
 		if (rc < 0)
 			untrack(fd);
@@ -557,7 +594,11 @@ int dup3(int oldfd, int newfd, int flags)
 
 /* --- read / write / mmap ----------------------------------------------------------------- */
 
-/* Block until the host raised an interrupt this fd has not reported yet. */
+/*
+ * Block until the host raised an interrupt this fd has not reported yet. The count is loaded
+ * before the FIFO is drained: the host writes the byte before it counts, so a byte drained
+ * here belongs to this count or to one the futex wait below sees at once.
+ */
 static ssize_t uio_read(int fd, void *buf, size_t count)
 {
 	struct uio_slot s;
@@ -576,6 +617,10 @@ static ssize_t uio_read(int fd, void *buf, size_t count)
 		struct timespec ts = { .tv_sec = READ_WAIT_SEC };
 		uint32_t cur = __atomic_load_n(&ctl->event_count, __ATOMIC_ACQUIRE);
 
+		/* As uio_hv_generic after a rescind; the FIFO stays readable, as poll does. */
+		if (rescinded(ctl))
+			return errno = EIO, -1;
+		drain_events(fd);
 		if (cur != s.last_event) {
 			slot_seen(fd, cur);
 			memcpy(buf, &cur, sizeof(cur));
@@ -648,6 +693,8 @@ static ssize_t uio_write(int fd, const void *buf, size_t count)
 	ctl = __atomic_load_n(&ctls[s.uio], __ATOMIC_ACQUIRE);
 	if (ctl == NULL)
 		return errno = EBADF, -1;
+	if (rescinded(ctl))
+		return errno = EIO, -1;
 	memcpy(&v, buf, sizeof(v));
 	mask = rx_mask(s.uio);
 	if (mask != NULL)
@@ -669,6 +716,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 /* Map K of the device is selected by the file offset K * page size, as with real uio. */
 static void *uio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	struct sim_uio_ctl *ctl;
 	char path[SHIM_PATH_MAX];
 	struct uio_slot s;
 	struct stat st;
@@ -677,6 +725,9 @@ static void *uio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 
 	if (!live_slot(fd, &s))
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
+	ctl = __atomic_load_n(&ctls[s.uio], __ATOMIC_ACQUIRE);
+	if (ctl == NULL || rescinded(ctl))
+		return errno = ENODEV, MAP_FAILED;
 	if (off < 0 || off % page_size != 0 || off / page_size >= SIM_UIO_NMAPS)
 		return errno = EINVAL, MAP_FAILED;
 	if (uio_path(path, sizeof(path), s.uio, ".map", (int)(off / page_size)) < 0)

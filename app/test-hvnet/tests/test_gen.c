@@ -178,12 +178,55 @@ test_window(void)
 	CHECK(counters(0).sent - before.sent == total, "window run sent");
 }
 
+/* The DST selector: each kind's destination MAC, and frames to it checked like any other. */
+static void
+test_dst(void)
+{
+	static const struct {
+		const char *spec;
+		uint8_t mac[6];
+	} cases[] = {
+		{ "3:60:1:other", { 0x02, 0, 0, 0, 0, 0x02 } },
+		{ "3:60:1:mcast", { 0x01, 0x00, 0x5e, 0, 0, 0xfb } },
+		{ "3:60:1:bcast", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	};
+	struct wire_gen_counters before, c;
+	unsigned int i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		before = counters(0);
+		stub_reset_rx();
+		CHECK(wire_gen_start(&sim.nic[0], cases[i].spec) == 0, "'%s' refused",
+		      cases[i].spec);
+		wire_poll(&sim);
+		CHECK(stub_rx_count == 3, "'%s' injected %u", cases[i].spec, stub_rx_count);
+		for (k = 0; k < stub_rx_count; k++) {
+			CHECK(memcmp(stub_rx[k].data, cases[i].mac, 6) == 0,
+			      "'%s': frame %u destination", cases[i].spec, k);
+			send_back(0, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);
+		}
+		c = counters(0);
+		CHECK(c.ok - before.ok == 3 && c.bad == before.bad, "'%s': ok %" PRIu64
+		      " bad %" PRIu64, cases[i].spec, c.ok - before.ok, c.bad - before.bad);
+	}
+	stub_reset_rx();
+	CHECK(wire_gen_start(&sim.nic[0], "2:60-61:1:self") == 0, "explicit self refused");
+	wire_poll(&sim);
+	CHECK(stub_rx_count == 2, "self injected %u", stub_rx_count);
+	for (k = 0; k < stub_rx_count; k++) {
+		check_frame_format(&stub_rx[k], 60 + k, 0);
+		send_back(0, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);
+	}
+}
+
 static void
 test_bad_specs(void)
 {
 	const char *const bad[] = { "", "10", "0:60", "10:59", "10:60-1515", "10:100-90",
 				    "10:60:0", "x:60", "10:60:", "10:60-", "10:60:1:2",
-				    "10:60:64513", "99999999999:60", "10:60 " };
+				    "10:60:64513", "99999999999:60", "10:60 ",
+				    "10:60:1:", "10:60:1:Self", "10:60:1:bcast:", "10:60:1:mcast ",
+				    "10:60:other", "10:60::bcast", "10:60:1:selfx", "0:60:1:bcast" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -203,6 +246,7 @@ main(void)
 	test_damaged();
 	test_backpressure();
 	test_window();
+	test_dst();
 	test_bad_specs();
 	wire_teardown(&sim);
 	if (stub_failures != 0) {
