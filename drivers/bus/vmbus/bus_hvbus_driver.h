@@ -58,6 +58,13 @@ struct rte_hvbus_device {
 	uint32_t send_gpadl;
 	struct rte_intr_handle *intr_handle;	/* the uio fd */
 	void *bus_private;
+	/*
+	 * Set (by the EAL interrupt thread) once the host rescinded the device: the bus calls
+	 * that would reach the host or sysfs fail with -ENODEV from then on.
+	 */
+	bool rescinded;
+	/* Bus internal: the rescind watch on the uio fd (a copy of intr_handle, type EXT). */
+	struct rte_intr_handle *watch_intr;
 };
 
 struct rte_hvbus_driver {
@@ -67,6 +74,14 @@ struct rte_hvbus_driver {
 	const char *class_guid;
 	int (*probe)(struct rte_hvbus_driver *drv, struct rte_hvbus_device *dev);
 	int (*remove)(struct rte_hvbus_device *dev);
+	/*
+	 * Optional. The host rescinded the device (it is gone for good): called once, on the
+	 * EAL interrupt thread, while the device is still mapped. The driver must stop using
+	 * the channels at once (the host no longer serves them) and report the removal (an RMV
+	 * event); remove() follows when the application detaches the device (it may do so from
+	 * the event callback itself).
+	 */
+	void (*rescind)(struct rte_hvbus_device *dev);
 };
 
 void rte_hvbus_register(struct rte_hvbus_driver *drv);
@@ -82,10 +97,14 @@ void rte_hvbus_unregister(struct rte_hvbus_driver *drv);
 
 /*
  * Map the device's five resources (this opens /dev/uioN: the kernel then opens the primary
- * channel with fresh rings). 0 or a negative errno, with a log line saying what was wrong.
+ * channel with fresh rings), and watch the uio fd for a rescind (driver->rescind). 0 or a
+ * negative errno, with a log line saying what was wrong; -ENODEV once rescinded.
  */
 int rte_hvbus_map_device(struct rte_hvbus_device *dev);
-/* Unmap and close: the kernel closes the primary channel and its subchannels. */
+/*
+ * Stop the rescind watch, unmap and close: the kernel closes the primary channel and its
+ * subchannels. Safe after a rescind and when not mapped.
+ */
 void rte_hvbus_unmap_device(struct rte_hvbus_device *dev);
 
 /* Channels the device can have, primary included (1 without per-channel ring files). */

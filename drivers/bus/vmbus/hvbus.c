@@ -5,16 +5,20 @@
  * driven by exactly one driver.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_devargs.h>
+#include <rte_interrupts.h>
 #include <rte_log.h>
 #include <bus_driver.h>
 
 #include "hvbus_private.h"
 #include "hvbus_sysfs.h"
+#include "hvbus_uio.h"
 
 RTE_LOG_REGISTER_DEFAULT(hvbus_logtype, NOTICE);
 
@@ -218,6 +222,110 @@ hvbus_find_device(const struct rte_device *start, rte_dev_cmp_t cmp, const void 
 	}
 	return NULL;
 }
+
+/* ---- rescind watch -------------------------------------------------------------------- */
+
+/* hvbus_watch_stop() waits at most this long for a running watch callback to return. */
+#define HVBUS_WATCH_STOP_US	1000000u
+#define HVBUS_WATCH_RETRY_US	1000u
+
+/* After a rescind the kernel removes the device's sysfs directory. */
+static bool
+hvbus_sysfs_gone(const struct rte_hvbus_device *dev)
+{
+	char dir[PATH_MAX];
+
+	return hvbus_devdir(dev, dir, sizeof(dir)) == 0 && access(dir, F_OK) != 0 &&
+	       errno == ENOENT;
+}
+
+/*
+ * The uio fd is readable: an interrupt (consumed: the drivers poll their rings) or, when the
+ * read fails, the host rescinded the device (uio_hv_generic then fails reads with EIO).
+ */
+static void
+hvbus_watch_cb(void *arg)
+{
+	struct rte_hvbus_device *dev = arg;
+	const struct rte_hvbus_driver *drv = dev->driver;
+	int ret;
+
+	ret = hvbus_uio_irq_read(dev);
+	if (ret == 0 || ret == -EAGAIN)
+		return;
+	/* A failing fd stays readable: it would wake this thread forever. */
+	rte_intr_callback_unregister_pending(dev->watch_intr, hvbus_watch_cb, dev, NULL);
+	if (!hvbus_sysfs_gone(dev)) {
+		HVBUS_LOG(ERR, "%s: uio interrupt read failed (%s) but the device is still in "
+			  "sysfs: rescinds are no longer watched", dev->name, strerror(-ret));
+		return;
+	}
+	HVBUS_LOG(NOTICE, "%s: rescinded by the host", dev->name);
+	__atomic_store_n(&dev->rescinded, true, __ATOMIC_RELEASE);
+	/* Last: the driver may detach the device, which frees dev. */
+	if (drv != NULL && drv->rescind != NULL)
+		drv->rescind(dev);
+}
+
+void
+hvbus_watch_start(struct rte_hvbus_device *dev)
+{
+	struct rte_intr_handle *h;
+	int ret = -ENOMEM;
+
+	/*
+	 * Its own handle of type EXT on the uio fd: for a UIO handle EAL reads the fd itself and,
+	 * on EIO, drops the source without calling us, so the rescind would go unnoticed.
+	 */
+	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (h != NULL) {
+		ret = rte_intr_fd_set(h, rte_intr_fd_get(dev->intr_handle));
+		if (ret == 0)
+			ret = rte_intr_type_set(h, RTE_INTR_HANDLE_EXT);
+		if (ret == 0)
+			ret = rte_intr_callback_register(h, hvbus_watch_cb, dev);
+	}
+	if (ret != 0) {
+		HVBUS_LOG(WARNING, "%s: cannot watch the uio fd (%s): a rescind will go unnoticed",
+			  dev->name, strerror(-ret));
+		rte_intr_instance_free(h);
+		return;
+	}
+	dev->watch_intr = h;
+}
+
+void
+hvbus_watch_stop(struct rte_hvbus_device *dev)
+{
+	unsigned int waited = 0;
+	int ret;
+
+	if (dev->watch_intr == NULL)
+		return;
+	for (;;) {
+		/* -ENOENT: the callback removed itself after a rescind. */
+		ret = rte_intr_callback_unregister(dev->watch_intr, hvbus_watch_cb, dev);
+		if (ret != -EAGAIN)
+			break;
+		/* Busy on the interrupt thread means we are inside the callback: EAL removes it. */
+		if (rte_thread_is_intr()) {
+			rte_intr_callback_unregister_pending(dev->watch_intr, hvbus_watch_cb, dev,
+							     NULL);
+			break;
+		}
+		if (waited >= HVBUS_WATCH_STOP_US) {
+			HVBUS_LOG(ERR, "%s: the uio watch callback did not return within %u ms",
+				  dev->name, HVBUS_WATCH_STOP_US / 1000);
+			break;
+		}
+		rte_delay_us_sleep(HVBUS_WATCH_RETRY_US);
+		waited += HVBUS_WATCH_RETRY_US;
+	}
+	rte_intr_instance_free(dev->watch_intr);
+	dev->watch_intr = NULL;
+}
+
+/* ---- hot-plug ---------------------------------------------------------------------------- */
 
 static int
 hvbus_plug(struct rte_device *rdev)

@@ -35,15 +35,21 @@ rte_hvbus_map_device(struct rte_hvbus_device *dev)
 	char dir[PATH_MAX];
 	int ret;
 
+	if (hvbus_gone(dev))
+		return -ENODEV;
 	ret = hvbus_devdir(dev, dir, sizeof(dir));
 	if (ret == 0)
 		ret = hvbus_uio_map(dev, dir);
+	if (ret == 0)
+		hvbus_watch_start(dev);
 	return ret;
 }
 
 void
 rte_hvbus_unmap_device(struct rte_hvbus_device *dev)
 {
+	/* First: the watch callback reads the fd that the unmap closes. */
+	hvbus_watch_stop(dev);
 	hvbus_uio_unmap(dev);
 }
 
@@ -131,7 +137,7 @@ rte_hvbus_chan_open(struct rte_hvbus_device *dev, struct rte_hvbus_channel **out
 	struct rte_hvbus_channel *chan;
 	int ret;
 
-	if (res->addr == NULL)
+	if (res->addr == NULL || hvbus_gone(dev))
 		return -ENODEV;
 	chan = hvbus_chan_alloc(dev, dev->relid, 0, dev->monitor_id);
 	if (chan == NULL)
@@ -209,6 +215,9 @@ rte_hvbus_subchan_open(struct rte_hvbus_channel *primary, struct rte_hvbus_chann
 	if (ret != 0)
 		return ret;
 	for (;;) {
+		/* A rescind ends the wait at once: the directory will not come back. */
+		if (hvbus_gone(primary->dev))
+			return -ENODEV;
 		ret = hvbus_sysfs_find_subchan(dir, hvbus_relid_open, primary, &info);
 		if (ret == 0)
 			return hvbus_subchan_map(primary, &info, out);

@@ -50,4 +50,18 @@ struct rte_hvbus_channel {
 
 int hvbus_devdir(const struct rte_hvbus_device *dev, char *buf, size_t size);
 
+/*
+ * hvbus.c: watch a mapped device's uio fd on the EAL interrupt thread for a rescind (read
+ * error, sysfs directory gone), and stop watching. A watch that cannot be set up is logged:
+ * the device works, only a rescind goes unnoticed.
+ */
+void hvbus_watch_start(struct rte_hvbus_device *dev);
+void hvbus_watch_stop(struct rte_hvbus_device *dev);
+/* True once the host rescinded dev. */
+static inline bool
+hvbus_gone(const struct rte_hvbus_device *dev)
+{
+	return __atomic_load_n(&dev->rescinded, __ATOMIC_ACQUIRE);
+}
+
 #endif /* HVBUS_PRIVATE_H */

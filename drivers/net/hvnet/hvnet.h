@@ -213,6 +213,8 @@ struct hvnet_dev {
 	volatile bool link_up;
 	volatile uint32_t link_speed_mbps;
 	volatile bool lsc_pending;		/* an indication arrived: raise LSC from an alarm */
+	/* The host rescinded the device: bursts return 0, control requests -ENODEV. */
+	volatile bool rescinded;
 
 	/* Capabilities and configuration. */
 	struct rte_ether_addr mac;

@@ -111,6 +111,20 @@ static const struct {
 	{ HV_NDIS_HASH_UDP_IPV6_EX, RTE_ETH_RSS_IPV6_UDP_EX },
 };
 
+/*
+ * UDP flow types on a host that cannot hash UDP ports: NDIS hashes a UDP frame by its
+ * addresses when only the IP type of its family is on, so asking for UDP still spreads flows.
+ */
+static const struct {
+	uint32_t udp;		/* the host's UDP hash type, when it has it */
+	uint32_t ip;		/* the type that hashes UDP frames without it */
+	uint64_t rte;
+} hvnet_rss_udp_by_ip[] = {
+	{ HV_NDIS_HASH_UDP_IPV4, HV_NDIS_HASH_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_UDP },
+	{ HV_NDIS_HASH_UDP_IPV6, HV_NDIS_HASH_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_UDP },
+	{ HV_NDIS_HASH_UDP_IPV6_EX, HV_NDIS_HASH_IPV6_EX, RTE_ETH_RSS_IPV6_UDP_EX },
+};
+
 static inline struct hvnet_port *
 hvnet_port_of(struct hvnet_dev *hv)
 {
@@ -256,15 +270,21 @@ hvnet_rss_supported(const struct hvnet_dev *hv)
 	return types;
 }
 
+/* The flow types NDIS hash info ndis spreads on this host. */
 static uint64_t
-hvnet_ndis_to_rss_hf(uint32_t ndis)
+hvnet_ndis_to_rss_hf(const struct hvnet_dev *hv, uint32_t ndis)
 {
+	uint32_t supported = hvnet_rss_supported(hv);
 	uint64_t hf = 0;
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(hvnet_rss_map); i++) {
 		if (ndis & hvnet_rss_map[i].ndis)
 			hf |= hvnet_rss_map[i].rte;
+	}
+	for (i = 0; i < RTE_DIM(hvnet_rss_udp_by_ip); i++) {
+		if (!(supported & hvnet_rss_udp_by_ip[i].udp) && (ndis & hvnet_rss_udp_by_ip[i].ip))
+			hf |= hvnet_rss_udp_by_ip[i].rte;
 	}
 	return hf;
 }
@@ -283,6 +303,14 @@ hvnet_rss_hf_to_ndis(const struct hvnet_dev *hv, uint64_t rss_hf)
 			continue;
 		types |= hvnet_rss_map[i].ndis;
 		used |= hvnet_rss_map[i].rte;
+	}
+	for (i = 0; i < RTE_DIM(hvnet_rss_udp_by_ip); i++) {
+		if (!(rss_hf & hvnet_rss_udp_by_ip[i].rte) ||
+		    (supported & hvnet_rss_udp_by_ip[i].udp) ||
+		    !(supported & hvnet_rss_udp_by_ip[i].ip))
+			continue;
+		types |= hvnet_rss_udp_by_ip[i].ip;
+		used |= hvnet_rss_udp_by_ip[i].rte;
 	}
 	if (rss_hf & ~used)
 		HVNET_LOG(NOTICE, "port %u: RSS types 0x%" PRIx64 " not supported by the host, "
@@ -901,7 +929,8 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 	 * not answer must not keep the port started: it could never be closed.
 	 */
 	ret = hvnet_rndis_set_filter(hv, HV_NDIS_PACKET_TYPE_NONE);
-	if (ret != 0)
+	/* A rescinded device has no filter left to clear. */
+	if (ret != 0 && !hv->rescinded)
 		HVNET_LOG(ERR, "port %u: packet filter not cleared: %s", hv->port_id,
 			  strerror(-ret));
 	hvnet_tx_drain(hv);
@@ -950,7 +979,7 @@ hvnet_dev_reset(struct rte_eth_dev *dev)
 static uint64_t
 hvnet_rss_offloads(const struct hvnet_dev *hv)
 {
-	return hvnet_ndis_to_rss_hf(hvnet_rss_supported(hv));
+	return hvnet_ndis_to_rss_hf(hv, hvnet_rss_supported(hv));
 }
 
 static int
@@ -1463,7 +1492,7 @@ hvnet_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
 		memcpy(rss->rss_key, hv->rss_key, HVNET_RSS_KEY_SIZE);
 	}
 	rss->rss_key_len = HVNET_RSS_KEY_SIZE;
-	rss->rss_hf = hvnet_ndis_to_rss_hf(hv->rss_hash_info);
+	rss->rss_hf = hvnet_ndis_to_rss_hf(hv, hv->rss_hash_info);
 	return 0;
 }
 
@@ -1586,7 +1615,7 @@ hvnet_eth_init(struct rte_eth_dev *eth, struct rte_ether_addr *mac)
 	eth->data->mac_addrs = mac;
 	eth->data->mtu = hv->mtu;
 	eth->data->numa_node = hv->socket_id;
-	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	eth->rx_pkt_burst = hvnet_recv_pkts;
 	eth->tx_pkt_burst = hvnet_xmit_pkts;
 	eth->tx_pkt_prepare = hvnet_xmit_prepare;
@@ -1670,10 +1699,31 @@ hvnet_remove(struct rte_hvbus_device *vdev)
 	return rte_eth_dev_close(eth->data->port_id);
 }
 
+/*
+ * The host rescinded the device (EAL interrupt thread). The bursts and the control path stop
+ * using its channels at once; the application learns of it from the RMV event and then
+ * closes the port and detaches the device, as for a hot-unplug, which frees everything.
+ */
+static void
+hvnet_rescind(struct rte_hvbus_device *vdev)
+{
+	struct rte_eth_dev *eth = rte_eth_dev_allocated(vdev->device.name);
+	struct hvnet_dev *hv;
+
+	if (eth == NULL)
+		return;	/* closed already */
+	hv = hvnet_dev_of(eth);
+	__atomic_store_n(&hv->rescinded, true, __ATOMIC_RELEASE);
+	HVNET_LOG(NOTICE, "port %u: %s rescinded by the host", hv->port_id, vdev->name);
+	if (eth->data->dev_conf.intr_conf.rmv)
+		rte_eth_dev_callback_process(eth, RTE_ETH_EVENT_INTR_RMV, NULL);
+}
+
 static struct rte_hvbus_driver hvnet_driver = {
 	.class_guid = HV_NETWORK_CLASS_GUID,
 	.probe = hvnet_probe,
 	.remove = hvnet_remove,
+	.rescind = hvnet_rescind,
 };
 
 RTE_PMD_REGISTER_HVBUS(net_hvnet, hvnet_driver);

@@ -61,6 +61,10 @@ hvnet_ctl_wait(struct hvnet_dev *hv, const char *what)
 			hvnet_ctl_disarm(hv);
 			return 0;
 		}
+		if (hv->rescinded) {
+			hvnet_ctl_disarm(hv);
+			return -ENODEV;	/* no answer will come */
+		}
 		if (rte_get_timer_cycles() > deadline)
 			break;
 		rte_delay_us_sleep(delay);
@@ -89,8 +93,8 @@ hvnet_nvs_write(struct hvnet_dev *hv, const struct rte_hvbus_gpa *gpa, const voi
 	int ret;
 
 	RTE_ASSERT(len <= sizeof(buf));
-	if (chan == NULL)
-		return -ENODEV;	/* detached, e.g. after a failed re-attach */
+	if (chan == NULL || hv->rescinded)
+		return -ENODEV;	/* detached (e.g. after a failed re-attach), or rescinded */
 	memcpy(buf, msg, len);
 	for (;;) {
 		rte_spinlock_lock(lock);

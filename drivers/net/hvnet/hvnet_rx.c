@@ -797,6 +797,8 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct hvnet_rx_ctx ctx;
 	uint16_t nb, i;
 
+	if (unlikely(rxq->hv->rescinded))
+		return 0;	/* the host took the device away: its rings are not ours */
 	/* Frames another thread read for us are older than anything still in the ring. */
 	nb = (uint16_t)rte_ring_sc_dequeue_burst(rxq->stash, (void **)pkts, n, NULL);
 	if (nb < n && rte_spinlock_trylock(&rxq->lock->rx)) {
@@ -895,7 +897,7 @@ hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
 	struct hvnet_rx_ctx ctx;
 	unsigned int nread;
 
-	if (q >= HVNET_MAX_QUEUES || hv->chan[q] == NULL)
+	if (q >= HVNET_MAX_QUEUES || hv->chan[q] == NULL || hv->rescinded)
 		return 0;
 	if (!hvnet_rx_lock(hv, &hv->chan_lock[q].rx, wait))
 		return 0;

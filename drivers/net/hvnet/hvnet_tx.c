@@ -562,6 +562,8 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct hvnet_tx_burst b;
 	unsigned int sent = 0, chunk, done;
 
+	if (unlikely(txq->hv->rescinded))
+		return 0;	/* the host took the device away: its rings are not ours */
 	hvnet_tx_reclaim(txq, UINT32_MAX);
 	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
 	if (rte_ring_count(txq->free_txd) < n) {
@@ -747,6 +749,8 @@ hvnet_tx_done_cleanup(void *queue, uint32_t free_cnt)
 	struct hvnet_txq *txq = queue;
 	bool need_sig = false;
 
+	if (txq->hv->rescinded)
+		return 0;	/* nothing completes any more: close frees what the host held */
 	/* Frames sitting in a section are only freed by sending them. */
 	rte_spinlock_lock(&txq->lock->tx);
 	hvnet_tx_flush(txq, &need_sig);
@@ -780,6 +784,8 @@ hvnet_tx_drain(struct hvnet_dev *hv)
 	uint32_t busy;
 	uint16_t q;
 
+	if (hv->rescinded)
+		return;	/* nothing completes any more: close frees what the host held */
 	for (;;) {
 		busy = 0;
 		for (q = 0; q < data->nb_tx_queues; q++) {

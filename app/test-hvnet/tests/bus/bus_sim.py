@@ -4,7 +4,8 @@
 of 9 channels each; pass when the program passed and every NIC's summary shows no violation,
 the 8 data packets it sent (one per subchannel, GPA-direct) and at least one host signal.
 Twice: channels signalled through monitor pages, then (--no-monitor) through the interrupt
-page and uio writes.
+page and uio writes. Before its teardown the last NIC is rescinded through the control socket:
+the program checks that the bus told its driver and refuses channel opens with -ENODEV.
 
 Environment (set by meson): HVNET_SIM (dpdk-test-hvnet), HVNET_BUS_SIM_TEST (test-bus-sim).
 """
@@ -13,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
@@ -33,11 +35,13 @@ def tool(var):
 def run(extra):
     """One run; extra is [] or ["--no-monitor"], given to the simulator and the program."""
     prefix = unique_prefix()
+    tmp = tempfile.mkdtemp(prefix="hvb-")
+    ctl = os.path.join(tmp, "ctl.sock")
     argv = ([tool("HVNET_SIM"), "sim", "--nics", str(NICS), "--queues", str(SUBCHANNELS + 1),
-             "--wire", "loop", "--timeout", str(DEADLINE - 30)] + extra +
+             "--wire", "loop", "--timeout", str(DEADLINE - 30), "--ctl", ctl] + extra +
             ["--", tool("HVNET_BUS_SIM_TEST"), "--no-huge", "-m", "256", "--iova-mode=va",
-             "--file-prefix", prefix, "--log-level=bus.hvbus:debug", "--", "--nics", str(NICS)] +
-            extra)
+             "--file-prefix", prefix, "--log-level=bus.hvbus:debug", "--", "--nics", str(NICS),
+             "--ctl", ctl] + extra)
     what = "run %s" % (" ".join(extra) or "with monitor pages")
     log("run: " + " ".join(argv))
     start = time.monotonic()
@@ -51,6 +55,7 @@ def run(extra):
                           % (what, DEADLINE, out.decode(errors="replace")))
     finally:
         shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     text = out.decode(errors="replace")
     print(text, flush=True)
     log("%s: exit code %d after %.1f s" % (what, proc.returncode, time.monotonic() - start))
@@ -64,6 +69,8 @@ def run(extra):
         check_eq(s.get("from_guest_frames"), SUBCHANNELS, "%s: frames from nic %d" % (what, nic))
         check_eq(s.get("tx_gpa"), SUBCHANNELS, "%s: GPA-direct frames on nic %d" % (what, nic))
         check(s.get("host_signals", 0) >= 1, "%s: no host signal on nic %d" % (what, nic))
+    check("hvnet-sim: nic=%d: rescinded" % (NICS - 1) in text,
+          what + ": the simulator did not rescind the last NIC")
     viol = [line for line in text.splitlines() if "hvnet-sim: violation" in line]
     check(not viol, "%s: violations logged:\n%s" % (what, "\n".join(viol[:20])))
 

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -89,6 +92,8 @@ static struct nic nics[MAX_NICS];
 static unsigned int nnics;
 /* The simulator runs with --no-monitor: signals go through the interrupt page and uio. */
 static bool no_monitor;
+static const char *ctl_path;		/* --ctl: the simulator's control socket (rescind check) */
+static unsigned int rescinds;		/* driver rescind callbacks seen */
 static unsigned int checks, failures;
 
 static void check_at(bool ok, int line, const char *fmt, ...) __rte_format_printf(3, 4);
@@ -782,10 +787,18 @@ test_remove(struct rte_hvbus_device *dev)
 	return 0;
 }
 
+/* EAL interrupt thread: the bus saw the rescind. */
+static void
+test_rescind(struct rte_hvbus_device *dev __rte_unused)
+{
+	__atomic_fetch_add(&rescinds, 1, __ATOMIC_RELEASE);
+}
+
 static struct rte_hvbus_driver test_hvbus_drv = {
 	.class_guid = HV_NETWORK_CLASS_GUID,
 	.probe = test_probe,
 	.remove = test_remove,
+	.rescind = test_rescind,
 };
 
 RTE_PMD_REGISTER_HVBUS(test_hvbus_drv, test_hvbus_drv);
@@ -817,6 +830,49 @@ check_negatives(struct nic *n)
 	      MAX_LATENCY_US + 1, ret, monitor_latency(n));
 }
 
+/* Ask the simulator to rescind NIC n (no reply: the sender is unnamed). */
+static int
+send_rescind(const struct nic *n)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char msg[32];
+	ssize_t sent;
+	int fd;
+
+	if (strlen(ctl_path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, ctl_path, strlen(ctl_path) + 1);
+	snprintf(msg, sizeof(msg), "rescind %u", n->idx);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sent = sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	return sent == (ssize_t)strlen(msg) ? 0 : -EIO;
+}
+
+/* The host rescinds n: the driver hears of it, and the bus refuses what needs the device. */
+static void
+check_rescind(struct nic *n)
+{
+	struct rte_hvbus_channel *none = NULL;
+	uint64_t end = deadline_after(STEP_TIMEOUT_MS);
+	int ret;
+
+	ret = send_rescind(n);
+	CHECK(ret == 0, "nic%u: rescind sent to %s: %d", n->idx, ctl_path, ret);
+	while (__atomic_load_n(&rescinds, __ATOMIC_ACQUIRE) == 0 && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(1000);
+	CHECK(__atomic_load_n(&rescinds, __ATOMIC_ACQUIRE) == 1 && n->dev->rescinded,
+	      "nic%u: driver told of the rescind (%u callback(s))", n->idx, rescinds);
+	ret = rte_hvbus_subchan_open(n->prim, &none, NONE_LEFT_TIMEOUT_MS);
+	CHECK(ret == -ENODEV && none == NULL, "nic%u: rte_hvbus_subchan_open after the rescind: "
+	      "%d", n->idx, ret);
+	ret = rte_hvbus_chan_open(n->dev, &none);
+	CHECK(ret == -ENODEV && none == NULL, "nic%u: rte_hvbus_chan_open after the rescind: %d",
+	      n->idx, ret);
+}
+
 static void
 teardown(struct nic *n)
 {
@@ -838,8 +894,8 @@ teardown(struct nic *n)
 }
 
 /*
- * The arguments after "--" (argv[0] is the "--"): [--nics N] [--no-monitor], as given to the
- * simulator. Parsed before rte_eal_init(), which probes.
+ * The arguments after "--" (argv[0] is the "--"): [--nics N] [--no-monitor] as given to the
+ * simulator, [--ctl PATH]. Parsed before rte_eal_init(), which probes.
  */
 static int
 parse_args(int argc, char **argv, unsigned int *want)
@@ -854,6 +910,10 @@ parse_args(int argc, char **argv, unsigned int *want)
 			no_monitor = true;
 			continue;
 		}
+		if (strcmp(argv[i], "--ctl") == 0 && i + 1 < argc) {
+			ctl_path = argv[++i];
+			continue;
+		}
 		if (strcmp(argv[i], "--nics") != 0 || i + 1 == argc)
 			break;
 		v = strtoul(argv[++i], &end, 10);
@@ -863,9 +923,12 @@ parse_args(int argc, char **argv, unsigned int *want)
 	}
 	if (i >= argc)
 		return 0;
-	fprintf(stderr, "usage: test-bus-sim <EAL args> [-- [--nics N] [--no-monitor]]\n"
+	fprintf(stderr, "usage: test-bus-sim <EAL args> [-- [--nics N] [--no-monitor] "
+		"[--ctl PATH]]\n"
 		"  --nics N      simulated NICs (1-%u, default %u)\n"
-		"  --no-monitor  the simulator runs with --no-monitor\n", MAX_NICS, DEFAULT_NICS);
+		"  --no-monitor  the simulator runs with --no-monitor\n"
+		"  --ctl PATH    the simulator's control socket: rescind the last NIC before its "
+		"teardown\n", MAX_NICS, DEFAULT_NICS);
 	return -EINVAL;
 }
 
@@ -896,6 +959,8 @@ main(int argc, char **argv)
 		if (nics[i].prim == NULL)
 			continue;
 		check_negatives(&nics[i]);
+		if (ctl_path != NULL && i + 1 == nnics)
+			check_rescind(&nics[i]);
 		teardown(&nics[i]);
 	}
 	secs = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
