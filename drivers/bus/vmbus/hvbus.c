@@ -150,6 +150,22 @@ hvbus_claim_from_upstream(const struct rte_hvbus_device *dev)
 	return true;
 }
 
+/*
+ * Drivers hand the host IOVA >> 12 as guest-physical page numbers (GPA-direct packets), which
+ * Hyper-V reads as such: with a device to drive, IOVA must be the physical address.
+ */
+static enum rte_iova_mode
+hvbus_get_iommu_class(void)
+{
+	const struct rte_hvbus_device *dev;
+
+	TAILQ_FOREACH(dev, &hvbus_devices, next) {
+		if (dev->uio_num >= 0 && !hvbus_ignored(dev) && hvbus_find_driver(dev) != NULL)
+			return RTE_IOVA_PA;
+	}
+	return RTE_IOVA_DC;
+}
+
 static int
 hvbus_probe_one(struct rte_hvbus_device *dev)
 {
@@ -386,6 +402,7 @@ static struct rte_bus hvbus_bus = {
 	.unplug = hvbus_unplug,
 	.parse = hvbus_parse,
 	.cleanup = hvbus_cleanup,
+	.get_iommu_class = hvbus_get_iommu_class,
 };
 
 RTE_REGISTER_BUS(hvbus, hvbus_bus);

@@ -64,7 +64,7 @@ rte_hvbus_max_channels(const struct rte_hvbus_device *dev)
 }
 
 /* Pick how this channel tells the host there is something to read (fact sheet 1.7). */
-static void
+static int
 hvbus_chan_init_signal(struct rte_hvbus_channel *chan)
 {
 	struct rte_hvbus_device *dev = chan->dev;
@@ -78,10 +78,16 @@ hvbus_chan_init_signal(struct rte_hvbus_channel *chan)
 	} else {
 		uint8_t *intp = dev->resource[HVBUS_MAP_INT].addr;
 
+		if (chan->relid >= HVBUS_INT_PAGE_RELIDS) {
+			HVBUS_LOG(ERR, "%s: channel %u: relid %u has no bit in the interrupt page",
+				  dev->name, chan->subidx, chan->relid);
+			return -EINVAL;
+		}
 		chan->sig_word = (uint32_t *)(intp + HV_INT_PAGE_G2H_OFF) + chan->relid / 32;
 		chan->sig_bit = 1u << (chan->relid % 32);
 		chan->sig_uio = true;
 	}
+	return 0;
 }
 
 static struct rte_hvbus_channel *
@@ -144,11 +150,12 @@ rte_hvbus_chan_open(struct rte_hvbus_device *dev, struct rte_hvbus_channel **out
 		return -ENOMEM;
 	chan->primary = chan;
 	ret = hvbus_chan_attach(chan, res->addr, res->len);
+	if (ret == 0)
+		ret = hvbus_chan_init_signal(chan);
 	if (ret != 0) {
 		hvbus_chan_free(chan);
 		return ret;
 	}
-	hvbus_chan_init_signal(chan);
 	*out = chan;
 	return 0;
 }
@@ -187,12 +194,13 @@ hvbus_subchan_map(struct rte_hvbus_channel *primary, const struct hvbus_subchan_
 	chan->map = map;
 	chan->map_len = len;
 	ret = hvbus_chan_attach(chan, map, len);
+	if (ret == 0)
+		ret = hvbus_chan_init_signal(chan);
 	if (ret != 0) {
 		munmap(map, len);
 		hvbus_chan_free(chan);
 		return ret;
 	}
-	hvbus_chan_init_signal(chan);
 	primary->sub[primary->nsub++] = chan;
 	*out = chan;
 	return 0;
@@ -408,19 +416,15 @@ rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
 
 	if (unlikely(chan->rx_broken))
 		return -EPROTO;
-	for (;;) {
-		ret = hvbus_ring_peek(&chan->rx, &rp, chan->bounce, HVBUS_BOUNCE_SIZE);
-		if (ret == -EAGAIN)
-			return ret;
-		if (unlikely(ret != 0)) {
-			hvbus_chan_rx_broken(chan, ret);
-			return ret;
-		}
-		if (likely(rp.type != HV_PKT_DATA_GPA_DIRECT))
-			break;
-		/* Never sent by a host; the ring is still in sync, so skip it. */
-		HVBUS_LOG(WARNING, "%s: channel %u: GPA-direct packet from the host skipped",
-			  chan->dev->name, chan->subidx);
+	ret = hvbus_ring_peek(&chan->rx, &rp, chan->bounce, HVBUS_BOUNCE_SIZE);
+	if (ret == -EAGAIN)
+		return ret;
+	/* A host never sends GPA-direct packets: treat one as the corruption it is. */
+	if (likely(ret == 0) && unlikely(rp.type == HV_PKT_DATA_GPA_DIRECT))
+		ret = -EPROTO;
+	if (unlikely(ret != 0)) {
+		hvbus_chan_rx_broken(chan, ret);
+		return ret;
 	}
 	pkt->type = rp.type;
 	pkt->flags = rp.flags;

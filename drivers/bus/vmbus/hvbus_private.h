@@ -12,6 +12,11 @@ extern int hvbus_logtype;
 #define HVBUS_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, hvbus_logtype, "hvbus: " fmt "\n", ## __VA_ARGS__)
 
+/* Monitor ids the monitor page has trigger bits for (4 groups of 32). */
+#define HVBUS_MONITOR_IDS 128u
+/* Relids the guest->host half of the interrupt page has bits for (2048 bytes). */
+#define HVBUS_INT_PAGE_RELIDS (2048u * 8u)
+
 /* Where uio_hv_generic devices appear. */
 #define HVBUS_SYSFS_DEVICES "/sys/bus/vmbus/devices"
 

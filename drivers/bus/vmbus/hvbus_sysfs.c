@@ -209,6 +209,12 @@ read_monitor_attr(const char *devname, const char *dir, uint8_t *monitor)
 			  HVBUS_NO_MONITOR);
 		return ret;
 	}
+	/* The monitor page has 4 x 32 trigger bits: a larger id could never be signalled. */
+	if (v != HVBUS_NO_MONITOR && v >= HVBUS_MONITOR_IDS) {
+		HVBUS_LOG(NOTICE, "device %s: %s is %" PRIu64 ", beyond the monitor page: using"
+			  " the interrupt page", devname, path, v);
+		v = HVBUS_NO_MONITOR;
+	}
 	*monitor = (uint8_t)v;
 	return 0;
 }

@@ -518,9 +518,14 @@ test_subchan(void)
 	CHECK(log_has("/channels/8/subchannel_id", "\"99\""));
 
 	/* Once the bad entries are fixed they are found. */
-	put_chan("8", true, "64\n", "254\n");
+	put_chan("8", true, "64\n", "127\n");
 	CHECK(hvbus_sysfs_find_subchan(devdir, relid_open, open_relids, &info) == 0);
-	CHECK(info.relid == 8 && info.subidx == 64 && info.monitor_id == 254);
+	CHECK(info.relid == 8 && info.subidx == 64 && info.monitor_id == 127);
+	/* The monitor page has 128 trigger bits: a larger id falls back to the interrupt page. */
+	put_chan("8", true, "64\n", "128\n");
+	CHECK(hvbus_sysfs_find_subchan(devdir, relid_open, open_relids, &info) == 0);
+	CHECK(info.relid == 8 && info.monitor_id == HVBUS_NO_MONITOR);
+	CHECK(log_has("/channels/8/monitor_id", "beyond the monitor page"));
 
 	tree_path(devdir, G2);
 	CHECK(hvbus_sysfs_find_subchan(devdir, relid_open, open_relids, &info) == -ENOENT);
