@@ -71,7 +71,7 @@ struct hvnet_devargs {
 /* Transaction ids: control requests use fixed values; tx carriers encode queue and slot. */
 #define HVNET_XID_NVS_CTL	0ull			/* NVSP control requests */
 #define HVNET_XID_RNDIS_CTL	1ull			/* RNDIS control carriers */
-#define HVNET_XID_TX_TAG	(1ull << 63)		/* | queue << 32 | gen << 16 | txd index */
+#define HVNET_XID_TX_TAG	(1ull << 63)	/* | epoch << 40 | queue << 32 | gen << 16 | txd */
 
 /* Per-queue counters; each written by one thread only (the queue's burst). */
 struct hvnet_qstats {
@@ -155,6 +155,7 @@ struct hvnet_txq {
 	uint32_t agg_align;
 	uint16_t port_id;
 	uint16_t queue_id;
+	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
 	struct hvnet_txd *agg;			/* section being filled, not yet sent */
 	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
 	struct rte_ring *done_txd;		/* completed by whoever read the channel */
@@ -167,13 +168,32 @@ struct hvnet_txq {
 	uint64_t offloads;
 } __rte_cache_aligned;
 
-/* A control request in flight; matched by the reader of the primary channel. */
+/*
+ * A control request in flight; matched by the reader of the primary channel. seq holds a
+ * sequence (bumped by every arm and disarm) above a 2-bit state: the reader claims an
+ * ARMED slot by compare-and-swap to FILLING, so a reply that comes after its request timed
+ * out can never fill the slot of the next request.
+ */
+#define HVNET_CTL_IDLE		0u
+#define HVNET_CTL_ARMED		1u
+#define HVNET_CTL_FILLING	2u
+#define HVNET_CTL_DONE		3u
+#define HVNET_CTL_STATE		3u	/* mask of the state in seq */
+#define HVNET_CTL_SEQ_ONE	4u	/* one step of the sequence */
+
 struct hvnet_ctl_wait {
 	uint32_t nvs_type;		/* NVSP completion type awaited, 0 = none */
 	uint32_t rndis_rid;		/* RNDIS request id awaited, 0 = none */
-	bool done;
+	uint32_t seq;
 	uint32_t len;
 	uint8_t buf[HVNET_CTL_BUF_SIZE];
+};
+
+/* Receive acks owed on a channel read without an rx queue: sent by its next read. */
+#define HVNET_ORPHAN_ACKS	64u
+struct hvnet_orphan_acks {
+	uint32_t nb;
+	uint64_t xid[HVNET_ORPHAN_ACKS];
 };
 
 struct hvnet_dev {
@@ -207,6 +227,8 @@ struct hvnet_dev {
 	uint8_t *ctl_buf;			/* HVNET_CTL_BUF_SIZE, page aligned: RNDIS requests */
 	rte_iova_t ctl_buf_iova;
 	struct hvnet_ctl_wait *wait;		/* the one control request in flight */
+	/* Per channel, under its rx lock; forgotten when the receive buffer is revoked. */
+	struct hvnet_orphan_acks orphan[HVNET_MAX_QUEUES];
 	rte_spinlock_t ctl_lock;		/* one control request at a time */
 
 	/* Link, as last indicated or queried. */
@@ -279,6 +301,12 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
  */
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
 uint32_t hvnet_rx_queue_count(void *rxq);
+/*
+ * A control reply read on the primary (nvs_type or rndis_rid nonzero, as armed): fill
+ * hv->wait if it is armed for it. False when nothing awaits this reply.
+ */
+bool hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
+			const void *data, uint32_t len);
 int hvnet_rx_descriptor_status(void *rxq, uint16_t offset);
 
 /* hvnet_tx.c */

@@ -60,6 +60,7 @@ struct hvnet_port {
 	struct hvnet_dev hv;
 	uint32_t attached;		/* HVNET_AT_* */
 	bool subch_requested;		/* in this NVS session: the host takes one request only */
+	unsigned int chan_granted;	/* channels of a short grant (0: none), until reset */
 	bool lsc_armed;
 	struct hvnet_qconf rxq_conf[HVNET_MAX_QUEUES];
 	struct hvnet_qconf txq_conf[HVNET_MAX_QUEUES];
@@ -398,6 +399,8 @@ hvnet_max_channels(struct hvnet_dev *hv)
 		}
 	}
 	hv->max_chan = RTE_MIN(RTE_MIN(sys, host), HVNET_MAX_QUEUES);
+	if (hvnet_port_of(hv)->chan_granted != 0)
+		hv->max_chan = RTE_MIN(hv->max_chan, hvnet_port_of(hv)->chan_granted);
 	if (hv->max_chan == 0)
 		hv->max_chan = 1;
 }
@@ -491,10 +494,14 @@ hvnet_open_subchannels(struct hvnet_dev *hv, unsigned int nb)
 	ret = hvnet_nvs_alloc_subchannels(hv, &count);
 	if (ret != 0)
 		return ret;
-	if (count != nb - 1) {
-		HVNET_LOG(ERR, "port %u: asked the host for %u subchannels, got %" PRIu32,
-			  hv->port_id, nb - 1, count);
-		return -ENOSPC;
+	if (count < nb - 1) {
+		/* Linux runs with fewer; here the application's queue counts are fixed. */
+		port->chan_granted = count + 1;
+		hv->max_chan = port->chan_granted;
+		HVNET_LOG(ERR, "port %u: the host granted %" PRIu32 " of the %u subchannels asked: "
+			  "the port takes at most %u queues now, configure it again with that many",
+			  hv->port_id, count, nb - 1, hv->max_chan);
+		return -EINVAL;
 	}
 	for (i = 1; i < nb; i++) {
 		uint64_t now = rte_get_timer_cycles();
@@ -968,6 +975,7 @@ hvnet_dev_reset(struct rte_eth_dev *dev)
 
 	hvnet_queues_destroy(dev);
 	hvnet_detach(hv);
+	hvnet_port_of(hv)->chan_granted = 0;
 	ret = hvnet_attach(hv, dev->data->mtu);
 	if (ret == 0)
 		rte_ether_addr_copy(&hv->mac, dev->data->mac_addrs);
@@ -1006,8 +1014,9 @@ hvnet_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->tx_desc_lim.nb_max = (uint16_t)RTE_MIN(RTE_MAX(hv->sendbuf_section_cnt, 1u),
 						     HVNET_MAX_DESC);
 	info->tx_desc_lim.nb_align = 1;
-	info->tx_desc_lim.nb_mtu_seg_max = HVNET_MAX_TX_PAGES - 1;
-	info->tx_desc_lim.nb_seg_max = HVNET_MAX_TX_PAGES - 1;
+	/* Segments that always fit GPA-direct: each may straddle a page (two ranges). */
+	info->tx_desc_lim.nb_mtu_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
+	info->tx_desc_lim.nb_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
 	/* The host sets the speed: whatever it reports now is the one we can claim. */
 	info->speed_capa = hv->link_speed_mbps != 0 ?
 		rte_eth_speed_bitflag(hv->link_speed_mbps, RTE_ETH_LINK_FULL_DUPLEX) : 0;
@@ -1606,6 +1615,21 @@ hvnet_clamp_tx_copybreak(struct hvnet_dev *hv)
 	}
 }
 
+/*
+ * The host is given IOVA page numbers as guest-physical pages: only IOVA as PA makes them
+ * right on Hyper-V. VA is kept (the simulated host follows it; the tests run that way).
+ */
+static void
+hvnet_check_iova_mode(const struct rte_hvbus_device *vdev)
+{
+	if (rte_eal_iova_mode() == RTE_IOVA_PA)
+		return;
+	HVNET_INIT_LOG(WARNING, "%s: IOVA mode is not PA: GPA-direct transmits and RNDIS "
+		       "requests then give the host virtual addresses, which only a simulated host "
+		       "(dpdk-test-hvnet) can follow. On Hyper-V/Azure run with IOVA as PA "
+		       "(hugepages, no --iova-mode=va).", vdev->name);
+}
+
 static void
 hvnet_eth_init(struct rte_eth_dev *eth, struct rte_ether_addr *mac)
 {
@@ -1639,6 +1663,7 @@ hvnet_probe(struct rte_hvbus_driver *drv __rte_unused, struct rte_hvbus_device *
 	ret = hvnet_parse_devargs(vdev, &args);
 	if (ret != 0)
 		return ret;
+	hvnet_check_iova_mode(vdev);
 	socket = args.numa_aware && vdev->device.numa_node >= 0 ?
 		 vdev->device.numa_node : SOCKET_ID_ANY;
 	eth = rte_eth_dev_allocate(vdev->device.name);

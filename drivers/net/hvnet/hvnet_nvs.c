@@ -15,7 +15,8 @@
 #define HVNET_NVS_REQ_SIZE	HV_NVSP_MSG_SIZE_V61
 #define HVNET_POLL_MIN_US	10u
 #define HVNET_POLL_MAX_US	100u
-#define HVNET_RXBUF_MIN_SECTION	64u	/* smaller sub-allocations cannot hold a frame */
+/* A full-size frame and its RNDIS header: the host's choice also sizes our ack arrays. */
+#define HVNET_RXBUF_MIN_SECTION	(RTE_ETHER_HDR_LEN + RTE_ETHER_MTU + HVNET_RNDIS_PKT_ROOM)
 
 /* Highest first; the host only accepts an exact match, so each is tried alone. */
 static const uint32_t hvnet_nvs_versions[] = {
@@ -33,19 +34,20 @@ void
 hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid)
 {
 	struct hvnet_ctl_wait *w = hv->wait;
+	uint32_t seq = __atomic_load_n(&w->seq, __ATOMIC_RELAXED) & ~HVNET_CTL_STATE;
 
-	w->len = 0;
-	__atomic_store_n(&w->done, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->nvs_type, nvs_type, __ATOMIC_RELAXED);
-	/* Published to other readers of the primary by the release in the ring write. */
-	__atomic_store_n(&w->rndis_rid, rndis_rid, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->rndis_rid, rndis_rid, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, (seq + HVNET_CTL_SEQ_ONE) | HVNET_CTL_ARMED, __ATOMIC_RELEASE);
 }
 
 static void
 hvnet_ctl_disarm(struct hvnet_dev *hv)
 {
-	__atomic_store_n(&hv->wait->nvs_type, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&hv->wait->rndis_rid, 0, __ATOMIC_RELEASE);
+	uint32_t seq = __atomic_load_n(&hv->wait->seq, __ATOMIC_RELAXED) & ~HVNET_CTL_STATE;
+
+	/* An exchange: a reader that claimed the slot is done with its checks before re-arm. */
+	__atomic_exchange_n(&hv->wait->seq, seq + HVNET_CTL_SEQ_ONE, __ATOMIC_ACQ_REL);
 }
 
 int
@@ -57,7 +59,8 @@ hvnet_ctl_wait(struct hvnet_dev *hv, const char *what)
 	for (;;) {
 		/* Whoever reads the primary (us or a data-path lcore) fills hv->wait. */
 		hvnet_chan_poll(hv, 0, true);
-		if (__atomic_load_n(&hv->wait->done, __ATOMIC_ACQUIRE)) {
+		if ((__atomic_load_n(&hv->wait->seq, __ATOMIC_ACQUIRE) & HVNET_CTL_STATE) ==
+		    HVNET_CTL_DONE) {
 			hvnet_ctl_disarm(hv);
 			return 0;
 		}
@@ -378,6 +381,8 @@ hvnet_nvs_detach(struct hvnet_dev *hv)
 		hvnet_nvs_revoke(hv, HV_NVSP_MSG_REVOKE_SENDBUF, HV_SENDBUF_ID);
 	hv->rxbuf_section_cnt = 0;
 	hv->sendbuf_section_cnt = 0;
+	/* Acks still owed name sections of the revoked buffer. */
+	memset(hv->orphan, 0, sizeof(hv->orphan));
 	rte_spinlock_unlock(&hv->ctl_lock);
 	hvnet_nvs_wait_free(hv);
 }

@@ -699,32 +699,27 @@ hvnet_rndis_indication(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 	}
 }
 
+/* Read on the primary only (the reader filters): hv->wait is claimed there, by its seq. */
 static void
 hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 {
-	struct hvnet_ctl_wait *w = hv->wait;
 	struct hv_rndis_rid_msg m;
-	uint32_t n;
 
 	if (len < sizeof(m)) {
 		HVNET_LOG(NOTICE, "port %u: short RNDIS completion (%u bytes)", hv->port_id, len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
-	/* Only the thread holding the primary's rx lock gets here: one writer at a time. */
-	if (w == NULL || m.rid == 0 ||
-	    m.rid != __atomic_load_n(&w->rndis_rid, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&w->done, __ATOMIC_RELAXED)) {
+	if (m.rid == 0 || !hvnet_ctl_complete(hv, 0, m.rid, msg, len))
 		HVNET_LOG(DEBUG, "port %u: RNDIS completion 0x%x rid %u not awaited", hv->port_id,
 			  m.type, m.rid);
-		return;
-	}
-	n = RTE_MIN(len, (uint32_t)sizeof(w->buf));
-	memcpy(w->buf, msg, n);
-	w->len = n;
-	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 }
 
+/*
+ * len is what the host gave (the transfer range), not the message's own length: old hosts
+ * leave an indication's status buffer out of that (fact sheet 5.8). Everything read is
+ * bounded by len.
+ */
 void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
@@ -735,16 +730,14 @@ hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 		return;
 	}
 	memcpy(&h, msg, sizeof(h));
-	if (h.type == HV_RNDIS_MSG_INDICATE) {
-		hvnet_rndis_indication(hv, msg, len);
-		return;
-	}
 	if (h.length < sizeof(h) || h.length > len) {
 		HVNET_LOG(NOTICE, "port %u: RNDIS message 0x%x claims %u bytes in %u", hv->port_id,
 			  h.type, h.length, len);
 		return;
 	}
-	if (h.type & HV_RNDIS_MSG_CMPLT_BIT)
+	if (h.type == HV_RNDIS_MSG_INDICATE)
+		hvnet_rndis_indication(hv, msg, len);
+	else if (h.type & HV_RNDIS_MSG_CMPLT_BIT)
 		hvnet_rndis_completion(hv, msg, h.length);
 	else
 		HVNET_LOG(NOTICE, "port %u: unexpected RNDIS message 0x%x from the host",

@@ -22,9 +22,7 @@
 
 #define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
-#define HVNET_RX_ORPHAN_ACKS	64u	/* acks kept reading a channel without an rx queue */
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
-#define HVNET_RX_ACK_RETRY_US	100u	/* pause between acks tried on a full ring */
 
 /* PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. */
 struct hvnet_rx_info {
@@ -49,7 +47,7 @@ struct hvnet_rx_ext_pkt;
  */
 struct hvnet_rx_ext {
 	struct rte_ring *done;		/* slots whose last frame was freed (MP/SC) */
-	rte_iova_t rxbuf_iova;
+	uint32_t max_len;		/* longest frame attached: it must fit a send section */
 	uint32_t limit;			/* frames outstanding at most */
 	uint32_t nb_free;
 	struct hvnet_rx_ext_pkt *active;	/* slot of rxq->cur, NULL when nothing attached */
@@ -141,6 +139,18 @@ hvnet_rx_ack(struct hvnet_rxq *rxq, uint64_t xid)
 	rxq->pending_acks[rxq->nb_acks++] = xid;
 }
 
+/* Take over the acks owed by reads of this channel before the queue existed. */
+static void
+hvnet_rx_adopt_orphans(struct hvnet_rxq *rxq)
+{
+	struct hvnet_orphan_acks *o = &rxq->hv->orphan[rxq->queue_id];
+	uint32_t n = RTE_MIN(o->nb, rxq->max_acks - rxq->nb_acks);
+
+	o->nb -= n;
+	memcpy(rxq->pending_acks + rxq->nb_acks, o->xid + o->nb, n * sizeof(o->xid[0]));
+	rxq->nb_acks += n;
+}
+
 /* ---- external mbufs -------------------------------------------------------------------- */
 
 /* Last frame of a packet freed, on whatever lcore freed it: hand the slot to the reader. */
@@ -222,7 +232,7 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	struct hvnet_rx_ext_pkt *p = ext->active;
 	struct hvnet_rx_cur *cur = rxq->cur;
 
-	if (rxq->ext_outstanding >= ext->limit)
+	if (rxq->ext_outstanding >= ext->limit || len > ext->max_len)
 		return NULL;
 	if (p == NULL) {
 		/* This frame and every one after it in the packet. */
@@ -232,8 +242,8 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	}
 	p->nb_attached++;
 	rxq->ext_outstanding++;
-	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame,
-				  ext->rxbuf_iova + (uintptr_t)(frame - rxq->rxbuf), (uint16_t)len,
+	/* The receive buffer is uio-mapped kernel memory: no IOVA a device could use. */
+	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame, RTE_BAD_IOVA, (uint16_t)len,
 				  &p->shinfo);
 	m->data_off = 0;
 	m->data_len = (uint16_t)len;
@@ -252,6 +262,21 @@ hvnet_rx_ext_free(struct hvnet_rx_ext *ext)
 	rte_free(ext);
 }
 
+/*
+ * Longest frame attached: one without an IOVA is sent on (hvnet_tx.c) by copying it into a
+ * send section, with its RNDIS header and alignment; a longer one would be dropped there.
+ */
+static uint32_t
+hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
+{
+	uint32_t room = hv->sendbuf_section_size;
+	uint32_t hdr = HVNET_RNDIS_PKT_ROOM + hv->rndis_agg_align;
+
+	if (hv->rndis_agg_size != 0)
+		room = RTE_MIN(room, hv->rndis_agg_size);
+	return room > hdr ? RTE_MIN(room - hdr, (uint32_t)UINT16_MAX) : 0;
+}
+
 static int
 hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 {
@@ -259,21 +284,14 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 	unsigned int nb_queues = RTE_MAX(hv->eth->data->nb_rx_queues, 1u);
 	char name[RTE_RING_NAMESIZE];
 	struct hvnet_rx_ext *ext;
-	rte_iova_t iova;
 	uint32_t i;
 
-	iova = rte_mem_virt2iova(rxq->rxbuf);
-	if (iova == RTE_BAD_IOVA) {
-		HVNET_LOG(WARNING, "port %u rxq %u: receive buffer has no IOVA, frames are copied",
-			  rxq->port_id, rxq->queue_id);
-		return 0;
-	}
 	ext = rte_zmalloc_socket("hvnet_rx_ext", sizeof(*ext), RTE_CACHE_LINE_SIZE, socket);
 	if (ext == NULL)
 		return -ENOMEM;
 	/* Half of this queue's share of the sections: the host keeps the rest to fill. */
 	ext->limit = RTE_MAX(hv->rxbuf_section_cnt / (2 * nb_queues), 1u);
-	ext->rxbuf_iova = iova;
+	ext->max_len = hvnet_rx_ext_max_len(hv);
 	ext->slot = rte_zmalloc_socket("hvnet_rx_ext", ext->limit * sizeof(ext->slot[0]),
 				       RTE_CACHE_LINE_SIZE, socket);
 	ext->free = rte_malloc_socket("hvnet_rx_ext", ext->limit * sizeof(ext->free[0]), 0,
@@ -561,7 +579,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 	}
 	frame = msg + off;
 	done = NULL;
-	if (len > rxq->rx_copybreak && len <= UINT16_MAX &&
+	if (len > rxq->rx_copybreak &&
 	    (rxq->vlan_strip || !(info.have & HVNET_RX_HAVE(HV_PPI_VLAN))))
 		done = hvnet_rx_ext_attach(rxq, m, frame, len);
 	if (done == NULL)
@@ -576,6 +594,23 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 		return;
 	}
 	hvnet_rx_deliver(ctx, done);
+}
+
+/*
+ * A control message: given the whole range, which old hosts' indications need (their
+ * length leaves the status buffer out). The control wait slot is filled only by the reader
+ * of the primary, serialised by its rx lock: completions elsewhere are not ours to take.
+ */
+static void
+hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len, uint32_t type)
+{
+	if ((type & HV_RNDIS_MSG_CMPLT_BIT) && rxq->queue_id != 0) {
+		rxq->stats.errors++;
+		HVNET_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary ignored",
+			  rxq->port_id, rxq->queue_id, type);
+		return;
+	}
+	hvnet_rndis_receive_ctl(rxq->hv, msg, len);
 }
 
 /*
@@ -594,12 +629,13 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 		goto bad;
 	msg = rxq->rxbuf + r->byte_offset;
 	memcpy(&h, msg, sizeof(h));
-	if (h.length < sizeof(h) || h.length > r->byte_count)
+	if (h.type != HV_RNDIS_MSG_PACKET || control) {
+		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+		return;
+	}
+	if (h.length > r->byte_count)
 		goto bad;
-	if (h.type == HV_RNDIS_MSG_PACKET && !control)
-		hvnet_rx_packet(ctx, msg, h.length);
-	else
-		hvnet_rndis_receive_ctl(rxq->hv, msg, h.length);
+	hvnet_rx_packet(ctx, msg, h.length);
 	return;
 bad:
 	rxq->stats.errors++;
@@ -649,18 +685,31 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 
 /* ---- channel packets ------------------------------------------------------------------- */
 
-/* The control thread waits for this NVSP completion: give it the payload. */
-static bool
-hvnet_rx_ctl_wake(struct hvnet_dev *hv, uint32_t type, const void *data, uint32_t len)
+bool
+hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
+		   const void *data, uint32_t len)
 {
 	struct hvnet_ctl_wait *w = hv->wait;
+	uint32_t armed, seq, filling;
 
-	if (w == NULL || __atomic_load_n(&w->nvs_type, __ATOMIC_ACQUIRE) != type ||
-	    __atomic_load_n(&w->done, __ATOMIC_RELAXED))
+	if (w == NULL)
+		return false;
+	armed = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
+	if ((armed & HVNET_CTL_STATE) != HVNET_CTL_ARMED ||
+	    __atomic_load_n(&w->nvs_type, __ATOMIC_RELAXED) != nvs_type ||
+	    __atomic_load_n(&w->rndis_rid, __ATOMIC_RELAXED) != rndis_rid)
+		return false;
+	/* Claimed for this very arming: a disarm (timeout) in between makes the swap fail. */
+	seq = armed & ~HVNET_CTL_STATE;
+	filling = seq | HVNET_CTL_FILLING;
+	if (!__atomic_compare_exchange_n(&w->seq, &armed, filling, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
 		return false;
 	w->len = RTE_MIN(len, HVNET_CTL_BUF_SIZE);
 	memcpy(w->buf, data, w->len);
-	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	/* Fails only when the waiter gave up meanwhile: then nobody reads the buffer. */
+	__atomic_compare_exchange_n(&w->seq, &filling, seq | HVNET_CTL_DONE, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -681,7 +730,7 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 	if (pkt->len < sizeof(c.type))
 		goto stray;
 	if (pkt->xid == HVNET_XID_NVS_CTL && rxq->queue_id == 0 &&
-	    hvnet_rx_ctl_wake(hv, c.type, pkt->data, pkt->len))
+	    hvnet_ctl_complete(hv, c.type, 0, pkt->data, pkt->len))
 		return;
 	/* RNDIS control carrier: its answer arrives in the receive buffer. */
 	if (pkt->xid == HVNET_XID_RNDIS_CTL && c.type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
@@ -710,6 +759,7 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	memcpy(&m, pkt->data, need);
 	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
 		goto bad;
+	/* Only control is told apart, as Linux and DPDK do: data otherwise, by message type. */
 	if (m.channel_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
 		for (i = 0; i < count; i++) {
 			memcpy(&r, &pkt->ranges[i], sizeof(r));
@@ -718,7 +768,7 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_ack(rxq, pkt->xid);
 		return;
 	}
-	if (m.channel_type != HV_NVSP_RNDIS_CHAN_DATA || count > HVNET_MAX_RX_RANGES)
+	if (count > HVNET_MAX_RX_RANGES)
 		goto bad;
 	cur->xid = pkt->xid;
 	cur->next = 0;
@@ -769,6 +819,8 @@ hvnet_rx_read(struct hvnet_rx_ctx *ctx)
 	struct rte_hvbus_pkt pkt;
 	unsigned int nread = 0;
 
+	if (unlikely(rxq->hv->orphan[rxq->queue_id].nb != 0))
+		hvnet_rx_adopt_orphans(rxq);
 	if (rxq->ext != NULL)
 		hvnet_rx_ext_reap(rxq);
 	while (nread < HVNET_RX_POLL_BUDGET) {
@@ -796,16 +848,23 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct hvnet_rxq *rxq = queue;
 	struct hvnet_rx_ctx ctx;
 	uint16_t nb, i;
+	bool locked;
 
 	if (unlikely(rxq->hv->rescinded))
 		return 0;	/* the host took the device away: its rings are not ours */
-	/* Frames another thread read for us are older than anything still in the ring. */
+	/*
+	 * Frames another thread read for us are older than anything still in the ring. Only the
+	 * rx lock holder stashes: emptied under the lock, nothing newer can slip in between.
+	 */
+	locked = rte_spinlock_trylock(&rxq->lock->rx);
 	nb = (uint16_t)rte_ring_sc_dequeue_burst(rxq->stash, (void **)pkts, n, NULL);
-	if (nb < n && rte_spinlock_trylock(&rxq->lock->rx)) {
-		hvnet_rx_ctx_init(&ctx, rxq, pkts + nb, n - nb);
-		hvnet_rx_read(&ctx);
+	if (likely(locked)) {
+		if (nb < n) {
+			hvnet_rx_ctx_init(&ctx, rxq, pkts + nb, n - nb);
+			hvnet_rx_read(&ctx);
+			nb += ctx.nb;
+		}
 		rte_spinlock_unlock(&rxq->lock->rx);
-		nb += ctx.nb;
 	}
 	for (i = 0; i < nb; i++)
 		hvnet_rx_count(&rxq->stats, pkts[i]);
@@ -846,19 +905,19 @@ hvnet_rx_queue_of(struct hvnet_dev *hv, unsigned int q)
 }
 
 /*
- * Read a channel that has no rx queue (attach, or between configure and queue setup): data
- * frames are dropped, everything else handled, and the acks sent before returning since
- * nobody keeps them for later.
+ * Read a channel that has no rx queue (attach, between configure and queue setup, or a tx
+ * queue beyond the rx queues): data frames are dropped, everything else handled. Acks the
+ * host ring has no room for stay in hv->orphan[q] for the next read: never wait for room,
+ * as the caller may be a tx burst.
  */
 static unsigned int
 hvnet_rx_read_orphan(struct hvnet_dev *hv, unsigned int q)
 {
 	const struct rte_mem_resource *rb = &hv->vdev->resource[HVBUS_MAP_RECV];
-	uint64_t acks[HVNET_RX_ORPHAN_ACKS];
+	struct hvnet_orphan_acks *o = &hv->orphan[q];
 	struct hvnet_rx_cur cur = { .count = 0 };
 	struct hvnet_rxq tmp;
 	struct hvnet_rx_ctx ctx;
-	uint64_t deadline;
 	unsigned int nread;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -871,22 +930,20 @@ hvnet_rx_read_orphan(struct hvnet_dev *hv, unsigned int q)
 	tmp.port_id = hv->port_id;
 	tmp.queue_id = (uint16_t)q;
 	tmp.cur = &cur;
-	tmp.pending_acks = acks;
-	tmp.max_acks = RTE_DIM(acks);
+	tmp.pending_acks = o->xid;
+	tmp.nb_acks = o->nb;
+	o->nb = 0;	/* owned by tmp meanwhile: hvnet_rx_read must not adopt them */
+	/* One slot kept for the packet the read may leave current. */
+	tmp.max_acks = HVNET_ORPHAN_ACKS - 1;
 	hvnet_rx_ctx_init(&ctx, &tmp, NULL, 0);
 	nread = hvnet_rx_read(&ctx);
-	/* A packet cut short by the budget is acked now: its frames have no queue to go to. */
-	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * hv->args.ctl_timeout_ms / 1000;
-	while ((cur.count != 0 && !hvnet_rx_cur_drain(&ctx)) || tmp.nb_acks != 0) {
-		if (rte_get_timer_cycles() > deadline) {
-			HVNET_LOG(ERR, "port %u channel %u: host ring full for %u ms, %u receive"
-				  " acks lost", hv->port_id, q, hv->args.ctl_timeout_ms,
-				  tmp.nb_acks + (cur.count != 0));
-			break;
-		}
-		rte_delay_us_sleep(HVNET_RX_ACK_RETRY_US);
+	/* A packet cut short has no queue to wait in: its frames are dropped, its ack owed. */
+	if (cur.count != 0) {
+		tmp.max_acks = HVNET_ORPHAN_ACKS;
+		hvnet_rx_cur_drain(&ctx);	/* without a burst, only ack room stops it */
 		hvnet_rx_flush_acks(&tmp);
 	}
+	o->nb = tmp.nb_acks;
 	return nread;
 }
 

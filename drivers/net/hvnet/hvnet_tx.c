@@ -25,6 +25,10 @@
 /* RNDIS PACKET header with the most PPIs one frame gets: VLAN, then LSO or checksum. */
 #define HVNET_TX_HDR_MAX	(sizeof(struct hv_rndis_packet) + 2 * HVNET_PPI_SIZE)
 #define HVNET_TX_MIN_ALIGN	4u	/* RNDIS messages are padded to at least 4 bytes */
+/* Transaction id fields above the low word (HVNET_XID_TX_TAG): queue and queue epoch. */
+#define HVNET_XID_QUEUE_MASK	0xffull
+#define HVNET_XID_EPOCH_SHIFT	40
+#define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
 
 /* mbuf flags that make the RNDIS header carry a PPI. */
 #define HVNET_TX_OL_PPI \
@@ -39,6 +43,29 @@ _Static_assert(HVNET_TX_HDR_MAX <= HVNET_RNDIS_PKT_ROOM, "RNDIS header room too 
 _Static_assert((HVNET_RNDIS_PKT_ROOM & (HVNET_RNDIS_PKT_ROOM - 1)) == 0 &&
 	       HV_PAGE_SIZE % HVNET_RNDIS_PKT_ROOM == 0, "RNDIS header room must tile a page");
 _Static_assert(HVNET_MAX_TX_PAGES <= 64, "GPA ranges beyond the bus limit");
+_Static_assert(HVNET_MAX_QUEUES <= HVNET_XID_QUEUE_MASK + 1, "queue ids beyond the xid field");
+
+/*
+ * Data NVSP messages go out at the 6.1 size like every other request (hosts ignore shorter
+ * ones): the 16-byte message, then these zeroes from a second iovec.
+ */
+static const uint8_t hvnet_nvsp_pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp_rndis_pkt)];
+
+/*
+ * Epoch of the last queue set up, in the transaction ids of its sends: a completion the host
+ * sends late for a queue since freed never matches a descriptor of a later queue.
+ */
+static uint32_t hvnet_tx_epoch;
+
+/* The iovecs of a data NVSP message: msg, then zeroes up to the 6.1 size. */
+static inline void
+hvnet_tx_msg_iov(struct iovec iov[2], struct hv_nvsp_rndis_pkt *msg)
+{
+	iov[0].iov_base = msg;
+	iov[0].iov_len = sizeof(*msg);
+	iov[1].iov_base = (void *)(uintptr_t)hvnet_nvsp_pad;
+	iov[1].iov_len = sizeof(hvnet_nvsp_pad);
+}
 
 /* State of one burst chunk: free descriptors taken in bulk, mbufs to free in bulk. */
 struct hvnet_tx_burst {
@@ -175,7 +202,7 @@ hvnet_tx_xid(const struct hvnet_txq *txq, struct hvnet_txd *txd)
 		txd->gen = 1;
 	lo = (uint32_t)txd->gen << 16 | txd->idx;
 	txd->inflight = lo;
-	return HVNET_XID_TX_TAG | (uint64_t)txq->queue_id << 32 | lo;
+	return txq->xid_base | lo;
 }
 
 /* ---- RNDIS header ---------------------------------------------------------------------- */
@@ -305,7 +332,7 @@ hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
 		.type = HV_NVSP_MSG_RNDIS_PKT,
 		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
 	};
-	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct iovec iov[2];
 	uint32_t idx;
 	int rc;
 
@@ -313,8 +340,9 @@ hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
 		return 0;
 	msg.section_index = txd->section;
 	msg.section_size = txd->chim_len;
-	rc = rte_hvbus_chan_send_inband(txq->chan, &iov, 1, hvnet_tx_xid(txq, txd), true,
-					need_sig);
+	hvnet_tx_msg_iov(iov, &msg);
+	rc = rte_hvbus_chan_send_inband(txq->chan, iov, RTE_DIM(iov), hvnet_tx_xid(txq, txd),
+					true, need_sig);
 	if (likely(rc == 0)) {
 		txq->agg = NULL;
 		return 0;
@@ -439,7 +467,7 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
 		.section_index = HV_NVSP_NO_SECTION,
 	};
-	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
+	struct iovec iov[2];
 	struct hvnet_txd *txd;
 	uint32_t hlen;
 	int rc;
@@ -458,7 +486,9 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	txd->mbuf = m;
 	txd->npkts = 1;
 	txd->nbytes = m->pkt_len;
-	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, &iov, 1, hvnet_tx_xid(txq, txd), NULL);
+	hvnet_tx_msg_iov(iov, &msg);
+	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, iov, RTE_DIM(iov),
+				     hvnet_tx_xid(txq, txd), NULL);
 	if (likely(rc == 0))
 		return 0;
 	txd->inflight = 0;
@@ -703,7 +733,7 @@ hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t s
 {
 	struct rte_eth_dev_data *data = hv->eth->data;
 	uint32_t lo = (uint32_t)xid, idx = lo & UINT16_MAX;
-	uint64_t xq = (xid & ~HVNET_XID_TX_TAG) >> 32;
+	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
 	struct hvnet_txq *txq;
 	struct hvnet_txd *txd;
 
@@ -716,6 +746,10 @@ hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t s
 		return;
 	}
 	txq = data->tx_queues[q];
+	if ((xid ^ txq->xid_base) >> 32 != 0) {
+		hvnet_tx_bad_id(hv, q, xid, "earlier queue");
+		return;
+	}
 	if (idx >= txq->nb_desc) {
 		hvnet_tx_bad_id(hv, q, xid, "no such descriptor");
 		return;
@@ -919,6 +953,7 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 		uint64_t offloads, struct hvnet_txq **out)
 {
 	struct hvnet_txq *txq;
+	uint32_t epoch;
 	int rc;
 
 	*out = NULL;
@@ -939,6 +974,9 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	txq->lock = &hv->chan_lock[qid];
 	txq->port_id = hv->port_id;
 	txq->queue_id = qid;
+	epoch = __atomic_add_fetch(&hvnet_tx_epoch, 1, __ATOMIC_RELAXED) & HVNET_XID_EPOCH_MASK;
+	txq->xid_base = HVNET_XID_TX_TAG | (uint64_t)epoch << HVNET_XID_EPOCH_SHIFT |
+			(uint64_t)qid << 32;
 	txq->nb_desc = nb_desc;
 	txq->offloads = offloads;
 	txq->tx_copybreak = hv->args.tx_copybreak;
@@ -958,11 +996,37 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	return 0;
 }
 
+/*
+ * Free the frames of the descriptors the host gave back. While the channel is open, the host
+ * may still read those it holds (header room, frame): they are left allocated for good.
+ * Returns how many were left.
+ */
+static uint32_t
+hvnet_txq_free_mbufs(struct hvnet_txq *txq)
+{
+	const struct hvnet_dev *hv = txq->hv;
+	bool chan_open = !hv->rescinded && hv->chan[txq->queue_id] == txq->chan;
+	uint32_t i, held = 0;
+
+	for (i = 0; txq->txd != NULL && i < txq->nb_desc; i++) {
+		struct hvnet_txd *txd = &txq->txd[i];
+
+		if (txd->inflight != 0 && chan_open)
+			held++;
+		else
+			rte_pktmbuf_free(txd->mbuf);
+	}
+	if (held != 0)
+		HVNET_LOG(WARNING, "port %u txq %u: the host still holds %u descriptors on an open "
+			  "channel: their frames and header rooms are leaked, not freed under it",
+			  txq->port_id, txq->queue_id, held);
+	return held;
+}
+
 void
 hvnet_txq_free(struct hvnet_txq *txq)
 {
 	struct rte_eth_dev_data *data;
-	uint32_t i;
 
 	if (txq == NULL)
 		return;
@@ -973,10 +1037,8 @@ hvnet_txq_free(struct hvnet_txq *txq)
 	    data->tx_queues[txq->queue_id] == txq)
 		data->tx_queues[txq->queue_id] = NULL;
 	rte_spinlock_unlock(&txq->lock->rx);
-	/* Frames still out after hvnet_tx_drain: the channel is closed, nobody reads them. */
-	for (i = 0; txq->txd != NULL && i < txq->nb_desc; i++)
-		rte_pktmbuf_free(txq->txd[i].mbuf);
-	if (txq->txd != NULL)
+	/* No completion reaches this queue any more: inflight is stable. */
+	if (hvnet_txq_free_mbufs(txq) == 0 && txq->txd != NULL)
 		rte_free(txq->txd[0].rndis);
 	rte_ring_free(txq->free_txd);
 	rte_ring_free(txq->done_txd);
