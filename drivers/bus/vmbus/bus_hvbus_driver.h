@@ -166,6 +166,8 @@ struct rte_hvbus_pkt {
 	/*
 	 * HVBUS_PKT_XFER_PAGES only: the range array is checked to lie inside the packet, the
 	 * ranges themselves are host data (byte_offset is from the start of the buffer).
+	 * range_count 0 (never sent by a correct host): the range list was malformed; the
+	 * packet carries only its xid, to be completed.
 	 */
 	uint16_t xfer_set_id;
 	uint32_t range_count;

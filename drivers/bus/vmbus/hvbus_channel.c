@@ -435,8 +435,14 @@ rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
 		return 0;
 	ret = hvbus_ring_parse_xfer(&rp, &xfer);
 	if (unlikely(ret != 0)) {
-		hvbus_chan_rx_broken(chan, ret);
-		return ret;
+		/*
+		 * The descriptor framed it, so the ring is still in step: hand it up with no
+		 * ranges, for the driver to drop it and still return the host's sections.
+		 */
+		pkt->xfer_set_id = 0;
+		pkt->range_count = 0;
+		pkt->ranges = NULL;
+		return 0;
 	}
 	pkt->xfer_set_id = xfer.set_id;
 	pkt->range_count = xfer.range_count;

@@ -319,8 +319,9 @@ uint16_t hvnet_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
  * A completion with a tx xid (HVNET_XID_TX_TAG set) arrived on channel q, read under its rx
  * lock: hand the descriptor over. The xid must name queue q (a host completing on another
  * channel would make two producers of one queue's done ring): others are logged and dropped.
+ * Returns false for such a refused xid (the reader counts it as an rx error of channel q).
  */
-void hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status);
+bool hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status);
 int hvnet_tx_done_cleanup(void *txq, uint32_t free_cnt);
 int hvnet_tx_descriptor_status(void *txq, uint16_t offset);
 /* Wait (bounded) until every descriptor of every queue is back from the host. */

@@ -724,7 +724,8 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 		/* The host is done with the carrier whatever it says: never leak the slot. */
 		if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
 			c.status = HV_NVSP_STATUS_FAILURE;
-		hvnet_tx_complete(hv, rxq->queue_id, pkt->xid, c.status);
+		if (!hvnet_tx_complete(hv, rxq->queue_id, pkt->xid, c.status))
+			rxq->stats.errors++;
 		return;
 	}
 	if (pkt->len < sizeof(c.type))
@@ -754,7 +755,9 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	uint32_t count = pkt->range_count;
 	uint32_t i;
 
-	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need)
+	/* No ranges: the bus found the range list malformed. */
+	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need || count == 0 ||
+	    count > HVNET_MAX_RX_RANGES)
 		goto bad;
 	memcpy(&m, pkt->data, need);
 	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
@@ -768,14 +771,10 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_ack(rxq, pkt->xid);
 		return;
 	}
-	if (count > HVNET_MAX_RX_RANGES)
-		goto bad;
 	cur->xid = pkt->xid;
 	cur->next = 0;
 	cur->count = count;
 	memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
-	if (count == 0)
-		hvnet_rx_ack(rxq, pkt->xid);
 	return;
 bad:
 	/* The host still holds the sections for it: ack what we cannot use. */

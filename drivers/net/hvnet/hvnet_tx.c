@@ -746,7 +746,7 @@ hvnet_tx_bad_id(const struct hvnet_dev *hv, unsigned int q, uint64_t xid, const 
 			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, c);
 }
 
-void
+bool
 hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status)
 {
 	struct rte_eth_dev_data *data = hv->eth->data;
@@ -757,25 +757,25 @@ hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t s
 
 	if (!(xid & HVNET_XID_TX_TAG) || xq != q) {
 		hvnet_tx_bad_id(hv, q, xid, "not this channel's queue");
-		return;
+		return false;
 	}
 	if (q >= data->nb_tx_queues || data->tx_queues == NULL || data->tx_queues[q] == NULL) {
 		hvnet_tx_bad_id(hv, q, xid, "no such queue");
-		return;
+		return false;
 	}
 	txq = data->tx_queues[q];
 	if ((xid ^ txq->xid_base) >> 32 != 0) {
 		hvnet_tx_bad_id(hv, q, xid, "earlier queue");
-		return;
+		return false;
 	}
 	if (idx >= txq->nb_desc) {
 		hvnet_tx_bad_id(hv, q, xid, "no such descriptor");
-		return;
+		return false;
 	}
 	txd = &txq->txd[idx];
 	if (lo == 0 || txd->inflight != lo) {
 		hvnet_tx_bad_id(hv, q, xid, "descriptor not in flight");
-		return;
+		return false;
 	}
 	txd->inflight = 0;
 	txd->status = status;
@@ -784,6 +784,7 @@ hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t s
 			  hv->port_id, q, idx, status);
 	/* done_txd holds nb_desc and each descriptor is in it at most once. */
 	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
+	return true;
 }
 
 /* ---- control path ---------------------------------------------------------------------- */
