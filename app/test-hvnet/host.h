@@ -111,6 +111,20 @@ struct host_ctl_msg {
 	uint8_t msg[HOST_CTL_MSG_MAX];
 };
 
+/* What host_fault.c can corrupt (control 'fault N KIND [COUNT]'). */
+enum host_fault_kind {
+	HOST_FAULT_RANGE_OFFSET,	/* a data range outside the receive buffer */
+	HOST_FAULT_RANGE_COUNT,		/* more ranges claimed than carried */
+	HOST_FAULT_RNDIS_LEN,		/* RNDIS PACKET lengths overrunning the range */
+	HOST_FAULT_PPI,			/* a malformed PPI element */
+	HOST_FAULT_XID,			/* tx completions with unknown and repeated ids */
+	HOST_FAULT_CTL_LEN,		/* QUERY_CMPLT info buffer beyond the message */
+	HOST_FAULT_NVSP_SHORT,		/* NVSP completion shorter than its type */
+	HOST_FAULT_DESC,		/* VMBus descriptor with len8 < offset8 */
+	HOST_FAULT_KINDS,
+	HOST_FAULT_NONE = HOST_FAULT_KINDS,
+};
+
 struct host_nic {
 	enum host_state state;
 	uint32_t version;	/* negotiated NVSP version */
@@ -142,6 +156,9 @@ struct host_nic {
 	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
 	struct host_xfer xfer;			/* ranges of the batch being sent */
 	struct host_chan chan[SIM_MAX_CHANNELS];
+	/* Armed faults: kept across NVSP sessions, only the control command changes them. */
+	uint32_t fault_left[HOST_FAULT_KINDS];
+	uint32_t fault_seq[HOST_FAULT_KINDS];	/* injected so far: picks the next variant */
 };
 
 /* A guest->host packet after the ring checks: the NVSP message is msg/msg_len. */
@@ -230,5 +247,26 @@ int host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid);
 /* Write a one-range transfer-page packet for sub-allocation idx holding byte_count bytes. */
 int host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_count,
 		   uint32_t chan_type);
+
+/*
+ * --- host_fault.c: the corrupting helpers, called where the host writes what it sends.
+ * Each corrupts only while a fault of its kind is armed; host_fault_sent then consumes one,
+ * logs "fault nic=N ..." and counts it (frames: data frames the guest loses with it).
+ */
+void host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind,
+		     uint32_t frames);
+/* Data batch x of n ranges: may corrupt a range; *claim is the range count to announce. */
+enum host_fault_kind host_fault_xfer(const struct sim_nic *nic, struct host_xfer *x,
+				     uint32_t n, uint32_t *claim);
+/* A filled data sub-allocation: RNDIS lengths or its first PPI (consumed at once). */
+void host_fault_rx_frame(struct sim_nic *nic, unsigned int c, uint8_t *sub, uint32_t sub_size);
+/* After a tx carrier's completion: an unknown and a repeated completion id. */
+void host_fault_tx_done(struct sim_nic *nic, unsigned int c, uint64_t tid);
+/* A QUERY_CMPLT about to be queued: info buffer beyond the message (consumed at once). */
+void host_fault_query(struct sim_nic *nic, struct hv_rndis_query_cmplt *r);
+/* Length to send of an RNDIS packet completion of len bytes. */
+uint32_t host_fault_nvsp_len(const struct sim_nic *nic, uint32_t len);
+/* A descriptor about to be written: true when it was made len8 < offset8. */
+bool host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d);
 
 #endif /* HVNET_HOST_H */

@@ -164,7 +164,7 @@ xfer_ring_bytes(const struct host_nic *hn, uint32_t n)
 /* Send x (its ranges filled) as one transfer-page packet; same returns as host_chan_send. */
 static int
 send_xfer(struct sim_nic *nic, unsigned int c, uint64_t tid, struct host_xfer *x,
-	  uint32_t nranges, uint32_t chan_type)
+	  uint32_t nranges, uint32_t claim, uint32_t chan_type)
 {
 	struct host_nic *hn = host_of(nic);
 	uint8_t msg[HV_NVSP_MSG_SIZE_V61] = { 0 };
@@ -174,7 +174,7 @@ send_xfer(struct sim_nic *nic, unsigned int c, uint64_t tid, struct host_xfer *x
 		.section_index = HV_NVSP_NO_SECTION,
 	};
 
-	x->hdr = (struct hv_xfer_page_hdr){ .set_id = hn->rx.id, .range_count = nranges };
+	x->hdr = (struct hv_xfer_page_hdr){ .set_id = hn->rx.id, .range_count = claim };
 	memcpy(msg, &m, sizeof(m));
 	return host_chan_send(nic, c, HV_PKT_DATA_XFER_PAGES, HV_PKT_FLAG_RC, tid, x,
 			      (uint32_t)(sizeof(x->hdr) + nranges * sizeof(x->range[0])), msg,
@@ -191,7 +191,7 @@ host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_
 		.byte_count = byte_count,
 		.byte_offset = idx * hn->rx.sub_size,
 	};
-	return send_xfer(nic, c, idx, &hn->xfer, 1, chan_type);
+	return send_xfer(nic, c, idx, &hn->xfer, 1, 1, chan_type);
 }
 
 /* ---- batches of received frames ---------------------------------------------------------- */
@@ -209,7 +209,8 @@ rx_batch_send(struct sim_nic *nic, unsigned int c)
 {
 	struct host_nic *hn = host_of(nic);
 	struct host_rx_batch *b = &hn->chan[c].batch;
-	uint32_t idx = b->head, i;
+	enum host_fault_kind fault;
+	uint32_t idx = b->head, i, claim;
 	int rc;
 
 	if (b->n == 0)
@@ -222,9 +223,12 @@ rx_batch_send(struct sim_nic *nic, unsigned int c)
 		};
 		hn->rx.busy[idx] = i ? HOST_RX_MEMBER : HOST_RX_PENDING;
 	}
-	rc = send_xfer(nic, c, b->head, &hn->xfer, b->n, HV_NVSP_RNDIS_CHAN_DATA);
+	fault = host_fault_xfer(nic, &hn->xfer, b->n, &claim);
+	rc = send_xfer(nic, c, b->head, &hn->xfer, b->n, claim, HV_NVSP_RNDIS_CHAN_DATA);
 	if (rc < 0)
 		return rc;
+	if (fault != HOST_FAULT_NONE)
+		host_fault_sent(nic, c, fault, fault == HOST_FAULT_RANGE_COUNT ? b->n : 1);
 	hn->rx.busy[b->head] = HOST_RX_HEAD;
 	memset(b, 0, sizeof(*b));
 	return 0;
@@ -604,7 +608,10 @@ host_data_tx(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt,
 		if (!chim_ok || !gpa_ok)
 			status = HV_NVSP_STATUS_FAILURE;
 	}
-	return host_nvsp_rndis_complete(nic, c, pkt->tid, status);
+	rc = host_nvsp_rndis_complete(nic, c, pkt->tid, status);
+	if (rc == 0)
+		host_fault_tx_done(nic, c, pkt->tid);
+	return rc;
 }
 
 /* ---- frames to the guest --------------------------------------------------------------- */
@@ -740,6 +747,7 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	if (idx < 0)
 		return -ENOBUFS;
 	rx_fill(hn, (uint32_t)idx, frame, flen, &meta, nic->rxbuf);
+	host_fault_rx_frame(nic, c, nic->rxbuf + (size_t)idx * hn->rx.sub_size, hn->rx.sub_size);
 	rx_batch_add(hn, c, (uint32_t)idx, flen);
 	nic->stats.to_guest_frames++;
 	nic->stats.to_guest_bytes += flen;

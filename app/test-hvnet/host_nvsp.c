@@ -142,8 +142,15 @@ host_nvsp_rndis_complete(struct sim_nic *nic, unsigned int c, uint64_t tid,
 		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		.status = status,
 	};
+	uint32_t len = host_fault_nvsp_len(nic, sizeof(m));
+	int rc;
 
-	return host_nvsp_complete(nic, c, tid, &m, sizeof(m));
+	if (len == sizeof(m))
+		return host_nvsp_complete(nic, c, tid, &m, len);
+	rc = send_completion(nic, c, tid, &m, len, len);
+	if (rc == 0)
+		host_fault_sent(nic, c, HOST_FAULT_NVSP_SHORT, 0);
+	return rc;
 }
 
 /* Empty completion, sent only when the guest asked for one. */

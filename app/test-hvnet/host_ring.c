@@ -262,14 +262,21 @@ host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flag
 		{ .iov_base = (void *)(uintptr_t)ext, .iov_len = ext_len },
 		{ .iov_base = (void *)(uintptr_t)msg, .iov_len = msg_len },
 	};
-	bool signal;
+	bool signal, fault;
 	int rc;
 
 	if (hc->dead || !host_chan_sync(nic, c))
 		return -EAGAIN;
+	fault = host_fault_desc(nic, &d);
 	rc = host_ring_write(&hc->out, iov, 3, reserve, &signal);
 	if (rc == -EBADMSG)
 		return host_fatal(nic, c, "host->guest ring read_index corrupt");
+	if (rc == 0 && fault) {
+		/* The guest cannot read past it: nothing more goes to (or comes from) it. */
+		host_fault_sent(nic, c, HOST_FAULT_DESC, 0);
+		hc->dead = true;
+		sim_log("nic %u: channel %u stopped after its ring was corrupted", nic->idx, c);
+	}
 	if (rc == 0 && signal)
 		sim_env_interrupt_guest(nic);
 	return rc;

@@ -557,6 +557,7 @@ rndis_query(struct sim_nic *nic, const uint8_t *msg)
 	r.info_length = o.len;
 	r.info_offset = o.len ? (uint32_t)QUERY_DATA_OFF - HV_RNDIS_OFFSET_BASE : 0;
 	r.length = (uint32_t)QUERY_DATA_OFF + o.len;
+	host_fault_query(nic, &r);
 	memcpy(buf, &r, sizeof(r));
 	sim_vlog(nic, "RNDIS QUERY oid 0x%08x (len %u) -> 0x%x, %u bytes", m.oid, m.info_length,
 		 r.status, o.len);

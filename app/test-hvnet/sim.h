@@ -65,6 +65,7 @@ struct sim_nic_stats {
 	uint64_t tx_gpa;	/* frames that came GPA-direct */
 	uint64_t tx_errors;	/* frames completed with a failure status */
 	uint64_t violations;	/* protocol rules the guest broke (each is also logged) */
+	uint64_t faults;	/* corrupted messages injected by control 'fault' */
 	uint64_t host_signals;	/* guest->host signals seen (monitor or interrupt page bits) */
 };
 
@@ -194,6 +195,8 @@ int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
 unsigned int host_nic_flush(struct sim_nic *nic);
 void host_nic_set_link(struct sim_nic *nic, bool up);
 void host_nic_set_speed(struct sim_nic *nic, uint64_t mbps);
+/* Arm COUNT faults of KIND (host_fault.c names) on nic; -EINVAL for an unknown kind. */
+int host_fault_arm(struct sim_nic *nic, const char *kind, uint32_t count);
 /* Record a broken rule: logs "violation nic=N chan=C rule=..." and counts it. */
 void host_violation(struct sim_nic *nic, unsigned int chan, const char *rule);
 

@@ -100,6 +100,29 @@ static void cmd_speed(struct sim_nic *nic, const char *arg, char *reply, size_t 
 	snprintf(reply, len, "ok speed nic=%u %llu", nic->idx, v);
 }
 
+/* "KIND [COUNT]": arm COUNT (default 1) corruptions of the next host->guest messages. */
+static void cmd_fault(struct sim_nic *nic, char *arg, char *reply, size_t len)
+{
+	char *save = NULL, *kind, *count_s, *end;
+	unsigned long count = 1;
+
+	kind = arg != NULL ? strtok_r(arg, " \t", &save) : NULL;
+	count_s = kind != NULL ? strtok_r(NULL, " \t", &save) : NULL;
+	if (kind == NULL)
+		return (void)snprintf(reply, len, "error fault wants KIND [COUNT]");
+	if (count_s != NULL) {
+		errno = 0;
+		count = strtoul(count_s, &end, 10);
+		if (count_s[0] < '0' || count_s[0] > '9' || errno != 0 || *end != '\0' ||
+		    count > UINT32_MAX)
+			return (void)snprintf(reply, len, "error bad fault count %.32s", count_s);
+	}
+	if (host_fault_arm(nic, kind, (uint32_t)count) < 0)
+		return (void)snprintf(reply, len, "error unknown fault kind %.32s", kind);
+	sim_log("fault armed nic=%u kind=%s count=%lu", nic->idx, kind, count);
+	snprintf(reply, len, "ok fault nic=%u %s %lu", nic->idx, kind, count);
+}
+
 static void cmd_rescind(struct sim_nic *nic, char *reply, size_t len)
 {
 	int rc = sim_env_rescind_nic(nic);
@@ -152,13 +175,15 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 	if (rest != NULL)
 		rest += strspn(rest, " \t");
 	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0 &&
-	    strcmp(verb, "rescind") != 0)
+	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0)
 		return (void)snprintf(reply, len, "error unknown command %.64s", verb);
 	nic = nic_arg(sim, nic_s);
 	if (nic == NULL)
 		return (void)snprintf(reply, len, "error no such nic");
 	if (strcmp(verb, "rescind") == 0)
 		return cmd_rescind(nic, reply, len);
+	if (strcmp(verb, "fault") == 0)
+		return cmd_fault(nic, rest, reply, len);
 	if (strcmp(verb, "link") == 0)
 		return cmd_link(nic, rest, reply, len);
 	if (strcmp(verb, "speed") == 0)

@@ -142,10 +142,11 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 			" rx_filtered=%" PRIu64 " rx_nobuf=%" PRIu64 " rx_link_down=%" PRIu64
 			" from_guest_frames=%" PRIu64 " from_guest_bytes=%" PRIu64
 			" tx_chimney=%" PRIu64 " tx_gpa=%" PRIu64 " tx_errors=%" PRIu64
-			" violations=%" PRIu64 " host_signals=%" PRIu64,
+			" violations=%" PRIu64 " faults=%" PRIu64 " host_signals=%" PRIu64,
 			nic->idx, s->to_guest_frames, s->to_guest_bytes, s->rx_filtered,
 			s->rx_nobuf, s->rx_link_down, s->from_guest_frames, s->from_guest_bytes,
-			s->tx_chimney, s->tx_gpa, s->tx_errors, s->violations, s->host_signals);
+			s->tx_chimney, s->tx_gpa, s->tx_errors, s->violations, s->faults,
+			s->host_signals);
 }
 
 /* pps_in: frames into the guest; pps_out: frames out of the guest, over the interval. */

@@ -63,6 +63,23 @@ host_nvsp_packet(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt
 	return 0;
 }
 
+bool
+host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d)
+{
+	(void)nic;
+	(void)d;
+	return false;
+}
+
+void
+host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind, uint32_t frames)
+{
+	(void)nic;
+	(void)c;
+	(void)kind;
+	(void)frames;
+}
+
 /* ---- the model: the guest's view, written without host_ring.c's helpers ---------------- */
 
 static uint8_t ring_mem[HV_RING_CTL_SIZE + DATA_SIZE] __attribute__((aligned(4096)));
