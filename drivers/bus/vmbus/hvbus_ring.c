@@ -78,9 +78,14 @@ ring_copy_out(const struct hvbus_ring *r, uint32_t pos, void *dst, uint32_t len)
 	memcpy((uint8_t *)dst + room, r->data, len - room);
 }
 
+/*
+ * Geometry of one ring, and the indices the host left in it: ours becomes the private and
+ * published index, the host's the cached peer index.
+ */
 static int
-ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
+ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes, bool writer)
 {
+	uint32_t own, peer;
 	size_t size;
 
 	if (base == NULL || ((uintptr_t)base & (HV_RING_ALIGN - 1)) != 0 ||
@@ -93,25 +98,26 @@ ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_byte
 	r->ctl = base;
 	r->data = (uint8_t *)base + hdr_bytes;
 	r->size = (uint32_t)size;
+	own = __atomic_load_n(writer ? CTL_WORD(r, write_index) : CTL_WORD(r, read_index),
+			      __ATOMIC_RELAXED);
+	peer = __atomic_load_n(writer ? CTL_WORD(r, read_index) : CTL_WORD(r, write_index),
+			       __ATOMIC_ACQUIRE);
+	if (!ring_index_ok(r, own) || !ring_index_ok(r, peer))
+		return -EPROTO;
+	r->priv = own;
+	r->pub = own;
+	r->peer = peer;
 	return 0;
 }
 
 int
 hvbus_ring_attach_tx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
 {
-	uint32_t widx, ridx;
 	int rc;
 
-	rc = ring_attach(r, base, ring_bytes, hdr_bytes);
+	rc = ring_attach(r, base, ring_bytes, hdr_bytes, true);
 	if (rc != 0)
 		return rc;
-	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
-	ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
-	if (!ring_index_ok(r, widx) || !ring_index_ok(r, ridx))
-		return -EPROTO;
-	r->priv = widx;
-	r->pub = widx;
-	r->peer = ridx;
 	/* We never block on a full ring (polling), so our own pending_send_sz stays 0. */
 	__atomic_store_n(CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
 	__atomic_store_n(CTL_WORD(r, feature_bits),
@@ -123,20 +129,7 @@ hvbus_ring_attach_tx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t
 int
 hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_bytes)
 {
-	uint32_t widx, ridx;
-	int rc;
-
-	rc = ring_attach(r, base, ring_bytes, hdr_bytes);
-	if (rc != 0)
-		return rc;
-	ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_RELAXED);
-	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
-	if (!ring_index_ok(r, widx) || !ring_index_ok(r, ridx))
-		return -EPROTO;
-	r->priv = ridx;
-	r->pub = ridx;
-	r->peer = widx;
-	return 0;
+	return ring_attach(r, base, ring_bytes, hdr_bytes, false);
 }
 
 /* Reload the host's index of this ring (read index for TX, write index for RX). */
