@@ -68,6 +68,14 @@ qstate_is_netvsc(uint16_t port_id)
 	return strcmp(info.driver_name, QSTATE_DRIVER) == 0;
 }
 
+/* The one thing this shim changes: a netvsc queue that the real call described is started. */
+static void
+qstate_report_started(int ret, uint16_t port_id, uint8_t *state)
+{
+	if (ret == 0 && qstate_is_netvsc(port_id))
+		*state = RTE_ETH_QUEUE_STATE_STARTED;
+}
+
 int
 rte_eth_rx_queue_info_get(uint16_t port_id, uint16_t queue_id, struct rte_eth_rxq_info *qinfo)
 {
@@ -79,8 +87,8 @@ rte_eth_rx_queue_info_get(uint16_t port_id, uint16_t queue_id, struct rte_eth_rx
 	if (real == NULL)
 		return -ENOTSUP;
 	ret = real(port_id, queue_id, qinfo);
-	if (ret == 0 && qinfo != NULL && qstate_is_netvsc(port_id))
-		qinfo->queue_state = RTE_ETH_QUEUE_STATE_STARTED;
+	if (qinfo != NULL)
+		qstate_report_started(ret, port_id, &qinfo->queue_state);
 	return ret;
 }
 
@@ -95,7 +103,7 @@ rte_eth_tx_queue_info_get(uint16_t port_id, uint16_t queue_id, struct rte_eth_tx
 	if (real == NULL)
 		return -ENOTSUP;
 	ret = real(port_id, queue_id, qinfo);
-	if (ret == 0 && qinfo != NULL && qstate_is_netvsc(port_id))
-		qinfo->queue_state = RTE_ETH_QUEUE_STATE_STARTED;
+	if (qinfo != NULL)
+		qstate_report_started(ret, port_id, &qinfo->queue_state);
 	return ret;
 }

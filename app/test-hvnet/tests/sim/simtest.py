@@ -313,10 +313,45 @@ class Run:
         """Every port is driven by the driver under test (a plugin that failed to load
         would leave the ports to the other one, and every scenario would test the wrong one)."""
         want = "net_netvsc" if upstream() else "net_hvnet"
-        rows = re.findall(r"^\d+\s+\S+\s+\S+\s+(\S+)\s", self.cmd("show port summary all"),
+        drivers = [drv for _, drv in self.port_summary().values()]
+        check(drivers and all(d == want for d in drivers),
+              "ports must be driven by %s, 'show port summary all' lists %r" % (want, drivers))
+
+    def port_summary(self):
+        """{port id: (MAC lowercase, driver)} from 'show port summary all'."""
+        rows = re.findall(r"^(\d+)\s+(\S+)\s+\S+\s+(\S+)\s", self.cmd("show port summary all"),
                           re.M)
-        check(rows and all(d == want for d in rows),
-              "ports must be driven by %s, 'show port summary all' lists %r" % (want, rows))
+        return {int(port): (mac.lower(), drv) for port, mac, drv in rows}
+
+    def port_drivers(self):
+        """{MAC: driver} of every port."""
+        return dict(self.port_summary().values())
+
+    def wait_output(self, text, since, timeout=30):
+        """Wait until testpmd printed text (asynchronously, at its prompt) after offset since."""
+        end = time.monotonic() + timeout
+        while self.out.find(text, since) < 0:
+            if time.monotonic() >= end:
+                raise TestFailure("testpmd did not print %r within %d s; last output:\n%s"
+                                  % (text, timeout, self.out[-3000:]))
+            self.pump(0.3)
+
+    def mbufs_in_use(self, pool="mb_pool_0", settle=1.0):
+        """Mbufs of the pool neither in the common pool nor in a cache; stable for `settle` s."""
+        end, prev = time.monotonic() + 15, None
+        while time.monotonic() < end:
+            out = self.cmd("dump_mempool %s" % pool)
+            size = re.search(r"^\s*size=(\d+)", out, re.M)
+            common = re.search(r"common_pool_count=(\d+)", out)
+            cache = re.search(r"total_cache_count=(\d+)", out)
+            if not (size and common):
+                raise TestFailure("'dump_mempool %s' printed no counts:\n%s" % (pool, out))
+            n = int(size.group(1)) - int(common.group(1)) - (int(cache.group(1)) if cache else 0)
+            if n == prev:
+                return n
+            prev = n
+            self.pump(settle)
+        raise TestFailure("mbufs in use still changing after 15 s (last %r)" % prev)
 
     def kill(self, why):
         with self._kill_lock:      # the watchdog thread and the test may both get here
@@ -589,6 +624,11 @@ def mtu_set(r, port, mtu):
     out += r.cmd("port config mtu %d %d" % (port, mtu))
     out += r.cmd("port start %d" % port, timeout=60)
     return out
+
+
+def nic_uuid(i):
+    """The simulator's instance UUID of NIC i (app/test-hvnet/sim_env.c)."""
+    return "f8615163-0000-4000-8000-0000000000%02x" % i
 
 
 def mac_list(n, last=0x10):

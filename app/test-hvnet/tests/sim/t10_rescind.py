@@ -10,11 +10,10 @@
 Runs under HVNET_DRIVER=hvnet only (22.11 netvsc has no rescind handling to test)."""
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, TestFailure, check, check_gen, log,  # noqa: E402
-                     mac_list, run_gen, run_test, upstream)
+from simtest import (GEN_RINGS, Run, check, check_gen, log, mac_list,  # noqa: E402
+                     nic_uuid, run_gen, run_test, upstream)
 
 NICS = 2
 COUNT = 1000
@@ -22,9 +21,6 @@ RMV_EVENT = "Port 0: device removal event"
 DETACHED = "Device is detached"
 
 
-def nic_uuid(i):
-    """The simulator's instance UUID of NIC i (app/test-hvnet/sim_env.c)."""
-    return "f8615163-0000-4000-8000-0000000000%02x" % i
 
 
 def start_run():
@@ -32,21 +28,8 @@ def start_run():
     return Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS)
 
 
-def wait_output(r, text, since, timeout=30):
-    """Wait until testpmd printed text (asynchronously, at its prompt) after offset since."""
-    end = time.monotonic() + timeout
-    while r.out.find(text, since) < 0:
-        if time.monotonic() >= end:
-            raise TestFailure("testpmd did not print %r within %d s; last output:\n%s"
-                              % (text, timeout, r.out[-3000:]))
-        r.pump(0.3)
 
 
-def port_ids(r):
-    """Port ids listed by 'show port summary all'."""
-    out = r.cmd("show port summary all")
-    return [int(line.split()[0]) for line in out.splitlines()
-            if line.strip() and line.split()[0].isdigit()]
 
 
 def rescind_case():
@@ -55,12 +38,12 @@ def rescind_case():
         run_gen(r, 0, COUNT, "60-1514", flows=8)
         mark = len(r.out)
         r.ctl("rescind 0")
-        wait_output(r, RMV_EVENT, mark)
+        r.wait_output(RMV_EVENT, mark)
         # testpmd's RMV handler: stop forwarding, stop and close port 0, rte_dev_remove().
-        wait_output(r, DETACHED, mark)
+        r.wait_output(DETACHED, mark)
         check(r.out.find("Failed to detach", mark) < 0,
               "testpmd could not detach the rescinded device:\n" + r.out[mark:][-3000:])
-        check(port_ids(r) == [1], "only port 1 must be left after the rescind")
+        check(sorted(r.port_summary()) == [1], "only port 1 must be left after the rescind")
         # The handler restarts forwarding by itself; 'start' is harmless if it already did.
         r.cmd("start")
         run_gen(r, 1, COUNT, "60-1514", flows=8)
@@ -83,7 +66,7 @@ def unplug_case():
         r.cmd("port close 0")
         out = r.cmd("device detach hvbus:" + nic_uuid(0), timeout=60)
         check("is detached" in out, "'device detach' of NIC 0 failed:\n" + out)
-        check(port_ids(r) == [1], "only port 1 must be left after the detach")
+        check(sorted(r.port_summary()) == [1], "only port 1 must be left after the detach")
         r.cmd("start")
         run_gen(r, 1, COUNT, "60-1514", flows=8)
         r.cmd("stop")

@@ -15,9 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simtest import (GEN_RINGS, Run, check, check_eq, log,  # noqa: E402
-                     mac_list, run_gen, run_test, upstream)
-from t9_reconfig import in_use  # noqa: E402
-from t10_rescind import nic_uuid, wait_output  # noqa: E402
+                     mac_list, nic_uuid, run_gen, run_test, upstream)
 
 NICS = 2
 COUNT = 400
@@ -129,7 +127,7 @@ def desc_case(r, tally):
     r.ctl("fault 0 desc")
     run_gen(r, 0, COUNT, SIZES, flows=8, quiet=2.0)
     check_eq(faults(r, "desc")[0], 1, "desc faults injected")
-    wait_output(r, RING_STOPPED, mark)
+    r.wait_output(RING_STOPPED, mark)
     said = [l for l in r.out[mark:].splitlines() if RING_STOPPED in l]
     log("desc: hvbus said: " + said[0].strip())
     alive(r)
@@ -149,7 +147,7 @@ def main():
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS,
              eal_opts=eal, deadline=280) as r:
         r.cmd("port stop all")
-        baseline = in_use(r)
+        baseline = r.mbufs_in_use()
         r.cmd("port start all", timeout=60)
         r.cmd("start")
         run_gen(r, 0, COUNT, SIZES, flows=8)
@@ -164,7 +162,7 @@ def main():
         tally.check(r, 1, "NIC 1 while NIC 0 was faulted")
         r.cmd("stop")
         r.cmd("port stop all")
-        check_eq(in_use(r), baseline, "mbufs in use with the ports stopped vs baseline")
+        check_eq(r.mbufs_in_use(), baseline, "mbufs in use with the ports stopped vs baseline")
         r.cmd("port start all", timeout=60)
         r.cmd("start")
         desc_case(r, tally)
@@ -172,7 +170,7 @@ def main():
         r.cmd("port stop all", timeout=60)
         r.cmd("port close all", timeout=60)
         # Frames sent on the corrupted channel never complete: closing must still free them.
-        check_eq(in_use(r), 0, "mbufs in use after 'port close all' (one ring corrupted)")
+        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all' (one ring corrupted)")
         r.quit(timeout=120)
         r.check_clean_exit(NICS)
     log("hostile host: every recoverable fault survived with exact counters and no leak")

@@ -8,8 +8,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,  # noqa: E402
-                     run_gen, run_test, upstream)
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,  # noqa: E402
+                     mac_list, nic_uuid, run_gen, run_test, upstream)
 
 GOOD = "latency=20,rx_copybreak=128,tx_copybreak=256,rx_extmbuf_enable=1,numa_aware=1," \
        "ctl_timeout=30000"
@@ -25,15 +25,8 @@ BAD = (
 )
 
 
-def nic_uuid(i):
-    """The simulator's instance UUID of NIC i (app/test-hvnet/sim_env.c)."""
-    return "f8615163-0000-4000-8000-0000000000%02x" % i
 
 
-def ports(r):
-    """{MAC: driver} from 'show port summary all'."""
-    rows = re.findall(r"^\d+\s+(\S+)\s+\S+\s+(\S+)\s", r.cmd("show port summary all"), re.M)
-    return {mac.lower(): drv for mac, drv in rows}
 
 
 def run_case(bad, name):
@@ -44,7 +37,7 @@ def run_case(bad, name):
     opts = ["--nics", "2", "--mac", ",".join(macs), "--wire", "loop"]
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS, eal_opts=eal,
              mixed=True) as r:
-        check_eq(ports(r), {macs[1]: "net_hvnet"}, "ports with '%s' on NIC 0" % bad)
+        check_eq(r.port_drivers(), {macs[1]: "net_hvnet"}, "ports with '%s' on NIC 0" % bad)
         # hvnet's line names the device and the argument; hvbus's says the probe failed.
         said = re.search(r"^hvnet: .*%s: .*%s" % (nic_uuid(0), re.escape(name)), r.out, re.M)
         check(said is not None, "no hvnet log line names '%s' for '%s':\n%s"

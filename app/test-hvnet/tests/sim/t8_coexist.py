@@ -9,26 +9,18 @@ takes the first bus that parses the name, and both buses name devices by UUID.)
 In the mixed runs every port then forwards host-generated frames byte for byte (io mode), so
 both drivers really own their NIC. Runs under HVNET_DRIVER=hvnet only."""
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,  # noqa: E402
-                     run_gen, run_test, upstream)
+from simtest import (GEN_RINGS, Run, check_eq, check_gen, log, mac_list,  # noqa: E402
+                     nic_uuid, run_gen, run_test, upstream)
 
 NICS = 3
 COUNT = 1000
 
 
-def nic_uuid(i):
-    """The simulator's instance UUID of NIC i (app/test-hvnet/sim_env.c)."""
-    return "f8615163-0000-4000-8000-0000000000%02x" % i
 
 
-def port_drivers(r):
-    """{MAC: driver} from 'show port summary all'."""
-    rows = re.findall(r"^\d+\s+(\S+)\s+\S+\s+(\S+)\s", r.cmd("show port summary all"), re.M)
-    return {mac.lower(): drv for mac, drv in rows}
 
 
 def scenario(upstream_nics):
@@ -41,7 +33,7 @@ def scenario(upstream_nics):
     opts = ["--nics", str(NICS), "--mac", ",".join(macs), "--wire", "loop"]
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS, eal_opts=eal,
              mixed=True) as r:
-        got = port_drivers(r)
+        got = r.port_drivers()
         check_eq(got, want, "ports and drivers with EAL %r" % (eal,))
         r.cmd("start")
         for nic in range(NICS):

@@ -10,32 +10,15 @@ that count is only logged); after 'port close all' no mbuf may be in use at all.
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, TestFailure, check, check_eq, check_gen, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,  # noqa: E402
                      run_gen, run_test, upstream)
 
 BURST = 2000
 POOL = "mb_pool_0"
 
 
-def in_use(r, settle=1.0):
-    """Mbufs of the pool neither in the common pool nor in a cache; stable for `settle` s."""
-    end, prev = time.monotonic() + 15, None
-    while time.monotonic() < end:
-        out = r.cmd("dump_mempool %s" % POOL)
-        size = re.search(r"^\s*size=(\d+)", out, re.M)
-        common = re.search(r"common_pool_count=(\d+)", out)
-        cache = re.search(r"total_cache_count=(\d+)", out)
-        if not (size and common):
-            raise TestFailure("'dump_mempool %s' printed no counts:\n%s" % (POOL, out))
-        n = int(size.group(1)) - int(common.group(1)) - (int(cache.group(1)) if cache else 0)
-        if n == prev:
-            return n
-        prev = n
-        r.pump(settle)
-    raise TestFailure("mbufs in use still changing after 15 s (last %r)" % prev)
 
 
 def traffic(r, sizes, what):
@@ -77,9 +60,9 @@ def main():
              ["--rxq=4", "--txq=4", "--forward-mode=io", "--port-topology=loop",
               "--mbuf-size=4352"] + GEN_RINGS) as r:
         sent += traffic(r, "60-1514", "4 queues")
-        started = in_use(r)
+        started = r.mbufs_in_use(POOL)
         r.cmd("port stop all")
-        stopped = in_use(r)
+        stopped = r.mbufs_in_use(POOL)
         log("baseline: %d mbufs in use started and idle, %d stopped" % (started, stopped))
         r.cmd("port start all", timeout=60)
         check(started > stopped, "no mbuf in use while forwarding: the count measures nothing")
@@ -96,19 +79,19 @@ def main():
         for what, step, sizes in steps:
             step()
             sent += traffic(r, sizes, what)
-            now = in_use(r)
+            now = r.mbufs_in_use(POOL)
             r.cmd("port stop all")
-            idle = in_use(r)
+            idle = r.mbufs_in_use(POOL)
             log("%s: %d mbufs in use started and idle, %d stopped" % (what, now, idle))
             check_eq(idle, stopped, "%s: mbufs in use with the ports stopped vs baseline" % what)
             r.cmd("port start all", timeout=60)
             viol = r.violations()
             check(not viol, "%s: violations:\n%s" % (what, "\n".join(viol[:20])))
         r.cmd("port stop all")
-        check_eq(in_use(r), stopped, "mbufs in use with the ports stopped vs baseline")
+        check_eq(r.mbufs_in_use(POOL), stopped, "mbufs in use with the ports stopped vs baseline")
         out = r.cmd("port close all", timeout=60)
         check("closed" in out.lower(), "'port close all' did not close:\n" + out)
-        check_eq(in_use(r), 0, "mbufs in use after 'port close all'")
+        check_eq(r.mbufs_in_use(POOL), 0, "mbufs in use after 'port close all'")
         r.quit()
         r.check_clean_exit(1)
         wire = r.wire()
