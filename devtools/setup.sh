@@ -5,87 +5,187 @@
 # Installs the packages the build, the tests and the tools need, then provides the DPDK
 # driver-SDK headers for exactly the installed DPDK version. Debian builds DPDK without
 # enable_driver_sdk, so those headers come from Debian's own source package of the same
-# version; they are kept in a cache outside the tree and never committed.
+# version, fetched through the machine's own apt sources (a deb-src entry is derived from
+# them when none exists); they are kept in a cache outside the tree and never committed.
+# Every missing prerequisite is named with what to do about it. A second run installs
+# nothing and only checks.
 set -eu
+umask 022
 
 CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
-PKGS="dpdk libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools libnuma-dev
-	gcc libc6-dev dpkg-dev iproute2 iputils-ping tcpdump libpcap-dev"
+# dpdk-dev: dpdk-testpmd, dpdk-proc-info, dpdk-dumpcap. iproute2, iputils-ping: namespace and
+# TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3).
+PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
+	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h
 	drivers/bus/pci/bus_pci_driver.h drivers/bus/vdev/bus_vdev_driver.h"
+# The deb-src entries this script derives from the machine's deb entries, when it must.
+SRC_SOURCES=/etc/apt/sources.list.d/hvnet-deb-src.sources
+SRC_LIST=/etc/apt/sources.list.d/hvnet-deb-src.list
 
 die() {
 	echo "setup: error: $*" >&2
 	exit 1
 }
 
-[ "$(id -u)" = 0 ] || die "run as root (apt-get and the source package need it)"
+note() {
+	echo "setup: $*"
+}
 
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "setup: installing:$missing"
-	apt-get update -q >/dev/null || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null ||
+check_system() {
+	[ "$(id -u)" = 0 ] ||
+		die "run as root (or with sudo): packages and the source package are installed"
+	[ -r /etc/os-release ] || die "/etc/os-release is missing: this is not a Debian 12 system"
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ "$codename" = bookworm ] ||
+		die "Debian 12 (bookworm) is required, this is '${codename:-unknown}'"
+	for tool in apt-get apt-cache dpkg-query; do
+		command -v "$tool" >/dev/null || die "'$tool' is missing: this is not a Debian system"
+	done
+}
+
+missing_pkgs() {
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
+			printf ' %s' "$p"
+	done
+}
+
+# Installs what is missing; on failure names each package apt cannot provide.
+install_pkgs() {
+	missing=$(missing_pkgs)
+	[ -n "$missing" ] || return 0
+	note "installing:$missing"
+	apt-get update -q >/dev/null ||
+		die "apt-get update failed: check the network and /etc/apt/sources.list(.d)"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	     $missing >/dev/null; then
+		for p in $missing; do
+			apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' ||
+				echo "setup: error: package '$p' is not in your apt sources" >&2
+		done
 		die "apt-get install failed for:$missing"
-fi
+	fi
+	missing=$(missing_pkgs)
+	[ -z "$missing" ] || die "still not installed after apt-get install:$missing"
+}
 
-ver=$(dpkg-query -W -f='${Version}' libdpdk-dev) || die "libdpdk-dev is not installed"
-upver=$(pkg-config --modversion libdpdk) || die "pkg-config does not know libdpdk"
-incdir=$(pkg-config --variable=includedir libdpdk)
+# deb822 stanzas of the machine's bookworm 'deb' entries, as 'deb-src' (our own file skipped).
+derive_sources() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && [ "$f" != "$SRC_SOURCES" ] || continue
+		awk -v code="$codename" '
+			function flush() {
+				if (types ~ /(^| )deb( |$)/ && suites ~ "(^| )" code && enabled != "no")
+					printf "Types: deb-src\n%s\n\n", body
+				types = suites = body = enabled = ""
+			}
+			/^[ \t]*#/ { next }
+			/^[ \t]*$/ { flush(); next }
+			{
+				key = tolower($1)
+				if (key == "types:") { types = $0; sub(/^[^:]*:[ \t]*/, "", types); next }
+				if (key == "enabled:") { enabled = tolower($2); next }
+				if (key == "suites:") { suites = $0; sub(/^[^:]*:[ \t]*/, "", suites) }
+				body = body (body == "" ? "" : "\n") $0
+			}
+			END { flush() }' "$f"
+	done
+}
 
-# A DPDK built with the driver SDK already ships the headers: nothing to fetch.
-if [ -f "$incdir/ethdev_driver.h" ] || [ -f "$incdir/dpdk/ethdev_driver.h" ]; then
-	echo "setup: installed DPDK $upver ships the driver SDK headers"
-	exit 0
-fi
+# One-line 'deb' entries of the machine for bookworm, as 'deb-src' (our own file skipped).
+derive_list() {
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] && [ "$f" != "$SRC_LIST" ] || continue
+		awk -v code="$codename" '$1 == "deb" && $0 ~ "[ \t]" code "([ \t-]|$)" {
+			sub(/^deb/, "deb-src"); print }' "$f"
+	done
+}
 
-sdk="$CACHE/dpdk-sdk-$upver"
-if [ -f "$sdk/.version" ] && [ "$(cat "$sdk/.version")" = "$ver" ]; then
-	echo "setup: driver SDK headers for DPDK $ver in $sdk"
-	exit 0
-fi
+# Write file from stdin unless it already holds exactly that; true when it changed.
+write_if_changed() {
+	new=$(cat)
+	if [ -z "$new" ]; then
+		[ -f "$1" ] || return 1
+		rm -f "$1"
+		return 0
+	fi
+	[ -f "$1" ] && [ "$(cat "$1")" = "$new" ] && return 1
+	printf '%s\n' "$new" > "$1"
+}
 
-# Same suites as the binary packages, source only; never another release.
-codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-[ "$codename" = bookworm ] || die "expected Debian bookworm, found '$codename'"
-srclist=/etc/apt/sources.list.d/hvnet-deb-src.sources
-if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
-   ! grep -qs '^deb-src' /etc/apt/sources.list; then
-	cat > "$srclist" <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+has_source() {
+	apt-cache showsrc dpdk 2>/dev/null | grep -qx "Version: $1"
+}
 
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+# Makes Debian's source package dpdk=$ver visible to apt, from the machine's own sources.
+provide_source_entry() {
+	has_source "$1" && return 0
+	derive_sources | write_if_changed "$SRC_SOURCES" || true
+	derive_list | write_if_changed "$SRC_LIST" || true
+	[ -f "$SRC_SOURCES" ] || [ -f "$SRC_LIST" ] ||
+		die "no bookworm 'deb' entry in /etc/apt/sources.list(.d) to derive a deb-src entry" \
+		    "from: add your mirror's bookworm entry, then run setup again"
+	note "deb-src entries derived from this machine's apt sources"
 	apt-get update -q >/dev/null || die "apt-get update (deb-src) failed"
-fi
+	has_source "$1" ||
+		die "Debian's source package dpdk=$1 is not in your apt sources: the installed" \
+		    "dpdk must come from the same mirror as its source (run apt-get upgrade?)"
+}
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get source -q --download-only "dpdk=$ver" >/dev/null 2>&1) ||
-	die "Debian's source package dpdk=$ver is not available: cannot provide the driver SDK headers"
-(cd "$work" && dpkg-source -x dpdk_*.dsc src >/dev/null 2>&1) || die "cannot unpack dpdk=$ver"
-srcver=$(sed -n "s/^Version: //p" "$work"/dpdk_*.dsc | head -n 1)
-[ "$srcver" = "$ver" ] || die "source package version $srcver differs from installed $ver"
+provide_sdk_headers() {
+	ver=$(dpkg-query -W -f='${Version}' libdpdk-dev) || die "libdpdk-dev is not installed"
+	upver=$(pkg-config --modversion libdpdk) ||
+		die "pkg-config does not know libdpdk: reinstall libdpdk-dev"
+	incdir=$(pkg-config --variable=includedir libdpdk)
 
-rm -rf "$sdk.tmp"
-mkdir -p "$sdk.tmp/include"
-for h in $SDK_HEADERS; do
-	[ -f "$work/src/$h" ] || die "$h missing from dpdk=$ver source"
-	cp "$work/src/$h" "$sdk.tmp/include/"
-done
-echo "$ver" > "$sdk.tmp/.version"
-rm -rf "$sdk"
-mv "$sdk.tmp" "$sdk"
-echo "setup: driver SDK headers for DPDK $ver in $sdk"
+	# A DPDK built with the driver SDK already ships the headers: nothing to fetch.
+	if [ -f "$incdir/ethdev_driver.h" ] || [ -f "$incdir/dpdk/ethdev_driver.h" ]; then
+		note "installed DPDK $upver ships the driver SDK headers"
+		return 0
+	fi
+	sdk="$CACHE/dpdk-sdk-$upver"
+	if [ -f "$sdk/.version" ] && [ "$(cat "$sdk/.version")" = "$ver" ]; then
+		note "driver SDK headers for DPDK $ver in $sdk"
+		return 0
+	fi
+
+	provide_source_entry "$ver"
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	(cd "$work" && apt-get source -q --download-only "dpdk=$ver" >/dev/null 2>&1) ||
+		die "cannot download Debian's source package dpdk=$ver (network or mirror problem)"
+	(cd "$work" && dpkg-source -x dpdk_*.dsc src >/dev/null 2>&1) ||
+		die "cannot unpack dpdk=$ver (is xz-utils installed?)"
+	srcver=$(sed -n "s/^Version: //p" "$work"/dpdk_*.dsc | head -n 1)
+	[ "$srcver" = "$ver" ] || die "source package version $srcver differs from installed $ver"
+
+	rm -rf "$sdk.tmp"
+	mkdir -p "$sdk.tmp/include"
+	for h in $SDK_HEADERS; do
+		[ -f "$work/src/$h" ] || die "$h missing from dpdk=$ver source"
+		cp "$work/src/$h" "$sdk.tmp/include/"
+	done
+	echo "$ver" > "$sdk.tmp/.version"
+	rm -rf "$sdk"
+	mv "$sdk.tmp" "$sdk"
+	note "driver SDK headers for DPDK $ver in $sdk"
+}
+
+# What some tests need from the kernel: say which tests will skip, and why.
+report_kernel() {
+	[ -c /dev/net/tun ] || modprobe tun 2>/dev/null || true
+	[ -c /dev/net/tun ] ||
+		note "notice: /dev/net/tun is missing (no tun module): the TAP tests will skip"
+	[ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] ||
+		note "notice: no 2 MiB hugepages in this kernel: the multi-process test will skip"
+	[ -e /proc/self/ns/net ] ||
+		note "notice: no network namespaces in this kernel: the TAP tests will skip"
+	return 0
+}
+
+check_system
+install_pkgs
+provide_sdk_headers
+report_kernel
