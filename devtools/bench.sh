@@ -11,6 +11,7 @@
 # what one core would forward if the host kept up. Options by environment: DURATION (s,
 # default 10), SIZE (frame bytes, default 64), QUEUES (default 1), ROUNDS (default 1).
 set -u
+umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
@@ -22,6 +23,8 @@ sim="$build/app/test-hvnet/dpdk-test-hvnet"
 
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
 [ -x "$sim" ] || { echo "bench: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
+. devtools/lib.sh
+guest_paths "$build" || exit 1
 
 # One run: prints "<forwarded pps> <cycles per packet> <TSC MHz>" from testpmd's summary.
 run_one() {
@@ -29,10 +32,9 @@ run_one() {
 	local eal=(--no-huge -m 1024 --iova-mode=va -l 0-1 --file-prefix "hvnet-bench-$$")
 	local env=()
 	if [ "$drv" = hvnet ]; then
-		eal+=(-d "$build/drivers/bus/vmbus/librte_bus_hvbus.so"
-			-d "$build/drivers/net/hvnet/librte_net_hvnet.so")
+		eal+=("${plugin_args[@]}")
 	else
-		env=(LD_PRELOAD="$top/$build/app/test-hvnet/libhvnet_qstate_shim.so")
+		env=(LD_PRELOAD="$qstate_shim")
 	fi
 	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim --nics 2 --wire peer \
 		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode=io --auto-start \

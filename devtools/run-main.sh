@@ -8,6 +8,7 @@
 # DRIVER=hvnet (default) loads hvnet's plugins; DRIVER=netvsc drives the simulated NICs with
 # Debian's upstream net_netvsc instead, for comparison.
 set -u
+umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
@@ -20,18 +21,18 @@ if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" >/dev/null || exit 1
 fi
 ninja -C "$build" >/dev/null || { echo "run-main: build failed" >&2; exit 1; }
+. devtools/lib.sh
+guest_paths "$build" || exit 1
 
-sim="$build/app/test-hvnet/dpdk-test-hvnet"
 eal=(--no-huge -m 1024 --iova-mode=va --file-prefix "hvnet-main-$$" -l 0-1)
 case "$driver" in
 netvsc)
 	# Debian's 22.11 netvsc never marks its queues started and testpmd 22.11 then forwards
 	# nothing (doc/guides/tools/test-hvnet.rst): the test-only shim reports them started.
-	export LD_PRELOAD="$top/$build/app/test-hvnet/libhvnet_qstate_shim.so${LD_PRELOAD:+:$LD_PRELOAD}"
+	export LD_PRELOAD="$qstate_shim${LD_PRELOAD:+:$LD_PRELOAD}"
 	;;
 hvnet)
-	eal+=(-d "$build/drivers/bus/vmbus/librte_bus_hvbus.so"
-		-d "$build/drivers/net/hvnet/librte_net_hvnet.so")
+	eal+=("${plugin_args[@]}")
 	;;
 *)
 	echo "run-main: DRIVER must be netvsc or hvnet" >&2

@@ -3,6 +3,7 @@
 # Run every hvnet test on this machine: install what is needed, build, run all meson test
 # suites, then the unit suite again under ASan+UBSan. Ends with "N passed, N failed[, N skipped]".
 set -u
+umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}

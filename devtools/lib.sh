@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+# Sourced by run-main.sh and bench.sh: where a build's pieces are, as the guest must load them.
+
+# guest_paths BUILD: sets build (absolute), sim (the simulated host), plugin_args (-d for both
+# plugins, from their staging folder: devtools/stage-plugins.sh) and qstate_shim (upstream
+# netvsc's test shim, by a name LD_PRELOAD can take: it splits at spaces and colons).
+guest_paths() {
+	build=$(cd "$1" && pwd) || return 1
+	sim="$build/app/test-hvnet/dpdk-test-hvnet"
+	local dir
+	dir=$(sh "$(dirname "${BASH_SOURCE[0]}")/stage-plugins.sh" --dir "$build") || return 1
+	plugin_args=(-d "$dir/librte_bus_hvbus.so" -d "$dir/librte_net_hvnet.so")
+	qstate_shim="$build/app/test-hvnet/libhvnet_qstate_shim.so"
+	case "$qstate_shim" in
+	*[[:space:]:]*)
+		guest_tmp=$(mktemp -d)
+		trap 'rm -rf "$guest_tmp"' EXIT
+		ln -s "$qstate_shim" "$guest_tmp/"
+		qstate_shim="$guest_tmp/$(basename "$qstate_shim")"
+		;;
+	esac
+}
