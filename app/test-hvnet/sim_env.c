@@ -743,6 +743,27 @@ static int find_shim(char *buf, size_t len)
 	return path_fmt(buf, len, "%s/" SIM_SHIM_NAME, exe);
 }
 
+/*
+ * LD_PRELOAD splits its list at spaces and colons: a shim in a folder whose name holds one
+ * (a clone in "/tmp/my work") is preloaded through a link in the work directory instead.
+ */
+static int preload_name(const struct sim *sim, char *shim, size_t len)
+{
+	char link[PATH_MAX];
+
+	if (strpbrk(shim, " :\t") == NULL)
+		return 0;
+	if (path_fmt(link, sizeof(link), "%s/" SIM_SHIM_NAME, sim->workdir) < 0)
+		return -ENAMETOOLONG;
+	if (symlink(shim, link) < 0 && errno != EEXIST) {
+		int rc = -errno;
+
+		sim_log("shim link %s: %s", link, strerror(-rc));
+		return rc;
+	}
+	return path_fmt(shim, len, "%s", link);
+}
+
 static int guest_env(const struct sim *sim, const char *shim)
 {
 	const char *old = getenv("LD_PRELOAD");
@@ -816,6 +837,9 @@ int sim_env_spawn_guest(struct sim *sim, char **argv)
 		sim_log("shim %s: %s", shim, strerror(errno));
 		return rc;
 	}
+	rc = preload_name(sim, shim, sizeof(shim));
+	if (rc < 0)
+		return rc;
 	/* Grandchildren left behind by the guest become ours, so they can be ended. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fflush(NULL);

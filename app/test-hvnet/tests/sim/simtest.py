@@ -90,7 +90,18 @@ def driver_eal_args():
     return args
 
 
-def driver_env(env, mixed=False):
+def preload_path(path, tmpdir):
+    """LD_PRELOAD splits at spaces and colons: a library in a folder whose name has one (a
+    clone in "/tmp/my work") is preloaded through a link in tmpdir instead."""
+    if not re.search(r"[\s:]", path):
+        return path
+    link = os.path.join(tmpdir, os.path.basename(path))
+    if not os.path.lexists(link):
+        os.symlink(path, link)
+    return link
+
+
+def driver_env(env, tmpdir, mixed=False):
     """LD_PRELOAD of the qstate shim when upstream netvsc drives ports (qstate_shim.c says
     why): under HVNET_DRIVER=netvsc, or in a mixed run where both drivers do."""
     if not upstream() and not mixed:
@@ -99,7 +110,7 @@ def driver_env(env, mixed=False):
     if not shim or not os.path.isfile(shim):
         raise TestFailure("HVNET_QSTATE_SHIM must name libhvnet_qstate_shim.so (got %r)" % shim)
     pre = env.get("LD_PRELOAD", "")
-    env["LD_PRELOAD"] = shim + (" " + pre if pre else "")
+    env["LD_PRELOAD"] = preload_path(shim, tmpdir) + (" " + pre if pre else "")
     return env
 
 
@@ -295,7 +306,7 @@ class Run:
         attrs[1] &= ~termios.ONLCR          # no \n -> \r\n translation on output
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
         self.master = master
-        env = driver_env(dict(os.environ), self.mixed)
+        env = driver_env(dict(os.environ), self.tmp, self.mixed)
         log("run: " + " ".join(self.argv))
         self._stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(self.argv, stdin=slave, stdout=slave, stderr=self._stderr,
