@@ -23,6 +23,7 @@ SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 # The deb-src entries this script derives from the machine's deb entries, when it must.
 SRC_SOURCES=/etc/apt/sources.list.d/hvnet-deb-src.sources
 SRC_LIST=/etc/apt/sources.list.d/hvnet-deb-src.list
+. "$(dirname "$0")/apt-sources.sh"
 
 die() {
 	echo "setup: error: $*" >&2
@@ -71,38 +72,6 @@ install_pkgs() {
 	[ -z "$missing" ] || die "still not installed after apt-get install:$missing"
 }
 
-# deb822 stanzas of the machine's bookworm 'deb' entries, as 'deb-src' (our own file skipped).
-derive_sources() {
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] && [ "$f" != "$SRC_SOURCES" ] || continue
-		awk -v code="$codename" '
-			function flush() {
-				if (types ~ /(^| )deb( |$)/ && suites ~ "(^| )" code && enabled != "no")
-					printf "Types: deb-src\n%s\n\n", body
-				types = suites = body = enabled = ""
-			}
-			/^[ \t]*#/ { next }
-			/^[ \t]*$/ { flush(); next }
-			{
-				key = tolower($1)
-				if (key == "types:") { types = $0; sub(/^[^:]*:[ \t]*/, "", types); next }
-				if (key == "enabled:") { enabled = tolower($2); next }
-				if (key == "suites:") { suites = $0; sub(/^[^:]*:[ \t]*/, "", suites) }
-				body = body (body == "" ? "" : "\n") $0
-			}
-			END { flush() }' "$f"
-	done
-}
-
-# One-line 'deb' entries of the machine for bookworm, as 'deb-src' (our own file skipped).
-derive_list() {
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] && [ "$f" != "$SRC_LIST" ] || continue
-		awk -v code="$codename" '$1 == "deb" && $0 ~ "[ \t]" code "([ \t-]|$)" {
-			sub(/^deb/, "deb-src"); print }' "$f"
-	done
-}
-
 # Write file from stdin unless it already holds exactly that; true when it changed.
 write_if_changed() {
 	new=$(cat)
@@ -122,8 +91,8 @@ has_source() {
 # Makes Debian's source package dpdk=$ver visible to apt, from the machine's own sources.
 provide_source_entry() {
 	has_source "$1" && return 0
-	derive_sources | write_if_changed "$SRC_SOURCES" || true
-	derive_list | write_if_changed "$SRC_LIST" || true
+	apt_deb_stanzas "$codename" deb-src | write_if_changed "$SRC_SOURCES" || true
+	apt_deb_lines "$codename" deb-src | write_if_changed "$SRC_LIST" || true
 	[ -f "$SRC_SOURCES" ] || [ -f "$SRC_LIST" ] ||
 		die "no bookworm 'deb' entry in /etc/apt/sources.list(.d) to derive a deb-src entry" \
 		    "from: add your mirror's bookworm entry, then run setup again"
