@@ -149,8 +149,11 @@ def testpmd_pid(r):
 
 
 def secondary_argv(r, argv):
-    """argv run in the guest's mount namespace (the simulated /sys/bus)."""
-    return ["nsenter", "--target", str(testpmd_pid(r)), "--mount", "--"] + argv
+    """argv run in the guest's mount namespace (the simulated /sys/bus). Entering a mount
+    namespace resets the root to the namespace's: --root keeps testpmd's, for a test run in
+    a chroot (devtools/check-fresh.sh), where the plugins and tools are."""
+    return ["nsenter", "--target", str(testpmd_pid(r)), "--mount", "--root", "--wd",
+            "--"] + argv
 
 
 def run_secondary(r, argv, env=None):
