@@ -84,7 +84,7 @@ start=$(date +%s)
 	tar -C "$work" -xJf "$tarball" &&
 	meson setup "$work/build" "$work/dpdk-$ver" --prefix="$prefix" \
 		-Ddefault_library=shared -Denable_driver_sdk=true -Dtests=false \
-		-Denable_docs=false -Denable_kmods=false -Dexamples= \
+		-Denable_docs=false -Dexamples= \
 		-Denable_apps="$APPS" -Denable_drivers="$DRIVERS" &&
 	ninja -C "$work/build" &&
 	meson install -C "$work/build" --quiet
