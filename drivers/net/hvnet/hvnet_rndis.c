@@ -59,6 +59,8 @@ hvnet_rndis_errno(uint32_t status)
 	}
 }
 
+static void hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len);
+
 static uint32_t
 hvnet_rndis_next_rid(struct hvnet_dev *hv)
 {
@@ -287,6 +289,7 @@ hvnet_rndis_attach(struct hvnet_dev *hv)
 
 	if (hv->wait == NULL)
 		return -EINVAL;	/* hvnet_nvs_attach() comes first */
+	hv->up.rndis_msg = hvnet_rndis_receive_ctl;
 	ret = hvnet_rndis_ctl_buf_alloc(hv);
 	if (ret == 0)
 		ret = hvnet_rndis_init(hv);
@@ -716,11 +719,12 @@ hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 }
 
 /*
- * len is what the host gave (the transfer range), not the message's own length: old hosts
- * leave an indication's status buffer out of that (fact sheet 5.8). Everything read is
- * bounded by len.
+ * The upcall the channel reader makes for a control-channel RNDIS message: a completion or an
+ * indication. len is what the host gave (the transfer range), not the message's own length:
+ * old hosts leave an indication's status buffer out of that (fact sheet 5.8). Everything read
+ * is bounded by len.
  */
-void
+static void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
 	struct hv_rndis_hdr h;

@@ -596,6 +596,16 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 	hvnet_rx_deliver(ctx, done);
 }
 
+/* NVSP control traffic goes up to the layer that registered for it (hvnet.h). */
+static void
+hvnet_rx_upcall_nvs(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
+{
+	struct hvnet_dev *hv = rxq->hv;
+
+	if (hv->up.nvs_msg != NULL)
+		hv->up.nvs_msg(hv, rxq->queue_id, pkt);
+}
+
 /*
  * A control message: given the whole range, which old hosts' indications need (their
  * length leaves the status buffer out). The control wait slot is filled only by the reader
@@ -610,7 +620,8 @@ hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len, uint32
 			  rxq->port_id, rxq->queue_id, type);
 		return;
 	}
-	hvnet_rndis_receive_ctl(rxq->hv, msg, len);
+	if (rxq->hv->up.rndis_msg != NULL)
+		rxq->hv->up.rndis_msg(rxq->hv, msg, len);
 }
 
 /*
@@ -685,61 +696,81 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 
 /* ---- channel packets ------------------------------------------------------------------- */
 
-bool
-hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
-		   const void *data, uint32_t len)
+/* Log an id the host should not have sent: the first ones, then ever more rarely. */
+static void
+hvnet_txd_bad_id(const struct hvnet_dev *hv, unsigned int q, uint64_t xid, const char *why)
 {
-	struct hvnet_ctl_wait *w = hv->wait;
-	uint32_t armed, seq, filling;
+	static uint64_t count;
+	uint64_t c = __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED);
 
-	if (w == NULL)
+	if (rte_is_power_of_2(c))
+		HVNET_LOG(WARNING, "port %u channel %u: tx completion 0x%" PRIx64
+			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, c);
+}
+
+/*
+ * A completion with a tx xid read on channel q: hand the descriptor to its tx queue through
+ * done_txd, of which the reader (under the channel's rx lock) is the one producer. The xid
+ * must name queue q, as a host completing on another channel would make two producers of one
+ * done ring, and a descriptor now in flight. False for a refused xid.
+ */
+static bool
+hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status)
+{
+	struct rte_eth_dev_data *data = hv->eth->data;
+	uint32_t lo = (uint32_t)xid, idx = lo & UINT16_MAX;
+	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
+	struct hvnet_txq *txq;
+	struct hvnet_txd *txd;
+
+	if (xq != q) {
+		hvnet_txd_bad_id(hv, q, xid, "not this channel's queue");
 		return false;
-	armed = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
-	if ((armed & HVNET_CTL_STATE) != HVNET_CTL_ARMED ||
-	    __atomic_load_n(&w->nvs_type, __ATOMIC_RELAXED) != nvs_type ||
-	    __atomic_load_n(&w->rndis_rid, __ATOMIC_RELAXED) != rndis_rid)
+	}
+	if (q >= data->nb_tx_queues || data->tx_queues == NULL || data->tx_queues[q] == NULL) {
+		hvnet_txd_bad_id(hv, q, xid, "no such queue");
 		return false;
-	/* Claimed for this very arming: a disarm (timeout) in between makes the swap fail. */
-	seq = armed & ~HVNET_CTL_STATE;
-	filling = seq | HVNET_CTL_FILLING;
-	if (!__atomic_compare_exchange_n(&w->seq, &armed, filling, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
+	}
+	txq = data->tx_queues[q];
+	if ((xid ^ txq->xid_base) >> 32 != 0) {
+		hvnet_txd_bad_id(hv, q, xid, "earlier queue");
 		return false;
-	w->len = RTE_MIN(len, HVNET_CTL_BUF_SIZE);
-	memcpy(w->buf, data, w->len);
-	/* Fails only when the waiter gave up meanwhile: then nobody reads the buffer. */
-	__atomic_compare_exchange_n(&w->seq, &filling, seq | HVNET_CTL_DONE, false,
-				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	if (idx >= txq->nb_desc) {
+		hvnet_txd_bad_id(hv, q, xid, "no such descriptor");
+		return false;
+	}
+	txd = &txq->txd[idx];
+	if (lo == 0 || txd->inflight != lo) {
+		hvnet_txd_bad_id(hv, q, xid, "descriptor not in flight");
+		return false;
+	}
+	txd->inflight = 0;
+	txd->status = status;
+	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
+		HVNET_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
+			  hv->port_id, q, idx, status);
+	/* done_txd holds nb_desc and each descriptor is in it at most once. */
+	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
 	return true;
 }
 
+/* Completions: of a tx descriptor here; any other goes up to the NVSP layer. */
 static void
 hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 {
 	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_NONE };
-	struct hvnet_dev *hv = rxq->hv;
 
-	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
-	if (pkt->xid & HVNET_XID_TX_TAG) {
-		/* The host is done with the carrier whatever it says: never leak the slot. */
-		if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
-			c.status = HV_NVSP_STATUS_FAILURE;
-		if (!hvnet_tx_complete(hv, rxq->queue_id, pkt->xid, c.status))
-			rxq->stats.errors++;
+	if (!(pkt->xid & HVNET_XID_TX_TAG)) {
+		hvnet_rx_upcall_nvs(rxq, pkt);
 		return;
 	}
-	if (pkt->len < sizeof(c.type))
-		goto stray;
-	if (pkt->xid == HVNET_XID_NVS_CTL && rxq->queue_id == 0 &&
-	    hvnet_ctl_complete(hv, c.type, 0, pkt->data, pkt->len))
-		return;
-	/* RNDIS control carrier: its answer arrives in the receive buffer. */
-	if (pkt->xid == HVNET_XID_RNDIS_CTL && c.type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
-		return;
-stray:
-	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
-		  " type %u len %u dropped", rxq->port_id, rxq->queue_id, pkt->xid, c.type,
-		  pkt->len);
+	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
+	/* The host is done with the carrier whatever it says: never leak the slot. */
+	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
+		c.status = HV_NVSP_STATUS_FAILURE;
+	if (!hvnet_txd_complete(rxq->hv, rxq->queue_id, pkt->xid, c.status))
+		rxq->stats.errors++;
 }
 
 /* A transfer-page packet: data goes through rxq->cur, control is handled at once. */
@@ -796,8 +827,7 @@ hvnet_rx_dispatch(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_completion(ctx->rxq, pkt);
 		break;
 	case HVBUS_PKT_INBAND:
-		/* Host notifications: Linux and DPDK never complete them, even when asked. */
-		hvnet_nvs_notify(ctx->rxq->hv, pkt->data, pkt->len);
+		hvnet_rx_upcall_nvs(ctx->rxq, pkt);
 		break;
 	default:
 		HVNET_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
