@@ -44,6 +44,43 @@ extern int hvnet_logtype_driver;
 	rte_log(RTE_LOG_ ## level, hvnet_logtype_init, "hvnet: %s(): " fmt "\n", __func__, \
 		## __VA_ARGS__)
 
+/*
+ * Data-path logs (bursts and the channel reader, at packet rate): compiled in only when built
+ * with -DHVNET_DEBUG_RX / -DHVNET_DEBUG_TX, as virtio does with its RX/TX debug switches.
+ * Otherwise they cost nothing but keep their format checked; every drop they would report is
+ * counted by reason in the queue's xstats either way.
+ */
+#ifdef HVNET_DEBUG_RX
+#define HVNET_DEBUG_RX_ON 1
+#else
+#define HVNET_DEBUG_RX_ON 0
+#endif
+#ifdef HVNET_DEBUG_TX
+#define HVNET_DEBUG_TX_ON 1
+#else
+#define HVNET_DEBUG_TX_ON 0
+#endif
+#define HVNET_RX_LOG(level, fmt, ...) do { \
+	if (HVNET_DEBUG_RX_ON) \
+		HVNET_LOG(level, fmt, ## __VA_ARGS__); \
+} while (0)
+#define HVNET_TX_LOG(level, fmt, ...) do { \
+	if (HVNET_DEBUG_TX_ON) \
+		HVNET_LOG(level, fmt, ## __VA_ARGS__); \
+} while (0)
+
+/*
+ * Rate limit of the few data-path logs that stay in: count an event in *count (any thread)
+ * and return the count for the 1st, 2nd, 4th, 8th... event, else 0.
+ */
+static inline uint64_t
+hvnet_log_due(uint64_t *count)
+{
+	uint64_t c = __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+
+	return (c & (c - 1)) == 0 ? c : 0;
+}
+
 #define HVNET_MAX_QUEUES	64u	/* channels a host grants per NIC, primary included */
 #define HVNET_RETA_SIZE		HV_NDIS_RSS_INDIRECTION_SIZE	/* 128 */
 #define HVNET_RSS_KEY_SIZE	HV_NDIS_RSS_KEY_SIZE		/* 40 */
@@ -80,11 +117,36 @@ struct hvnet_devargs {
 #define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
 #define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* free_txd/done_txd element: an index */
 
-/* Per-queue counters; each written by one thread only (the queue's burst). */
+/*
+ * Why a receive queue's reader dropped something (one xstat each, rx_q<N>_<name>_errors;
+ * their sum is the queue's and the port's ierrors). Names in hvnet_stats.c.
+ */
+enum hvnet_rx_drop {
+	HVNET_RX_BAD_XFER,		/* transfer-page packet: not the receive buffer, not RNDIS */
+	HVNET_RX_BAD_RANGE_COUNT,	/* no usable range list (malformed, empty, above 562) */
+	HVNET_RX_BAD_RANGE,		/* range outside the receive buffer, or below a header */
+	HVNET_RX_BAD_RNDIS,		/* RNDIS PACKET: length or a field area outside its range */
+	HVNET_RX_BAD_PPI,		/* malformed per-packet-info element */
+	HVNET_RX_UNKNOWN_COMPLETION,	/* tx completion id not in flight on this channel */
+	HVNET_RX_STRAY_CONTROL,		/* RNDIS completion on a subchannel */
+	HVNET_RX_VLAN_INSERT,		/* the stripped tag could not be put back in the frame */
+	HVNET_RX_DROP_MAX,
+	HVNET_RX_OK = HVNET_RX_DROP_MAX	/* what a check returns for a good message */
+};
+
+/* Why a transmit queue lost frames (tx_q<N>_<name>_errors, counted in frames; sum: oerrors). */
+enum hvnet_tx_drop {
+	HVNET_TX_OVERSIZE,		/* fits neither a send section nor the GPA-direct ranges */
+	HVNET_TX_SEND_FAILED,		/* the bus refused the packet (not for a full ring) */
+	HVNET_TX_HOST_FAILED,		/* the host's completion said failure or was malformed */
+	HVNET_TX_DROP_MAX
+};
+
+/* Per-queue counters; each written by one thread only (the queue's burst, or its reader). */
 struct hvnet_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors;
+	uint64_t errors[HVNET_RX_DROP_MAX];	/* by enum hvnet_rx_drop or hvnet_tx_drop */
 	uint64_t ring_full;		/* tx: channel ring had no room; rx: stash overflow */
 	uint64_t sendbuf_full;		/* tx: no free descriptor/section */
 	uint64_t nombuf;		/* rx: mbuf allocation failed */
@@ -92,6 +154,20 @@ struct hvnet_qstats {
 	uint64_t broadcast;
 	uint64_t size_bins[8];		/* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518, <64 */
 };
+
+_Static_assert((int)HVNET_TX_DROP_MAX <= (int)HVNET_RX_DROP_MAX, "tx reasons beyond errors[]");
+
+/* The frames a queue dropped, all reasons together (ethdev's ierrors/oerrors, q_errors). */
+static inline uint64_t
+hvnet_qstats_errors(const struct hvnet_qstats *st)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(st->errors); i++)
+		sum += st->errors[i];
+	return sum;
+}
 
 /* Locks of one channel, shared by the rx queue, the tx queue and the control path. */
 struct hvnet_chan_lock {

@@ -139,6 +139,13 @@ hvnet_rx_ack(struct hvnet_rxq *rxq, uint64_t xid)
 	rxq->pending_acks[rxq->nb_acks++] = xid;
 }
 
+/* Count a drop by its reason (only the reader, under the channel's rx lock, does). */
+static inline void
+hvnet_rx_drop(struct hvnet_rxq *rxq, enum hvnet_rx_drop why)
+{
+	rxq->stats.errors[why]++;
+}
+
 /* Take over the acks owed by reads of this channel before the queue existed. */
 static void
 hvnet_rx_adopt_orphans(struct hvnet_rxq *rxq)
@@ -427,7 +434,7 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 
 /*
  * Frames are counted when the application gets them, by its burst alone; the reader (under
- * the rx lock, on any thread) counts only what it drops: errors, nombuf, ring_full.
+ * the rx lock, on any thread) counts only what it drops: errors by reason, nombuf, ring_full.
  */
 static void
 hvnet_rx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
@@ -471,8 +478,8 @@ hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 
 /* ---- RNDIS ----------------------------------------------------------------------------- */
 
-/* Walk the PPI list (already inside the message); -EINVAL on a malformed element. */
-static int
+/* Walk the PPI list (already inside the message); HVNET_RX_BAD_PPI on a malformed element. */
+static enum hvnet_rx_drop
 hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 {
 	struct hv_rndis_ppi el;
@@ -481,18 +488,18 @@ hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 
 	while (pos < len) {
 		if (len - pos < sizeof(el))
-			return -EINVAL;
+			return HVNET_RX_BAD_PPI;
 		memcpy(&el, ppi + pos, sizeof(el));
 		if (el.size < sizeof(el) || el.size > len - pos || (el.size & 3) != 0 ||
 		    el.data_offset < sizeof(el) || el.data_offset > el.size)
-			return -EINVAL;
+			return HVNET_RX_BAD_PPI;
 		switch (el.type) {
 		case HV_PPI_CHECKSUM:
 		case HV_PPI_VLAN:
 		case HV_PPI_HASH_VALUE:
 		case HV_PPI_HASH_INFO:
 			if (el.size - el.data_offset < sizeof(val))
-				return -EINVAL;
+				return HVNET_RX_BAD_PPI;
 			memcpy(&val, ppi + pos + el.data_offset, sizeof(val));
 			if (el.type == HV_PPI_CHECKSUM)
 				info->csum = val;
@@ -509,7 +516,7 @@ hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 		}
 		pos += el.size;
 	}
-	return 0;
+	return HVNET_RX_OK;
 }
 
 /* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
@@ -521,37 +528,39 @@ hvnet_rx_span_ok(uint32_t avail, uint32_t off, uint32_t len)
 
 /*
  * Validate an RNDIS PACKET of msglen bytes and find its frame. Offsets count from byte 8;
- * the first valid one is right after the 44-byte header.
+ * the first valid one is right after the 44-byte header. HVNET_RX_OK or why it is dropped.
  */
-static int
+static enum hvnet_rx_drop
 hvnet_rx_parse(const uint8_t *msg, uint32_t msglen, uint32_t *frame_off, uint32_t *frame_len,
 	       struct hvnet_rx_info *info)
 {
 	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
+	enum hvnet_rx_drop why;
 	struct hv_rndis_packet p;
 	uint32_t avail;
 
 	if (msglen < sizeof(p))
-		return -EINVAL;
+		return HVNET_RX_BAD_RNDIS;
 	memcpy(&p, msg, sizeof(p));
 	avail = msglen - HV_RNDIS_OFFSET_BASE;
 	if (p.data_length < RTE_ETHER_HDR_LEN || p.data_offset < min_off ||
 	    !hvnet_rx_span_ok(avail, p.data_offset, p.data_length))
-		return -EINVAL;
+		return HVNET_RX_BAD_RNDIS;
 	if (p.oob_length != 0 && (p.oob_offset < min_off ||
 				  !hvnet_rx_span_ok(avail, p.oob_offset, p.oob_length)))
-		return -EINVAL;
+		return HVNET_RX_BAD_RNDIS;
 	if (p.ppi_length != 0) {
 		if (p.ppi_offset < min_off || (p.ppi_offset & 3) != 0 ||
 		    !hvnet_rx_span_ok(avail, p.ppi_offset, p.ppi_length))
-			return -EINVAL;
-		if (hvnet_rx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
-				      info) != 0)
-			return -EINVAL;
+			return HVNET_RX_BAD_RNDIS;
+		why = hvnet_rx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
+					info);
+		if (why != HVNET_RX_OK)
+			return why;
 	}
 	*frame_off = HV_RNDIS_OFFSET_BASE + p.data_offset;
 	*frame_len = p.data_length;
-	return 0;
+	return HVNET_RX_OK;
 }
 
 /* One RNDIS PACKET of the current transfer-page packet: at most one frame delivered. */
@@ -562,12 +571,14 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 	struct hvnet_rx_info info = { 0 };
 	uint32_t off, len;
 	struct rte_mbuf *m, *done;
+	enum hvnet_rx_drop why;
 	const uint8_t *frame;
 
-	if (hvnet_rx_parse(msg, msglen, &off, &len, &info) != 0) {
-		rxq->stats.errors++;
-		HVNET_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped", rxq->port_id,
-			  rxq->queue_id);
+	why = hvnet_rx_parse(msg, msglen, &off, &len, &info);
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped (%s)",
+			     rxq->port_id, rxq->queue_id, why == HVNET_RX_BAD_PPI ? "PPI" : "header");
 		return;
 	}
 	if (rxq->mp == NULL)	/* a channel read before its rx queue exists */
@@ -589,7 +600,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 		return;
 	}
 	if (unlikely(!hvnet_rx_meta(rxq, &done, &info))) {
-		rxq->stats.errors++;
+		hvnet_rx_drop(rxq, HVNET_RX_VLAN_INSERT);
 		rte_pktmbuf_free(done);
 		return;
 	}
@@ -615,9 +626,9 @@ static void
 hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len, uint32_t type)
 {
 	if ((type & HV_RNDIS_MSG_CMPLT_BIT) && rxq->queue_id != 0) {
-		rxq->stats.errors++;
-		HVNET_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary ignored",
-			  rxq->port_id, rxq->queue_id, type);
+		hvnet_rx_drop(rxq, HVNET_RX_STRAY_CONTROL);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary "
+			     "ignored", rxq->port_id, rxq->queue_id, type);
 		return;
 	}
 	if (rxq->hv->up.rndis_msg != NULL)
@@ -632,6 +643,7 @@ static void
 hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
+	enum hvnet_rx_drop why = HVNET_RX_BAD_RANGE;
 	struct hv_rndis_hdr h;
 	const uint8_t *msg;
 
@@ -644,14 +656,15 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
 		return;
 	}
+	why = HVNET_RX_BAD_RNDIS;
 	if (h.length > r->byte_count)
 		goto bad;
 	hvnet_rx_packet(ctx, msg, h.length);
 	return;
 bad:
-	rxq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or message",
-		  rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
+	hvnet_rx_drop(rxq, why);
+	HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or message",
+		     rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
 }
 
 /*
@@ -701,11 +714,11 @@ static void
 hvnet_txd_bad_id(const struct hvnet_dev *hv, unsigned int q, uint64_t xid, const char *why)
 {
 	static uint64_t count;
-	uint64_t c = __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED);
+	uint64_t n = hvnet_log_due(&count);
 
-	if (rte_is_power_of_2(c))
+	if (n != 0)
 		HVNET_LOG(WARNING, "port %u channel %u: tx completion 0x%" PRIx64
-			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, c);
+			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, n);
 }
 
 /*
@@ -748,8 +761,8 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 	txd->inflight = 0;
 	txd->status = status;
 	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
-		HVNET_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
-			  hv->port_id, q, idx, status);
+		HVNET_TX_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
+			     hv->port_id, q, idx, status);
 	/* done_txd holds nb_desc and each descriptor is in it at most once. */
 	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
 	return true;
@@ -770,7 +783,30 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
 		c.status = HV_NVSP_STATUS_FAILURE;
 	if (!hvnet_txd_complete(rxq->hv, rxq->queue_id, pkt->xid, c.status))
-		rxq->stats.errors++;
+		hvnet_rx_drop(rxq, HVNET_RX_UNKNOWN_COMPLETION);
+}
+
+/*
+ * Check a transfer-page packet's header: set id, range count, and the NVSP message it
+ * carries (only the type and the channel type matter to a receiver). HVNET_RX_OK with the
+ * channel type, or why the packet is dropped.
+ */
+static enum hvnet_rx_drop
+hvnet_rx_xfer_check(const struct rte_hvbus_pkt *pkt, uint32_t *channel_type)
+{
+	const uint32_t need = offsetof(struct hv_nvsp_rndis_pkt, section_index);
+	struct hv_nvsp_rndis_pkt m;
+
+	/* No ranges: the bus found the range list malformed (and left no set id either). */
+	if (pkt->range_count == 0 || pkt->range_count > HVNET_MAX_RX_RANGES)
+		return HVNET_RX_BAD_RANGE_COUNT;
+	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need)
+		return HVNET_RX_BAD_XFER;
+	memcpy(&m, pkt->data, need);
+	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
+		return HVNET_RX_BAD_XFER;
+	*channel_type = m.channel_type;
+	return HVNET_RX_OK;
 }
 
 /* A transfer-page packet: data goes through rxq->cur, control is handled at once. */
@@ -779,22 +815,23 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
-	/* Only the type and the channel type matter to a receiver. */
-	const uint32_t need = offsetof(struct hv_nvsp_rndis_pkt, section_index);
-	struct hv_nvsp_rndis_pkt m;
 	struct hv_xfer_page_range r;
 	uint32_t count = pkt->range_count;
-	uint32_t i;
+	enum hvnet_rx_drop why;
+	uint32_t chan_type, i;
 
-	/* No ranges: the bus found the range list malformed. */
-	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need || count == 0 ||
-	    count > HVNET_MAX_RX_RANGES)
-		goto bad;
-	memcpy(&m, pkt->data, need);
-	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
-		goto bad;
+	why = hvnet_rx_xfer_check(pkt, &chan_type);
+	if (unlikely(why != HVNET_RX_OK)) {
+		/* The host still holds the sections for it: ack what we cannot use. */
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: bad transfer-page packet (set %#x, %u "
+			     "ranges, %u bytes) dropped", rxq->port_id, rxq->queue_id,
+			     pkt->xfer_set_id, count, pkt->len);
+		hvnet_rx_ack(rxq, pkt->xid);
+		return;
+	}
 	/* Only control is told apart, as Linux and DPDK do: data otherwise, by message type. */
-	if (m.channel_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
+	if (chan_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
 		for (i = 0; i < count; i++) {
 			memcpy(&r, &pkt->ranges[i], sizeof(r));
 			hvnet_rx_range(ctx, &r, true);
@@ -806,14 +843,6 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	cur->next = 0;
 	cur->count = count;
 	memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
-	return;
-bad:
-	/* The host still holds the sections for it: ack what we cannot use. */
-	rxq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u channel %u: bad transfer-page packet (set %#x, %u ranges,"
-		  " %u bytes) dropped", rxq->port_id, rxq->queue_id, pkt->xfer_set_id, count,
-		  pkt->len);
-	hvnet_rx_ack(rxq, pkt->xid);
 }
 
 static void
@@ -830,8 +859,8 @@ hvnet_rx_dispatch(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_upcall_nvs(ctx->rxq, pkt);
 		break;
 	default:
-		HVNET_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
-			  ctx->rxq->port_id, ctx->rxq->queue_id, pkt->type);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
+			     ctx->rxq->port_id, ctx->rxq->queue_id, pkt->type);
 		break;
 	}
 }
@@ -1053,17 +1082,17 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	int ret;
 
 	if (qid >= HVNET_MAX_QUEUES || hv->chan[qid] == NULL) {
-		HVNET_LOG(ERR, "port %u rxq %u: no channel open for it", hv->port_id, qid);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: no channel open for it", hv->port_id, qid);
 		return -EINVAL;
 	}
 	if (nb_desc == 0 || rte_pktmbuf_data_room_size(mp) <
 	    RTE_PKTMBUF_HEADROOM + HVNET_RX_MIN_SEG_ROOM) {
-		HVNET_LOG(ERR, "port %u rxq %u: %u descriptors or mbuf data room %u too small",
-			  hv->port_id, qid, nb_desc, rte_pktmbuf_data_room_size(mp));
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: %u descriptors or mbuf data room %u too small",
+			       hv->port_id, qid, nb_desc, rte_pktmbuf_data_room_size(mp));
 		return -EINVAL;
 	}
 	if (rb->addr == NULL || rb->len == 0 || rb->len > UINT32_MAX) {
-		HVNET_LOG(ERR, "port %u rxq %u: receive buffer not mapped", hv->port_id, qid);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: receive buffer not mapped", hv->port_id, qid);
 		return -EINVAL;
 	}
 	rxq = rte_zmalloc_socket("hvnet_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket);
@@ -1101,8 +1130,8 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	else if (hv->args.rx_extmbuf)
 		ret = hvnet_rx_ext_alloc(rxq, socket);
 	if (ret != 0) {
-		HVNET_LOG(ERR, "port %u rxq %u: out of memory on socket %d", hv->port_id, qid,
-			  socket);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: out of memory on socket %d", hv->port_id, qid,
+			       socket);
 		hvnet_rxq_free(rxq);
 		return ret;
 	}

@@ -48,13 +48,13 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			continue;
 		st->ipackets += s->packets;
 		st->ibytes += s->bytes;
-		st->ierrors += s->errors;
+		st->ierrors += hvnet_qstats_errors(s);
 		st->imissed += s->ring_full;
 		st->rx_nombuf += s->nombuf;
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[q] = s->packets;
 			st->q_ibytes[q] = s->bytes;
-			st->q_errors[q] = s->errors;
+			st->q_errors[q] = hvnet_qstats_errors(s);
 		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
@@ -63,7 +63,7 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			continue;
 		st->opackets += s->packets;
 		st->obytes += s->bytes;
-		st->oerrors += s->errors;
+		st->oerrors += hvnet_qstats_errors(s);
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_opackets[q] = s->packets;
 			st->q_obytes[q] = s->bytes;
@@ -96,6 +96,10 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 
 #define HVNET_XS_RX	0x1u
 #define HVNET_XS_TX	0x2u
+#define HVNET_XS_ERR(why)	offsetof(struct hvnet_qstats, errors[why])
+
+/* A new drop reason needs its line in the table below (and in doc/guides/nics/hvnet.rst). */
+_Static_assert(HVNET_RX_DROP_MAX == 8 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
 
 /* Per-queue extended statistics, named <rx|tx>_q<N>_<name>. */
 static const struct {
@@ -105,7 +109,18 @@ static const struct {
 } hvnet_xstats[] = {
 	{ "good_packets", offsetof(struct hvnet_qstats, packets), HVNET_XS_RX | HVNET_XS_TX },
 	{ "good_bytes", offsetof(struct hvnet_qstats, bytes), HVNET_XS_RX | HVNET_XS_TX },
-	{ "errors", offsetof(struct hvnet_qstats, errors), HVNET_XS_RX | HVNET_XS_TX },
+	/* Drops by reason (enum hvnet_rx_drop, enum hvnet_tx_drop). */
+	{ "bad_xfer_errors", HVNET_XS_ERR(HVNET_RX_BAD_XFER), HVNET_XS_RX },
+	{ "bad_range_count_errors", HVNET_XS_ERR(HVNET_RX_BAD_RANGE_COUNT), HVNET_XS_RX },
+	{ "bad_range_errors", HVNET_XS_ERR(HVNET_RX_BAD_RANGE), HVNET_XS_RX },
+	{ "bad_rndis_errors", HVNET_XS_ERR(HVNET_RX_BAD_RNDIS), HVNET_XS_RX },
+	{ "bad_ppi_errors", HVNET_XS_ERR(HVNET_RX_BAD_PPI), HVNET_XS_RX },
+	{ "unknown_completion_errors", HVNET_XS_ERR(HVNET_RX_UNKNOWN_COMPLETION), HVNET_XS_RX },
+	{ "stray_control_errors", HVNET_XS_ERR(HVNET_RX_STRAY_CONTROL), HVNET_XS_RX },
+	{ "vlan_insert_errors", HVNET_XS_ERR(HVNET_RX_VLAN_INSERT), HVNET_XS_RX },
+	{ "oversize_errors", HVNET_XS_ERR(HVNET_TX_OVERSIZE), HVNET_XS_TX },
+	{ "send_errors", HVNET_XS_ERR(HVNET_TX_SEND_FAILED), HVNET_XS_TX },
+	{ "host_errors", HVNET_XS_ERR(HVNET_TX_HOST_FAILED), HVNET_XS_TX },
 	{ "ring_full", offsetof(struct hvnet_qstats, ring_full), HVNET_XS_RX | HVNET_XS_TX },
 	{ "sendbuf_full", offsetof(struct hvnet_qstats, sendbuf_full), HVNET_XS_TX },
 	{ "nombuf", offsetof(struct hvnet_qstats, nombuf), HVNET_XS_RX },

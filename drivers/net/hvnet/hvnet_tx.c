@@ -126,11 +126,11 @@ hvnet_txd_reset(struct hvnet_txd *txd)
 
 /* The host failed (or we could not send) frames counted as sent: they are errors instead. */
 static inline void
-hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd)
+hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd, enum hvnet_tx_drop why)
 {
 	st->packets -= txd->npkts;
 	st->bytes -= txd->nbytes;
-	st->errors += txd->npkts;
+	st->errors[why] += txd->npkts;
 }
 
 /*
@@ -152,7 +152,7 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 			struct hvnet_txd *txd = &txq->txd[idx[i]];
 
 			if (unlikely(txd->status != HV_NVSP_STATUS_SUCCESS))
-				hvnet_tx_uncount(&txq->stats, txd);
+				hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_HOST_FAILED);
 			done += txd->npkts;
 			if (txd->mbuf != NULL)
 				mb[nmb++] = txd->mbuf;
@@ -318,6 +318,21 @@ hvnet_tx_ppi_len(const struct hvnet_txq *txq, const struct rte_mbuf *m)
 	return n;
 }
 
+/*
+ * The bus refused a packet for a reason other than a full ring: a bug of ours, not the
+ * host's doing. Logged as an error, rate-limited: it could repeat at packet rate.
+ */
+static void
+hvnet_tx_send_failed(const struct hvnet_txq *txq, int rc)
+{
+	static uint64_t count;
+	uint64_t n = hvnet_log_due(&count);
+
+	if (n != 0)
+		HVNET_LOG(ERR, "port %u txq %u: send refused by the bus: %s (%" PRIu64 " so far)",
+			  txq->port_id, txq->queue_id, strerror(-rc), n);
+}
+
 /* ---- send-buffer aggregation ----------------------------------------------------------- */
 
 /* Send the section being filled (NVSP 107 in-band). -EAGAIN: ring full, section kept. */
@@ -350,9 +365,8 @@ hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
 		return rc;
 	}
 	/* Not retryable (the bus refused the packet): the frames copied here are lost. */
-	HVNET_LOG(ERR, "port %u txq %u: section %u send failed: %s", txq->port_id,
-		  txq->queue_id, txd->section, strerror(-rc));
-	hvnet_tx_uncount(&txq->stats, txd);
+	hvnet_tx_send_failed(txq, rc);
+	hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_SEND_FAILED);
 	hvnet_txd_reset(txd);
 	idx = txd->idx;
 	rte_ring_sp_enqueue_elem(txq->free_txd, &idx, HVNET_TX_IDX_SIZE);
@@ -516,11 +530,12 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 
 /* A frame that can never be sent: count it and free it (the burst has taken it). */
 static inline void
-hvnet_tx_drop(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m, int rc)
+hvnet_tx_drop(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
+	      enum hvnet_tx_drop why, int rc)
 {
-	txq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u txq %u: frame of %u bytes in %u segments dropped: %s",
-		  txq->port_id, txq->queue_id, m->pkt_len, m->nb_segs, strerror(-rc));
+	txq->stats.errors[why]++;
+	HVNET_TX_LOG(DEBUG, "port %u txq %u: frame of %u bytes in %u segments dropped: %s",
+		     txq->port_id, txq->queue_id, m->pkt_len, m->nb_segs, strerror(-rc));
 	b->free[b->nfree++] = m;
 }
 
@@ -541,7 +556,7 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	if (m->pkt_len > txq->tx_copybreak || !fits) {
 		ngpa = hvnet_tx_fill_gpa(m, gpa);
 		if (ngpa == 0 && !fits) {
-			hvnet_tx_drop(txq, b, m, -E2BIG);
+			hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
 			return 0;
 		}
 	}
@@ -559,7 +574,7 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			return rc;
 		if (rc != 0) {
-			hvnet_tx_drop(txq, b, m, rc);
+			hvnet_tx_drop(txq, b, m, HVNET_TX_SEND_FAILED, rc);
 			return 0;
 		}
 	}
