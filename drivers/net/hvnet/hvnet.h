@@ -34,6 +34,7 @@
 
 #include "bus_hvbus_driver.h"
 #include "hv_wire.h"
+#include "hvnet_parse.h"
 
 extern int hvnet_logtype_init;
 extern int hvnet_logtype_driver;
@@ -86,7 +87,6 @@ hvnet_log_due(uint64_t *count)
 #define HVNET_RSS_KEY_SIZE	HV_NDIS_RSS_KEY_SIZE		/* 40 */
 #define HVNET_MIN_MTU		RTE_ETHER_MIN_MTU
 #define HVNET_MAX_MTU		9000u	/* NDIS_CONFIG limit of 9216 with the header */
-#define HVNET_MAX_RX_RANGES	562u	/* transfer-page ranges per packet (RSC maximum) */
 #define HVNET_MAX_TX_PAGES	32u	/* GPA ranges of one packet (RNDIS header + frame) */
 #define HVNET_RNDIS_PKT_ROOM	128u	/* RNDIS PACKET header + the PPIs we send */
 #define HVNET_CTL_BUF_SIZE	4096u	/* one RNDIS control message: never crosses a page */
@@ -116,23 +116,6 @@ struct hvnet_devargs {
 #define HVNET_XID_EPOCH_SHIFT	40
 #define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
 #define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* free_txd/done_txd element: an index */
-
-/*
- * Why a receive queue's reader dropped something (one xstat each, rx_q<N>_<name>_errors;
- * their sum is the queue's and the port's ierrors). Names in hvnet_stats.c.
- */
-enum hvnet_rx_drop {
-	HVNET_RX_BAD_XFER,		/* transfer-page packet: not the receive buffer, not RNDIS */
-	HVNET_RX_BAD_RANGE_COUNT,	/* no usable range list (malformed, empty, above 562) */
-	HVNET_RX_BAD_RANGE,		/* range outside the receive buffer, or below a header */
-	HVNET_RX_BAD_RNDIS,		/* RNDIS PACKET: length or a field area outside its range */
-	HVNET_RX_BAD_PPI,		/* malformed per-packet-info element */
-	HVNET_RX_UNKNOWN_COMPLETION,	/* tx completion id not in flight on this channel */
-	HVNET_RX_STRAY_CONTROL,		/* RNDIS completion on a subchannel */
-	HVNET_RX_VLAN_INSERT,		/* the stripped tag could not be put back in the frame */
-	HVNET_RX_DROP_MAX,
-	HVNET_RX_OK = HVNET_RX_DROP_MAX	/* what a check returns for a good message */
-};
 
 /* Why a transmit queue lost frames (tx_q<N>_<name>_errors, counted in frames; sum: oerrors). */
 enum hvnet_tx_drop {

@@ -24,18 +24,7 @@
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
 
-/* PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. */
-struct hvnet_rx_info {
-	uint32_t have;
-	uint32_t csum;
-	uint32_t vlan;
-	uint32_t hash_value;
-	uint32_t hash_info;
-};
-
-#define HVNET_RX_HAVE(type)	(1u << (type))
-#define HVNET_RX_HAVE_HASH \
-	(HVNET_RX_HAVE(HV_PPI_HASH_VALUE) | HVNET_RX_HAVE(HV_PPI_HASH_INFO))
+_Static_assert(HVNET_PARSE_MIN_FRAME == RTE_ETHER_HDR_LEN, "shortest frame: a header");
 
 struct hvnet_rx_ext_pkt;
 
@@ -478,94 +467,12 @@ hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 
 /* ---- RNDIS ----------------------------------------------------------------------------- */
 
-/* Walk the PPI list (already inside the message); HVNET_RX_BAD_PPI on a malformed element. */
-static enum hvnet_rx_drop
-hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
-{
-	struct hv_rndis_ppi el;
-	uint32_t pos = 0;
-	uint32_t val;
-
-	while (pos < len) {
-		if (len - pos < sizeof(el))
-			return HVNET_RX_BAD_PPI;
-		memcpy(&el, ppi + pos, sizeof(el));
-		if (el.size < sizeof(el) || el.size > len - pos || (el.size & 3) != 0 ||
-		    el.data_offset < sizeof(el) || el.data_offset > el.size)
-			return HVNET_RX_BAD_PPI;
-		switch (el.type) {
-		case HV_PPI_CHECKSUM:
-		case HV_PPI_VLAN:
-		case HV_PPI_HASH_VALUE:
-		case HV_PPI_HASH_INFO:
-			if (el.size - el.data_offset < sizeof(val))
-				return HVNET_RX_BAD_PPI;
-			memcpy(&val, ppi + pos + el.data_offset, sizeof(val));
-			if (el.type == HV_PPI_CHECKSUM)
-				info->csum = val;
-			else if (el.type == HV_PPI_VLAN)
-				info->vlan = val;
-			else if (el.type == HV_PPI_HASH_VALUE)
-				info->hash_value = val;
-			else
-				info->hash_info = val;
-			info->have |= HVNET_RX_HAVE(el.type);
-			break;
-		default:	/* other PPIs carry nothing a receiver uses */
-			break;
-		}
-		pos += el.size;
-	}
-	return HVNET_RX_OK;
-}
-
-/* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
-static bool
-hvnet_rx_span_ok(uint32_t avail, uint32_t off, uint32_t len)
-{
-	return off <= avail && len <= avail - off;
-}
-
 /*
- * Validate an RNDIS PACKET of msglen bytes and find its frame. Offsets count from byte 8;
- * the first valid one is right after the 44-byte header. HVNET_RX_OK or why it is dropped.
+ * One RNDIS PACKET of the current transfer-page packet, in a range of range_len bytes: at
+ * most one frame delivered.
  */
-static enum hvnet_rx_drop
-hvnet_rx_parse(const uint8_t *msg, uint32_t msglen, uint32_t *frame_off, uint32_t *frame_len,
-	       struct hvnet_rx_info *info)
-{
-	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
-	enum hvnet_rx_drop why;
-	struct hv_rndis_packet p;
-	uint32_t avail;
-
-	if (msglen < sizeof(p))
-		return HVNET_RX_BAD_RNDIS;
-	memcpy(&p, msg, sizeof(p));
-	avail = msglen - HV_RNDIS_OFFSET_BASE;
-	if (p.data_length < RTE_ETHER_HDR_LEN || p.data_offset < min_off ||
-	    !hvnet_rx_span_ok(avail, p.data_offset, p.data_length))
-		return HVNET_RX_BAD_RNDIS;
-	if (p.oob_length != 0 && (p.oob_offset < min_off ||
-				  !hvnet_rx_span_ok(avail, p.oob_offset, p.oob_length)))
-		return HVNET_RX_BAD_RNDIS;
-	if (p.ppi_length != 0) {
-		if (p.ppi_offset < min_off || (p.ppi_offset & 3) != 0 ||
-		    !hvnet_rx_span_ok(avail, p.ppi_offset, p.ppi_length))
-			return HVNET_RX_BAD_RNDIS;
-		why = hvnet_rx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
-					info);
-		if (why != HVNET_RX_OK)
-			return why;
-	}
-	*frame_off = HV_RNDIS_OFFSET_BASE + p.data_offset;
-	*frame_len = p.data_length;
-	return HVNET_RX_OK;
-}
-
-/* One RNDIS PACKET of the current transfer-page packet: at most one frame delivered. */
 static void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info = { 0 };
@@ -574,7 +481,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 	enum hvnet_rx_drop why;
 	const uint8_t *frame;
 
-	why = hvnet_rx_parse(msg, msglen, &off, &len, &info);
+	why = hvnet_parse_rndis_packet(msg, range_len, &off, &len, &info);
 	if (unlikely(why != HVNET_RX_OK)) {
 		hvnet_rx_drop(rxq, why);
 		HVNET_RX_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped (%s)",
@@ -643,28 +550,21 @@ static void
 hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
-	enum hvnet_rx_drop why = HVNET_RX_BAD_RANGE;
 	struct hv_rndis_hdr h;
 	const uint8_t *msg;
 
-	if (!hvnet_rx_span_ok(rxq->rxbuf_len, r->byte_offset, r->byte_count) ||
-	    r->byte_count < sizeof(h))
-		goto bad;
-	msg = rxq->rxbuf + r->byte_offset;
-	memcpy(&h, msg, sizeof(h));
-	if (h.type != HV_RNDIS_MSG_PACKET || control) {
-		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+	if (unlikely(hvnet_parse_range(rxq->rxbuf_len, r) != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, HVNET_RX_BAD_RANGE);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer",
+			     rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
 		return;
 	}
-	why = HVNET_RX_BAD_RNDIS;
-	if (h.length > r->byte_count)
-		goto bad;
-	hvnet_rx_packet(ctx, msg, h.length);
-	return;
-bad:
-	hvnet_rx_drop(rxq, why);
-	HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or message",
-		     rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
+	msg = rxq->rxbuf + r->byte_offset;
+	memcpy(&h, msg, sizeof(h));
+	if (h.type != HV_RNDIS_MSG_PACKET || control)
+		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+	else
+		hvnet_rx_packet(ctx, msg, r->byte_count);
 }
 
 /*
@@ -786,29 +686,6 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_drop(rxq, HVNET_RX_UNKNOWN_COMPLETION);
 }
 
-/*
- * Check a transfer-page packet's header: set id, range count, and the NVSP message it
- * carries (only the type and the channel type matter to a receiver). HVNET_RX_OK with the
- * channel type, or why the packet is dropped.
- */
-static enum hvnet_rx_drop
-hvnet_rx_xfer_check(const struct rte_hvbus_pkt *pkt, uint32_t *channel_type)
-{
-	const uint32_t need = offsetof(struct hv_nvsp_rndis_pkt, section_index);
-	struct hv_nvsp_rndis_pkt m;
-
-	/* No ranges: the bus found the range list malformed (and left no set id either). */
-	if (pkt->range_count == 0 || pkt->range_count > HVNET_MAX_RX_RANGES)
-		return HVNET_RX_BAD_RANGE_COUNT;
-	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need)
-		return HVNET_RX_BAD_XFER;
-	memcpy(&m, pkt->data, need);
-	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
-		return HVNET_RX_BAD_XFER;
-	*channel_type = m.channel_type;
-	return HVNET_RX_OK;
-}
-
 /* A transfer-page packet: data goes through rxq->cur, control is handled at once. */
 static void
 hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
@@ -820,7 +697,7 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	enum hvnet_rx_drop why;
 	uint32_t chan_type, i;
 
-	why = hvnet_rx_xfer_check(pkt, &chan_type);
+	why = hvnet_parse_xfer(pkt->xfer_set_id, count, pkt->data, pkt->len, &chan_type);
 	if (unlikely(why != HVNET_RX_OK)) {
 		/* The host still holds the sections for it: ack what we cannot use. */
 		hvnet_rx_drop(rxq, why);
