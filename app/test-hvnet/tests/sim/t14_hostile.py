@@ -11,12 +11,10 @@ their baseline. Last, ring corruption
 ('desc'): hvbus logs that it stopped the channel, testpmd does not crash, NIC 1 still forwards
 byte for byte, no mbuf is left in use once the ports are closed, and testpmd quits with exit 0
 and no host violation."""
-import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
 
 NICS = 2
