@@ -587,7 +587,7 @@ hvnet_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 
 /* ---- start / stop / close / reset -------------------------------------------------------- */
 
-/* The host filter for these modes (fact sheet 5.7): promiscuous alone, or the usual set. */
+/* The host filter for these modes: promiscuous alone, or the usual set (hvnet_protocol.rst). */
 static uint32_t
 hvnet_filter_for(const struct hvnet_dev *hv, bool promisc, bool allmulti)
 {

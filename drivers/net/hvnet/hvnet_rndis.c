@@ -731,8 +731,8 @@ hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 /*
  * The upcall the channel reader makes for a control-channel RNDIS message: a completion or an
  * indication. len is what the host gave (the transfer range), not the message's own length:
- * old hosts leave an indication's status buffer out of that (fact sheet 5.8). Everything read
- * is bounded by len.
+ * old hosts leave an indication's status buffer out of that (hvnet_protocol.rst, "Status
+ * indications and their length"). Everything read is bounded by len.
  */
 static void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)

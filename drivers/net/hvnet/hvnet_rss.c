@@ -26,8 +26,8 @@ static const uint8_t hvnet_default_rss_key[HVNET_RSS_KEY_SIZE] = {
 };
 
 /*
- * What each RSS capability bit of the host allows (fact sheet 5.6): the TCP bits imply the
- * plain IP hash of the same family.
+ * What each RSS capability bit of the host allows: a TCP bit implies the plain IP hash of the
+ * same family (doc/guides/prog_guide/hvnet_protocol.rst, "RSS capabilities and hash types").
  */
 static const struct {
 	uint32_t cap;

@@ -14,7 +14,7 @@ Environment (set by meson):
 
 Every wait is bounded: each command has a deadline, and a watchdog SIGKILLs the simulator and
 everything below it when the run's overall deadline passes (22.11 netvsc ignores SIGINT and
-SIGTERM while it waits for the host, fact sheet section 10).
+SIGTERM while it waits for the host: doc/guides/prog_guide/hvnet_protocol.rst).
 """
 import os
 import pty
