@@ -3,13 +3,16 @@
  * net_hvnet internals shared by its files: the device, queue and control-path state, and
  * the calls between the layers, which run one way (ethdev -> rndis -> nvs -> ctl/rx/tx ->
  * hvbus; within the channel layer, ctl and tx -> rx):
- *   hvnet_ethdev.c ethdev ops, devargs, probe/remove, stats, link, multi-process
+ *   hvnet_ethdev.c ethdev ops, probe/remove, link (with hvnet_rss.c, hvnet_stats.c,
+ *                  hvnet_devargs.c: the ethdev layer by topic, hvnet_ethdev.h)
  *   hvnet_rndis.c  RNDIS control: init/halt, query/set OIDs, RSS, offloads, indications
  *   hvnet_nvs.c    NVSP: version walk, buffers, subchannels, data path switch, notifications
  *   hvnet_ctl.c    the control request slot: arm, wait, completion
  *   hvnet_rx.c     channel reader: receive burst, tx completions, acks; hands control
- *                  messages up through hvnet_dev.up
+ *                  messages up through hvnet_dev.up; its checks of host data: hvnet_parse.h
  *   hvnet_tx.c     transmit burst: send-buffer aggregation, GPA-direct, completion reclaim
+ * The picture, with which file owns which state and which thread touches it:
+ * doc/guides/prog_guide/hvnet_layers.rst.
  *
  * Threads: queue q's rx burst and tx burst may run on different lcores, and the control path
  * (configure, link query, ...) runs on a third. All of them may need to read channel q's
