@@ -27,7 +27,7 @@
 #define SIM_HV_PAGE		4096u
 #define SIM_NO_MONITOR		255
 
-/* Exit code for bad options, as the issue asks. */
+/* Exit code for bad options (doc/guides/tools/test-hvnet.rst). */
 #define SIM_EXIT_USAGE		2
 
 /*

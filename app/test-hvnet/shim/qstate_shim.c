@@ -2,12 +2,13 @@
 /* Test-only LD_PRELOAD: report net_netvsc queues as started so testpmd 22.11 forwards on them. */
 
 /*
- * Why this exists (protocol fact sheet, section 10.1): Debian's DPDK 22.11 net_netvsc never
- * sets the ethdev rx/tx queue states to STARTED (it has no queue start/stop ops and dev_start
- * does not touch them), so rte_eth_rx_queue_info_get() and rte_eth_tx_queue_info_get() report
- * STOPPED. testpmd 22.11 refreshes the queue states before forwarding and disables every
- * stream whose queue is stopped, including the --tx-first burst: against a fully working host
- * it probes, shows link and MAC, and then forwards nothing at all.
+ * Why this exists (doc/guides/prog_guide/hvnet_protocol.rst, last section): Debian's DPDK
+ * 22.11 net_netvsc never sets the ethdev rx/tx queue states to STARTED (it has no queue
+ * start/stop ops and dev_start does not touch them), so rte_eth_rx_queue_info_get() and
+ * rte_eth_tx_queue_info_get() report STOPPED. testpmd 22.11 refreshes the queue states before
+ * forwarding and disables every stream whose queue is stopped, including the --tx-first
+ * burst: against a fully working host it probes, shows link and MAC, and then forwards
+ * nothing at all.
  *
  * This library leaves the driver and testpmd unmodified. It interposes the two public
  * queue-info calls; when the real call succeeds and the port's driver is "net_netvsc", it

@@ -249,10 +249,5 @@ main(void)
 	test_dst();
 	test_bad_specs();
 	wire_teardown(&sim);
-	if (stub_failures != 0) {
-		printf("test_gen: %d failure(s)\n", stub_failures);
-		return 1;
-	}
-	printf("test_gen: all passed\n");
-	return 0;
+	return check_done("test_gen");
 }

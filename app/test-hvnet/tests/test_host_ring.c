@@ -1,28 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit test of host_ring.c against a separate, byte-at-a-time model of the guest's ring end. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "host.h"
 
 #define DATA_SIZE	(2 * 4096u)
 #define OPS		200000u
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __func__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-		if (failures > 20) \
-			exit(1); \
-	} \
-} while (0)
 
 /* ---- stubs of what host_ring.c calls in other files ------------------------------------ */
 
@@ -456,16 +444,12 @@ test_pair_reset(void)
 int
 main(void)
 {
+	check_fail_limit = 20;
 	test_pair_reset();
 	test_writer();
 	test_write_signal();
 	test_reader();
 	test_corrupt();
 	test_pending_signal();
-	if (failures != 0) {
-		printf("test_host_ring: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_host_ring: all passed\n");
-	return 0;
+	return check_done("test_host_ring");
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "wire.h"
 
 static const uint8_t ms_key[40] = {
@@ -39,16 +40,6 @@ static const struct vector v6_vectors[] = {
 	  0x4b61e985, 0x02d1feef },
 };
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
 
 #define FN		HV_NDIS_HASH_FUNCTION_TOEPLITZ
 #define TOEPLITZ_ALL	(FN | HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_TCP_IPV4 | HV_NDIS_HASH_UDP_IPV4 | \
@@ -266,10 +257,5 @@ main(void)
 	test_frames_v4();
 	test_frames_v6();
 	test_truncated();
-	if (failures != 0) {
-		printf("test_rss: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_rss: all passed\n");
-	return 0;
+	return check_done("test_rss");
 }

@@ -2,27 +2,16 @@
 /* Unit test of sim_env.c: backing files, sysfs tree, subchannels, interrupts, guest reads. */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "sim_env.h"
 
-static int failures;
 static unsigned int violations;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-
-static void check(bool ok, const char *what, int line)
-{
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 /* What the other layers would provide, reduced to what this test observes. */
 void host_ring_pair_reset(uint8_t *ring, size_t ring_size)
@@ -248,10 +237,5 @@ int main(void)
 	CHECK(!exists(workdir) && sim.nic[0].ctl == NULL);
 	test_no_monitor();
 	test_sweep();
-	if (failures != 0) {
-		printf("test_sim_env: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_sim_env: ok\n");
-	return 0;
+	return check_done("test_sim_env");
 }

@@ -3,11 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "sim_env.h"
 
 #define MAX_ARGS	64
-
-static int failures;
 
 /* Split a space-separated command line into argv (the test strings hold no quotes). */
 static int split(char *line, char **argv)
@@ -34,20 +33,12 @@ static int parse(const char *cmdline, struct sim_opts *opt, int *cmd, char *err,
 	return sim_parse_args(argc, argv, opt, cmd, err, len);
 }
 
-static void expect(bool ok, const char *what, const char *cmdline, const char *err)
-{
-	if (ok)
-		return;
-	failures++;
-	printf("FAIL: %s: '%s' (%s)\n", what, cmdline, err);
-}
-
 static void good(const char *cmdline, struct sim_opts *opt)
 {
 	char err[256];
 	int cmd = 0, rc = parse(cmdline, opt, &cmd, err, sizeof(err));
 
-	expect(rc == 0 && cmd > 2, "should parse", cmdline, err);
+	CHECK(rc == 0 && cmd > 2, "should parse: '%s' (%s)", cmdline, err);
 }
 
 static void bad(const char *cmdline)
@@ -56,8 +47,8 @@ static void bad(const char *cmdline)
 	char err[256];
 	int cmd = 0, rc = parse(cmdline, &opt, &cmd, err, sizeof(err));
 
-	expect(rc < 0 && err[0] != '\0' && strchr(err, '\n') == NULL, "should be refused",
-	       cmdline, err);
+	CHECK(rc < 0 && err[0] != '\0' && strchr(err, '\n') == NULL,
+	      "should be refused with a one-line reason: '%s' (%s)", cmdline, err);
 }
 
 static void test_defaults(void)
@@ -66,12 +57,12 @@ static void test_defaults(void)
 	struct sim_opts o;
 
 	good(line, &o);
-	expect(o.nics == 1 && o.queues == 8 && o.mtu == 1500 && o.speed_mbps == 10000,
-	       "defaults", line, "");
-	expect(o.rxbuf_size == 31u << 20 && o.sendbuf_size == 16u << 20 &&
-	       o.ring_size == 2u << 20 && o.nvsp_max == 0x60001, "default sizes", line, "");
-	expect(strcmp(o.wire[0], "loop") == 0 && strcmp(o.wire[7], "loop") == 0 &&
-	       !o.mac_set[0] && !o.verbose && !o.no_monitor, "default wire", line, "");
+	CHECK(o.nics == 1 && o.queues == 8 && o.mtu == 1500 && o.speed_mbps == 10000,
+	      "defaults: '%s'", line);
+	CHECK(o.rxbuf_size == 31u << 20 && o.sendbuf_size == 16u << 20 &&
+	      o.ring_size == 2u << 20 && o.nvsp_max == 0x60001, "default sizes: '%s'", line);
+	CHECK(strcmp(o.wire[0], "loop") == 0 && strcmp(o.wire[7], "loop") == 0 &&
+	      !o.mac_set[0] && !o.verbose && !o.no_monitor, "default wire: '%s'", line);
 }
 
 static void test_values(void)
@@ -84,19 +75,19 @@ static void test_values(void)
 	struct sim_opts o;
 
 	good(line, &o);
-	expect(o.nics == 3 && o.queues == 65 && o.mtu == 9000 && o.speed_mbps == 40000,
-	       "numbers", line, "");
-	expect(o.rxbuf_size == 1u << 20 && o.sendbuf_size == 0x10000 && o.ring_size == 65536,
-	       "sizes", line, "");
-	expect(o.nvsp_max == 0x50000 && o.stats_interval == 2 && o.guest_timeout == 30,
-	       "nvsp/stats/timeout", line, "");
-	expect(strcmp(o.ctl_path, "/tmp/x.sock") == 0 && o.verbose && o.no_monitor,
-	       "flags", line, "");
-	expect(o.mac_set[0] && o.mac_set[1] && !o.mac_set[2] && (uint8_t)o.macs[0][3] == 0xaa &&
-	       (uint8_t)o.macs[1][0] == 0x02, "macs", line, "");
-	expect(strcmp(o.wire[0], "tap:t0") == 0 && strcmp(o.wire[1], "tap:t0") == 0 &&
-	       strcmp(o.wire[2], "pcap:/tmp/a") == 0, "wire", line, "");
-	expect(strcmp(o.gen[1], "100:64-128:4") == 0 && o.gen[0][0] == '\0', "gen", line, "");
+	CHECK(o.nics == 3 && o.queues == 65 && o.mtu == 9000 && o.speed_mbps == 40000,
+	      "numbers: '%s'", line);
+	CHECK(o.rxbuf_size == 1u << 20 && o.sendbuf_size == 0x10000 && o.ring_size == 65536,
+	      "sizes: '%s'", line);
+	CHECK(o.nvsp_max == 0x50000 && o.stats_interval == 2 && o.guest_timeout == 30,
+	      "nvsp/stats/timeout: '%s'", line);
+	CHECK(strcmp(o.ctl_path, "/tmp/x.sock") == 0 && o.verbose && o.no_monitor,
+	      "flags: '%s'", line);
+	CHECK(o.mac_set[0] && o.mac_set[1] && !o.mac_set[2] && (uint8_t)o.macs[0][3] == 0xaa &&
+	      (uint8_t)o.macs[1][0] == 0x02, "macs: '%s'", line);
+	CHECK(strcmp(o.wire[0], "tap:t0") == 0 && strcmp(o.wire[1], "tap:t0") == 0 &&
+	      strcmp(o.wire[2], "pcap:/tmp/a") == 0, "wire: '%s'", line);
+	CHECK(strcmp(o.gen[1], "100:64-128:4") == 0 && o.gen[0][0] == '\0', "gen: '%s'", line);
 }
 
 static void test_nvsp_names(void)
@@ -114,7 +105,7 @@ static void test_nvsp_names(void)
 
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		good(tab[i].line, &o);
-		expect(o.nvsp_max == tab[i].ver, "nvsp value", tab[i].line, "");
+		CHECK(o.nvsp_max == tab[i].ver, "nvsp value: '%s'", tab[i].line);
 	}
 }
 
@@ -148,9 +139,9 @@ static void test_help(void)
 	char err[64];
 	int cmd = 0;
 
-	expect(parse("p sim --nics 2 --help -- x", &o, &cmd, err, sizeof(err)) == 1, "help",
-	       "--help", err);
-	expect(parse("p -h", &o, &cmd, err, sizeof(err)) == 1, "help", "-h", err);
+	CHECK(parse("p sim --nics 2 --help -- x", &o, &cmd, err, sizeof(err)) == 1,
+	      "help: '--help' (%s)", err);
+	CHECK(parse("p -h", &o, &cmd, err, sizeof(err)) == 1, "help: '-h' (%s)", err);
 }
 
 int main(void)
@@ -160,10 +151,5 @@ int main(void)
 	test_nvsp_names();
 	test_bad();
 	test_help();
-	if (failures != 0) {
-		printf("test_sim_opts: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_sim_opts: ok\n");
-	return 0;
+	return check_done("test_sim_opts");
 }

@@ -268,10 +268,5 @@ main(void)
 	test_peer();
 	test_pcap();
 	test_tap();
-	if (stub_failures != 0) {
-		printf("test_wire: %d failure(s)\n", stub_failures);
-		return 1;
-	}
-	printf("test_wire: all passed\n");
-	return 0;
+	return check_done("test_wire");
 }

@@ -12,7 +12,6 @@ int stub_room = -1;
 int stub_fail_rc;
 unsigned int stub_nchan = 1;
 char stub_last_log[512];
-int stub_failures;
 
 int
 host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)

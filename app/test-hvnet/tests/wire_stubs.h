@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check.h"
 #include "wire.h"
 
 #define STUB_FRAME_MAX	2048u
@@ -30,15 +31,5 @@ extern char stub_last_log[512];		/* last sim_log line */
 void stub_sim_init(struct sim *sim, unsigned int n, const char *const *specs);
 void stub_reset_rx(void);
 
-extern int stub_failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		stub_failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
 
 #endif /* HVNET_TEST_WIRE_STUBS_H */

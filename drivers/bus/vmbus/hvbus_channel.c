@@ -63,7 +63,10 @@ rte_hvbus_max_channels(const struct rte_hvbus_device *dev)
 	return hvbus_sysfs_max_channels(dir, dev->relid);
 }
 
-/* Pick how this channel tells the host there is something to read (fact sheet 1.7). */
+/*
+ * Pick how this channel tells the host there is something to read: monitor page, or interrupt
+ * page and uio write (doc/guides/prog_guide/hvnet_protocol.rst, "Signalling the host").
+ */
 static int
 hvbus_chan_init_signal(struct rte_hvbus_channel *chan)
 {

@@ -21,7 +21,7 @@
 #define RING_DESC_SIZE		((uint32_t)sizeof(struct hv_vmbus_desc))
 #define RING_XFER_HDR_END	(RING_DESC_SIZE + (uint32_t)sizeof(struct hv_xfer_page_hdr))
 
-/* Packet types a ring may carry (fact sheet 2.6): anything else means a corrupt ring. */
+/* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
 #define RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
 			 (1u << HV_PKT_DATA_GPA_DIRECT) | (1u << HV_PKT_COMPLETION))
 

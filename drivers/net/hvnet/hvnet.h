@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * net_hvnet internals shared by its files: the device, queue and control-path state, and
- * the calls between the layers:
- *   hvnet_nvs.c    NVSP: version walk, buffers, subchannels, data path switch
+ * the calls between the layers, which run one way (ethdev -> rndis -> nvs -> ctl/rx/tx ->
+ * hvbus; within the channel layer, ctl and tx -> rx):
+ *   hvnet_ethdev.c ethdev ops, probe/remove, link (with hvnet_rss.c, hvnet_stats.c,
+ *                  hvnet_devargs.c: the ethdev layer by topic, hvnet_ethdev.h)
  *   hvnet_rndis.c  RNDIS control: init/halt, query/set OIDs, RSS, offloads, indications
- *   hvnet_rx.c     channel processing: receive burst, completions, acks, notifications
+ *   hvnet_nvs.c    NVSP: version walk, buffers, subchannels, data path switch, notifications
+ *   hvnet_ctl.c    the control request slot: arm, wait, completion
+ *   hvnet_rx.c     channel reader: receive burst, tx completions, acks; hands control
+ *                  messages up through hvnet_dev.up; its checks of host data: hvnet_parse.h
  *   hvnet_tx.c     transmit burst: send-buffer aggregation, GPA-direct, completion reclaim
- *   hvnet_ethdev.c ethdev ops, devargs, probe/remove, stats, link, multi-process
+ * The picture, with which file owns which state and which thread touches it:
+ * doc/guides/prog_guide/hvnet_layers.rst.
  *
  * Threads: queue q's rx burst and tx burst may run on different lcores, and the control path
  * (configure, link query, ...) runs on a third. All of them may need to read channel q's
@@ -31,6 +37,7 @@
 
 #include "bus_hvbus_driver.h"
 #include "hv_wire.h"
+#include "hvnet_parse.h"
 
 extern int hvnet_logtype_init;
 extern int hvnet_logtype_driver;
@@ -41,12 +48,48 @@ extern int hvnet_logtype_driver;
 	rte_log(RTE_LOG_ ## level, hvnet_logtype_init, "hvnet: %s(): " fmt "\n", __func__, \
 		## __VA_ARGS__)
 
+/*
+ * Data-path logs (bursts and the channel reader, at packet rate): compiled in only when built
+ * with -DHVNET_DEBUG_RX / -DHVNET_DEBUG_TX, as virtio does with its RX/TX debug switches.
+ * Otherwise they cost nothing but keep their format checked; every drop they would report is
+ * counted by reason in the queue's xstats either way.
+ */
+#ifdef HVNET_DEBUG_RX
+#define HVNET_DEBUG_RX_ON 1
+#else
+#define HVNET_DEBUG_RX_ON 0
+#endif
+#ifdef HVNET_DEBUG_TX
+#define HVNET_DEBUG_TX_ON 1
+#else
+#define HVNET_DEBUG_TX_ON 0
+#endif
+#define HVNET_RX_LOG(level, fmt, ...) do { \
+	if (HVNET_DEBUG_RX_ON) \
+		HVNET_LOG(level, fmt, ## __VA_ARGS__); \
+} while (0)
+#define HVNET_TX_LOG(level, fmt, ...) do { \
+	if (HVNET_DEBUG_TX_ON) \
+		HVNET_LOG(level, fmt, ## __VA_ARGS__); \
+} while (0)
+
+/*
+ * Rate limit of the few data-path logs that stay in: count an event in *count (any thread)
+ * and return the count for the 1st, 2nd, 4th, 8th... event, else 0.
+ */
+static inline uint64_t
+hvnet_log_due(uint64_t *count)
+{
+	uint64_t c = __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+
+	return (c & (c - 1)) == 0 ? c : 0;
+}
+
 #define HVNET_MAX_QUEUES	64u	/* channels a host grants per NIC, primary included */
 #define HVNET_RETA_SIZE		HV_NDIS_RSS_INDIRECTION_SIZE	/* 128 */
 #define HVNET_RSS_KEY_SIZE	HV_NDIS_RSS_KEY_SIZE		/* 40 */
 #define HVNET_MIN_MTU		RTE_ETHER_MIN_MTU
 #define HVNET_MAX_MTU		9000u	/* NDIS_CONFIG limit of 9216 with the header */
-#define HVNET_MAX_RX_RANGES	562u	/* transfer-page ranges per packet (RSC maximum) */
 #define HVNET_MAX_TX_PAGES	32u	/* GPA ranges of one packet (RNDIS header + frame) */
 #define HVNET_RNDIS_PKT_ROOM	128u	/* RNDIS PACKET header + the PPIs we send */
 #define HVNET_CTL_BUF_SIZE	4096u	/* one RNDIS control message: never crosses a page */
@@ -72,12 +115,24 @@ struct hvnet_devargs {
 #define HVNET_XID_NVS_CTL	0ull			/* NVSP control requests */
 #define HVNET_XID_RNDIS_CTL	1ull			/* RNDIS control carriers */
 #define HVNET_XID_TX_TAG	(1ull << 63)	/* | epoch << 40 | queue << 32 | gen << 16 | txd */
+#define HVNET_XID_QUEUE_MASK	0xffull			/* after >> 32 */
+#define HVNET_XID_EPOCH_SHIFT	40
+#define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
+#define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* free_txd/done_txd element: an index */
 
-/* Per-queue counters; each written by one thread only (the queue's burst). */
+/* Why a transmit queue lost frames (tx_q<N>_<name>_errors, counted in frames; sum: oerrors). */
+enum hvnet_tx_drop {
+	HVNET_TX_OVERSIZE,		/* fits neither a send section nor the GPA-direct ranges */
+	HVNET_TX_SEND_FAILED,		/* the bus refused the packet (not for a full ring) */
+	HVNET_TX_HOST_FAILED,		/* the host's completion said failure or was malformed */
+	HVNET_TX_DROP_MAX
+};
+
+/* Per-queue counters; each written by one thread only (the queue's burst, or its reader). */
 struct hvnet_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors;
+	uint64_t errors[HVNET_RX_DROP_MAX];	/* by enum hvnet_rx_drop or hvnet_tx_drop */
 	uint64_t ring_full;		/* tx: channel ring had no room; rx: stash overflow */
 	uint64_t sendbuf_full;		/* tx: no free descriptor/section */
 	uint64_t nombuf;		/* rx: mbuf allocation failed */
@@ -85,6 +140,20 @@ struct hvnet_qstats {
 	uint64_t broadcast;
 	uint64_t size_bins[8];		/* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518, <64 */
 };
+
+_Static_assert((int)HVNET_TX_DROP_MAX <= (int)HVNET_RX_DROP_MAX, "tx reasons beyond errors[]");
+
+/* The frames a queue dropped, all reasons together (ethdev's ierrors/oerrors, q_errors). */
+static inline uint64_t
+hvnet_qstats_errors(const struct hvnet_qstats *st)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(st->errors); i++)
+		sum += st->errors[i];
+	return sum;
+}
 
 /* Locks of one channel, shared by the rx queue, the tx queue and the control path. */
 struct hvnet_chan_lock {
@@ -196,6 +265,19 @@ struct hvnet_orphan_acks {
 	uint64_t xid[HVNET_ORPHAN_ACKS];
 };
 
+/*
+ * What the channel reader (hvnet_rx.c) hands to the layers above it instead of calling them
+ * by name: each layer sets its entry when it attaches. Called by whichever thread reads
+ * channel q, under its rx lock; a NULL entry drops the message. Primary process only (the
+ * pointers are that process's).
+ */
+struct hvnet_upcalls {
+	/* NVSP control traffic: a completion without HVNET_XID_TX_TAG, or an in-band message. */
+	void (*nvs_msg)(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt);
+	/* An RNDIS message other than a data PACKET, read on the primary: len is its range. */
+	void (*rndis_msg)(struct hvnet_dev *hv, const void *msg, uint32_t len);
+};
+
 struct hvnet_dev {
 	struct rte_hvbus_device *vdev;
 	struct rte_eth_dev *eth;
@@ -206,6 +288,7 @@ struct hvnet_dev {
 	/* Channels: [0] = primary; queue q uses channel q. */
 	struct rte_hvbus_channel *chan[HVNET_MAX_QUEUES];
 	struct hvnet_chan_lock *chan_lock;	/* HVNET_MAX_QUEUES entries */
+	struct hvnet_upcalls up;
 	unsigned int nb_chan;			/* open now, primary included */
 	unsigned int max_chan;			/* from sysfs and the RSS capabilities */
 
@@ -252,25 +335,39 @@ struct hvnet_dev {
 	uint32_t nb_mc_addrs;
 };
 
+/*
+ * hvnet_ctl.c: the control request slot, hv->wait. One request at a time, with ctl_lock held
+ * from the arm to the last read of hv->wait:
+ *   hvnet_ctl_alloc()    before the first request (NVSP attach); hvnet_ctl_free() after the
+ *                        last (NVSP detach).
+ *   hvnet_ctl_arm()      before sending: the reply that fills the slot, an NVSP completion
+ *                        type or an RNDIS request id (the other 0).
+ *   hvnet_ctl_wait()     read the primary (hvnet_chan_poll) until the reply filled the slot,
+ *                        then disarm it: 0 with the reply in hv->wait->buf and ->len,
+ *                        -ETIMEDOUT after args.ctl_timeout_ms, -ENODEV once rescinded.
+ *   hvnet_ctl_complete() the reader of the primary, under its rx lock: fill the slot if it is
+ *                        armed for this reply; false when nothing awaits it (caller logs).
+ * A reply that comes after its wait gave up never fills the slot of a later request.
+ */
+int hvnet_ctl_alloc(struct hvnet_dev *hv);
+void hvnet_ctl_free(struct hvnet_dev *hv);
+void hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid);
+int hvnet_ctl_wait(struct hvnet_dev *hv, const char *what);
+bool hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
+			const void *data, uint32_t len);
+/* When a control step started now must give up (args.ctl_timeout_ms), in timer cycles. */
+uint64_t hvnet_ctl_deadline(const struct hvnet_dev *hv);
+
 /* hvnet_nvs.c */
 int hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu);
 void hvnet_nvs_detach(struct hvnet_dev *hv);
 int hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count);
 int hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path);
-/* Send a completion for a host transfer-page packet (ack), on the given channel. */
-int hvnet_nvs_ack_rxbuf(struct rte_hvbus_channel *chan, struct hvnet_chan_lock *lock,
-			uint64_t xid);
-/* Handle an unsolicited in-band NVSP message (VF association, datapath, table). */
-void hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len);
 /*
- * Control requests, with ctl_lock held: arm hv->wait (allocated by hvnet_nvs_attach, freed
- * by hvnet_nvs_detach) before sending, then poll the primary until it is done or
- * args.ctl_timeout_ms passed (-ETIMEDOUT). The RNDIS message in ctl_buf goes out as a
- * GPA-direct control carrier (xid HVNET_XID_RNDIS_CTL; HVNET_XID_NVS_CTL for HALT, whose
- * carrier completion, type 108, is awaited through hv->wait before ctl_buf is freed).
+ * Send the RNDIS message in ctl_buf (len bytes) as a GPA-direct control carrier, with
+ * ctl_lock held and the slot armed: xid HVNET_XID_RNDIS_CTL, or HVNET_XID_NVS_CTL for HALT,
+ * whose carrier completion (type 108) is awaited through hv->wait before ctl_buf is freed.
  */
-void hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid);
-int hvnet_ctl_wait(struct hvnet_dev *hv, const char *what);
 int hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid);
 
 /* hvnet_rndis.c */
@@ -286,8 +383,6 @@ int hvnet_rndis_rss_caps(struct hvnet_dev *hv, unsigned int *max_queues);
 int hvnet_rndis_set_rss(struct hvnet_dev *hv, unsigned int nb_queues);
 int hvnet_rndis_set_filter(struct hvnet_dev *hv, uint32_t filter);
 int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
-/* A control-channel RNDIS message from the host: a completion or an indication. */
-void hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len);
 
 /* hvnet_rx.c */
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
@@ -301,12 +396,6 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
  */
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
 uint32_t hvnet_rx_queue_count(void *rxq);
-/*
- * A control reply read on the primary (nvs_type or rndis_rid nonzero, as armed): fill
- * hv->wait if it is armed for it. False when nothing awaits this reply.
- */
-bool hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
-			const void *data, uint32_t len);
 int hvnet_rx_descriptor_status(void *rxq, uint16_t offset);
 
 /* hvnet_tx.c */
@@ -315,13 +404,6 @@ int hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int so
 void hvnet_txq_free(struct hvnet_txq *txq);
 uint16_t hvnet_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t hvnet_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
-/*
- * A completion with a tx xid (HVNET_XID_TX_TAG set) arrived on channel q, read under its rx
- * lock: hand the descriptor over. The xid must name queue q (a host completing on another
- * channel would make two producers of one queue's done ring): others are logged and dropped.
- * Returns false for such a refused xid (the reader counts it as an rx error of channel q).
- */
-bool hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status);
 int hvnet_tx_done_cleanup(void *txq, uint32_t free_cnt);
 int hvnet_tx_descriptor_status(void *txq, uint16_t offset);
 /* Wait (bounded) until every descriptor of every queue is back from the host. */

@@ -1,350 +1,34 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * net_hvnet ethdev glue: devargs, probe/remove, attach/detach sequences, ethdev ops, link
- * and LSC, stats and xstats, RSS, and the secondary-process view of a port.
+ * net_hvnet ethdev ops: the attach/detach sequences, configure, queues, start/stop, link and
+ * LSC, receive modes, MTU; probe/remove. RSS, stats and devargs have files of their own
+ * (hvnet_ethdev.h).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_alarm.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_kvargs.h>
 #include <rte_malloc.h>
 #include <ethdev_driver.h>
 
-#include "hvnet.h"
+#include "hvnet_ethdev.h"
 
 RTE_LOG_REGISTER_SUFFIX(hvnet_logtype_init, init, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(hvnet_logtype_driver, driver, NOTICE);
 
 /* How often a started port looks for host link indications (LSC without interrupts). */
 #define HVNET_LSC_PERIOD_US	(100 * 1000)
-/* Receive copies frames into mbuf chains: any data room from this size up will do. */
-#define HVNET_MIN_RX_BUFSIZE	64u
-#define HVNET_MAX_DESC		4096u
-#define HVNET_MIN_RX_DESC	32u
-
-/*
- * Devarg bounds: the monitor page holds latency in 100 ns units in a u16; a copybreak above
- * a frame's u16 length means nothing; control timeouts from 0.1 s to 10 min.
- */
-#define HVNET_LATENCY_MAX_US	6553u
-#define HVNET_COPYBREAK_MAX	65535u
-#define HVNET_CTL_TIMEOUT_MIN	100u
-#define HVNET_CTL_TIMEOUT_MAX	600000u
 
 /* Steps of the attach sequence that are done, so that a detach undoes exactly those. */
 #define HVNET_AT_MAPPED		0x1u
 #define HVNET_AT_NVS		0x2u
 #define HVNET_AT_RNDIS		0x4u
 
-/* What a queue was set up with, to build it again after the channels were re-created. */
-struct hvnet_qconf {
-	uint16_t nb_desc;	/* as the application asked */
-	int socket;
-	uint64_t offloads;
-	bool deferred;
-	struct rte_mempool *mp;	/* rx only */
-};
-
-/*
- * The port's private data: hvnet_dev first (the other files see only that), then the
- * control-path bookkeeping of this file. Lives in shared memory like any dev_private.
- */
-struct hvnet_port {
-	struct hvnet_dev hv;
-	uint32_t attached;		/* HVNET_AT_* */
-	bool subch_requested;		/* in this NVS session: the host takes one request only */
-	unsigned int chan_granted;	/* channels of a short grant (0: none), until reset */
-	bool lsc_armed;
-	struct hvnet_qconf rxq_conf[HVNET_MAX_QUEUES];
-	struct hvnet_qconf txq_conf[HVNET_MAX_QUEUES];
-};
-
-/*
- * DPDK's usual Toeplitz key (the mlx5 default): the VF and the synthetic path then hash a
- * flow to the same value, as with upstream net_netvsc.
- */
-static const uint8_t hvnet_default_rss_key[HVNET_RSS_KEY_SIZE] = {
-	0x2c, 0xc6, 0x81, 0xd1, 0x5b, 0xdb, 0xf4, 0xf7,
-	0xfc, 0xa2, 0x83, 0x19, 0xdb, 0x1a, 0x3e, 0x94,
-	0x6b, 0x9e, 0x38, 0xd9, 0x2c, 0x9c, 0x03, 0xd1,
-	0xad, 0x99, 0x44, 0xa7, 0xd9, 0x56, 0x3d, 0x59,
-	0x06, 0x3c, 0x25, 0xf3, 0xfc, 0x1f, 0xdc, 0x2a,
-};
-
-/*
- * What each RSS capability bit of the host allows (fact sheet 5.6): the TCP bits imply the
- * plain IP hash of the same family.
- */
-static const struct {
-	uint32_t cap;
-	uint32_t types;
-} hvnet_rss_cap_map[] = {
-	{ HV_NDIS_RSS_CAP_TCP_IPV4, HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_TCP_IPV4 },
-	{ HV_NDIS_RSS_CAP_TCP_IPV6, HV_NDIS_HASH_IPV6 | HV_NDIS_HASH_TCP_IPV6 },
-	{ HV_NDIS_RSS_CAP_TCP_IPV6_EX, HV_NDIS_HASH_IPV6_EX | HV_NDIS_HASH_TCP_IPV6_EX },
-	{ HV_NDIS_RSS_CAP_UDP_IPV4, HV_NDIS_HASH_UDP_IPV4 },
-	{ HV_NDIS_RSS_CAP_UDP_IPV6, HV_NDIS_HASH_UDP_IPV6 },
-	{ HV_NDIS_RSS_CAP_UDP_IPV6_EX, HV_NDIS_HASH_UDP_IPV6_EX },
-};
-
-/* NDIS hash types and the ethdev RSS flow types each of them covers. */
-static const struct {
-	uint32_t ndis;
-	uint64_t rte;
-} hvnet_rss_map[] = {
-	{ HV_NDIS_HASH_IPV4,
-	  RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER },
-	{ HV_NDIS_HASH_TCP_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_TCP },
-	{ HV_NDIS_HASH_UDP_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_UDP },
-	{ HV_NDIS_HASH_IPV6,
-	  RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER },
-	{ HV_NDIS_HASH_IPV6_EX, RTE_ETH_RSS_IPV6_EX },
-	{ HV_NDIS_HASH_TCP_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_TCP },
-	{ HV_NDIS_HASH_TCP_IPV6_EX, RTE_ETH_RSS_IPV6_TCP_EX },
-	{ HV_NDIS_HASH_UDP_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_UDP },
-	{ HV_NDIS_HASH_UDP_IPV6_EX, RTE_ETH_RSS_IPV6_UDP_EX },
-};
-
-/*
- * UDP flow types on a host that cannot hash UDP ports: NDIS hashes a UDP frame by its
- * addresses when only the IP type of its family is on, so asking for UDP still spreads flows.
- */
-static const struct {
-	uint32_t udp;		/* the host's UDP hash type, when it has it */
-	uint32_t ip;		/* the type that hashes UDP frames without it */
-	uint64_t rte;
-} hvnet_rss_udp_by_ip[] = {
-	{ HV_NDIS_HASH_UDP_IPV4, HV_NDIS_HASH_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_UDP },
-	{ HV_NDIS_HASH_UDP_IPV6, HV_NDIS_HASH_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_UDP },
-	{ HV_NDIS_HASH_UDP_IPV6_EX, HV_NDIS_HASH_IPV6_EX, RTE_ETH_RSS_IPV6_UDP_EX },
-};
-
-static inline struct hvnet_port *
-hvnet_port_of(struct hvnet_dev *hv)
-{
-	return container_of(hv, struct hvnet_port, hv);
-}
-
-static inline struct hvnet_dev *
-hvnet_dev_of(const struct rte_eth_dev *dev)
-{
-	return dev->data->dev_private;
-}
-
-/* ---- devargs ------------------------------------------------------------------------------ */
-
-static const struct {
-	const char *key;
-	uint32_t min;
-	uint32_t max;
-} hvnet_arg_range[] = {
-	{ HVNET_ARG_LATENCY, 0, HVNET_LATENCY_MAX_US },
-	{ HVNET_ARG_RX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
-	{ HVNET_ARG_TX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
-	{ HVNET_ARG_RX_EXTMBUF, 0, 1 },
-	{ HVNET_ARG_NUMA_AWARE, 0, 1 },
-	{ HVNET_ARG_CTL_TIMEOUT, HVNET_CTL_TIMEOUT_MIN, HVNET_CTL_TIMEOUT_MAX },
-};
-
-static void
-hvnet_default_args(struct hvnet_devargs *args)
-{
-	args->latency_us = 50;
-	args->rx_copybreak = 256;
-	args->tx_copybreak = 512;
-	args->rx_extmbuf = false;
-	args->numa_aware = false;
-	args->ctl_timeout_ms = 60000;
-}
-
-/* Decimal digits only: strtoul alone would take signs, blanks and hex prefixes. */
-static int
-hvnet_parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static void
-hvnet_store_arg(struct hvnet_devargs *args, const char *key, uint32_t v)
-{
-	if (strcmp(key, HVNET_ARG_LATENCY) == 0)
-		args->latency_us = v;
-	else if (strcmp(key, HVNET_ARG_RX_COPYBREAK) == 0)
-		args->rx_copybreak = v;
-	else if (strcmp(key, HVNET_ARG_TX_COPYBREAK) == 0)
-		args->tx_copybreak = v;
-	else if (strcmp(key, HVNET_ARG_RX_EXTMBUF) == 0)
-		args->rx_extmbuf = v != 0;
-	else if (strcmp(key, HVNET_ARG_NUMA_AWARE) == 0)
-		args->numa_aware = v != 0;
-	else
-		args->ctl_timeout_ms = v;
-}
-
-static int
-hvnet_parse_pair(const char *dev, const struct rte_kvargs_pair *p, uint32_t *seen,
-		 struct hvnet_devargs *args)
-{
-	unsigned int i;
-	uint32_t v;
-
-	for (i = 0; i < RTE_DIM(hvnet_arg_range); i++) {
-		if (strcmp(p->key, hvnet_arg_range[i].key) == 0)
-			break;
-	}
-	if (i == RTE_DIM(hvnet_arg_range)) {
-		HVNET_INIT_LOG(ERR, "%s: unknown device argument \"%s\"", dev, p->key);
-		return -EINVAL;
-	}
-	if (*seen & RTE_BIT32(i)) {
-		HVNET_INIT_LOG(ERR, "%s: device argument \"%s\" given twice", dev, p->key);
-		return -EINVAL;
-	}
-	*seen |= RTE_BIT32(i);
-	if (hvnet_parse_u32(p->value, &v) != 0 ||
-	    v < hvnet_arg_range[i].min || v > hvnet_arg_range[i].max) {
-		HVNET_INIT_LOG(ERR, "%s: %s=%s: expected an integer in %" PRIu32 "..%" PRIu32,
-			       dev, p->key, p->value != NULL ? p->value : "",
-			       hvnet_arg_range[i].min, hvnet_arg_range[i].max);
-		return -EINVAL;
-	}
-	hvnet_store_arg(args, p->key, v);
-	return 0;
-}
-
-static int
-hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *args)
-{
-	const struct rte_devargs *da = vdev->device.devargs;
-	struct rte_kvargs *kvl;
-	uint32_t seen = 0;
-	unsigned int i;
-	int ret = 0;
-
-	hvnet_default_args(args);
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return 0;
-	/* No key list here: rte_kvargs would reject an unknown key without naming it. */
-	kvl = rte_kvargs_parse(da->args, NULL);
-	if (kvl == NULL) {
-		HVNET_INIT_LOG(ERR, "%s: malformed device arguments \"%s\"", vdev->name, da->args);
-		return -EINVAL;
-	}
-	for (i = 0; i < kvl->count && ret == 0; i++)
-		ret = hvnet_parse_pair(vdev->name, &kvl->pairs[i], &seen, args);
-	rte_kvargs_free(kvl);
-	return ret;
-}
-
-/* ---- RSS ---------------------------------------------------------------------------------- */
-
-/* NDIS hash types the host can compute (none without Toeplitz). */
-static uint32_t
-hvnet_rss_supported(const struct hvnet_dev *hv)
-{
-	uint32_t types = 0;
-	unsigned int i;
-
-	if (!(hv->rss_hash_caps & HV_NDIS_RSS_CAP_TOEPLITZ))
-		return 0;
-	for (i = 0; i < RTE_DIM(hvnet_rss_cap_map); i++) {
-		if (hv->rss_hash_caps & hvnet_rss_cap_map[i].cap)
-			types |= hvnet_rss_cap_map[i].types;
-	}
-	return types;
-}
-
-/* The flow types NDIS hash info ndis spreads on this host. */
-static uint64_t
-hvnet_ndis_to_rss_hf(const struct hvnet_dev *hv, uint32_t ndis)
-{
-	uint32_t supported = hvnet_rss_supported(hv);
-	uint64_t hf = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hvnet_rss_map); i++) {
-		if (ndis & hvnet_rss_map[i].ndis)
-			hf |= hvnet_rss_map[i].rte;
-	}
-	for (i = 0; i < RTE_DIM(hvnet_rss_udp_by_ip); i++) {
-		if (!(supported & hvnet_rss_udp_by_ip[i].udp) && (ndis & hvnet_rss_udp_by_ip[i].ip))
-			hf |= hvnet_rss_udp_by_ip[i].rte;
-	}
-	return hf;
-}
-
-/* NDIS hash info for rss_hf, limited to what the host can do; logs what it leaves out. */
-static uint32_t
-hvnet_rss_hf_to_ndis(const struct hvnet_dev *hv, uint64_t rss_hf)
-{
-	uint32_t supported = hvnet_rss_supported(hv);
-	uint64_t used = 0;
-	uint32_t types = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hvnet_rss_map); i++) {
-		if (!(rss_hf & hvnet_rss_map[i].rte) || !(supported & hvnet_rss_map[i].ndis))
-			continue;
-		types |= hvnet_rss_map[i].ndis;
-		used |= hvnet_rss_map[i].rte;
-	}
-	for (i = 0; i < RTE_DIM(hvnet_rss_udp_by_ip); i++) {
-		if (!(rss_hf & hvnet_rss_udp_by_ip[i].rte) ||
-		    (supported & hvnet_rss_udp_by_ip[i].udp) ||
-		    !(supported & hvnet_rss_udp_by_ip[i].ip))
-			continue;
-		types |= hvnet_rss_udp_by_ip[i].ip;
-		used |= hvnet_rss_udp_by_ip[i].rte;
-	}
-	if (rss_hf & ~used)
-		HVNET_LOG(NOTICE, "port %u: RSS types 0x%" PRIx64 " not supported by the host, "
-			  "ignored", hv->port_id, rss_hf & ~used);
-	return types != 0 ? (types | HV_NDIS_HASH_FUNCTION_TOEPLITZ) : 0;
-}
-
-static void
-hvnet_reta_default(struct hvnet_dev *hv, uint16_t nb_rxq)
-{
-	unsigned int i;
-
-	for (i = 0; i < HVNET_RETA_SIZE; i++)
-		hv->reta[i] = nb_rxq > 0 ? i % nb_rxq : 0;
-}
-
-/* Tell the host the current RSS state; only meaningful with subchannels. */
-static int
-hvnet_rss_apply(struct rte_eth_dev *dev)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	int ret;
-
-	if (hv->nb_chan <= 1)
-		return 0;
-	ret = hvnet_rndis_set_rss(hv, dev->data->nb_rx_queues);
-	if (ret != 0)
-		HVNET_LOG(ERR, "port %u: RSS parameters refused: %s", hv->port_id,
-			  strerror(-ret));
-	return ret;
-}
-
-/* ---- attach / detach ---------------------------------------------------------------------- */
+/* ---- attach / detach --------------------------------------------------------------------- */
 
 static void
 hvnet_close_subchannels(struct hvnet_dev *hv)
@@ -523,7 +207,7 @@ hvnet_open_subchannels(struct hvnet_dev *hv, unsigned int nb)
 	return 0;
 }
 
-/* ---- queues -------------------------------------------------------------------------------- */
+/* ---- queues ------------------------------------------------------------------------------ */
 
 static int
 hvnet_queue_socket(const struct hvnet_dev *hv, int socket)
@@ -635,7 +319,90 @@ hvnet_queue_map(void **queues, uint16_t nb)
 	return map;
 }
 
-/* ---- configure ---------------------------------------------------------------------------- */
+static int
+hvnet_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc, unsigned int socket,
+		     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	struct hvnet_qconf *c = &hvnet_port_of(hv)->rxq_conf[q];
+
+	if (q >= hv->nb_chan) {
+		HVNET_LOG(ERR, "port %u: rx queue %u has no channel (%u open)", hv->port_id, q,
+			  hv->nb_chan);
+		return -EINVAL;
+	}
+	hvnet_rxq_destroy(dev, q);
+	c->nb_desc = nb_desc;
+	c->socket = (int)socket;
+	c->offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
+	c->deferred = conf->rx_deferred_start != 0;
+	c->mp = mp;
+	return hvnet_rxq_create(dev, q);
+}
+
+static int
+hvnet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc, unsigned int socket,
+		     const struct rte_eth_txconf *conf)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	struct hvnet_qconf *c = &hvnet_port_of(hv)->txq_conf[q];
+
+	if (q >= hv->nb_chan) {
+		HVNET_LOG(ERR, "port %u: tx queue %u has no channel (%u open)", hv->port_id, q,
+			  hv->nb_chan);
+		return -EINVAL;
+	}
+	hvnet_txq_destroy(dev, q);
+	c->nb_desc = nb_desc;
+	c->socket = (int)socket;
+	c->offloads = conf->offloads | dev->data->dev_conf.txmode.offloads;
+	c->deferred = conf->tx_deferred_start != 0;
+	c->mp = NULL;
+	return hvnet_txq_create(dev, q);
+}
+
+static void
+hvnet_rx_queue_release(struct rte_eth_dev *dev, uint16_t q)
+{
+	hvnet_rxq_destroy(dev, q);
+}
+
+static void
+hvnet_tx_queue_release(struct rte_eth_dev *dev, uint16_t q)
+{
+	hvnet_txq_destroy(dev, q);
+}
+
+/* Queues of one port all run together: these only keep ethdev's view of the state. */
+static int
+hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
+{
+	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+static int
+hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
+{
+	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+static int
+hvnet_tx_queue_start(struct rte_eth_dev *dev, uint16_t q)
+{
+	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+static int
+hvnet_tx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
+{
+	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+/* ---- configure --------------------------------------------------------------------------- */
 
 /* Channels for nb queues, RSS and offloads, from an attached primary channel. */
 static int
@@ -690,23 +457,6 @@ hvnet_reattach(struct rte_eth_dev *dev, uint16_t mtu, unsigned int nb_chan)
 	return ret;
 }
 
-static int
-hvnet_rss_conf_apply(struct rte_eth_dev *dev, const struct rte_eth_rss_conf *rss)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-
-	if (rss->rss_key != NULL) {
-		if (rss->rss_key_len != HVNET_RSS_KEY_SIZE) {
-			HVNET_LOG(ERR, "port %u: RSS key of %u bytes, the host takes %u",
-				  hv->port_id, rss->rss_key_len, HVNET_RSS_KEY_SIZE);
-			return -EINVAL;
-		}
-		memcpy(hv->rss_key, rss->rss_key, HVNET_RSS_KEY_SIZE);
-	}
-	hv->rss_hash_info = hvnet_rss_hf_to_ndis(hv, rss->rss_hf);
-	return 0;
-}
-
 /*
  * The send buffer is split among the transmit queues by their count: queues kept from an
  * earlier configure are built again on their new share.
@@ -753,7 +503,7 @@ hvnet_dev_configure(struct rte_eth_dev *dev)
 	ret = hvnet_rss_conf_apply(dev, &rss);
 	if (ret != 0)
 		return ret;
-	hvnet_reta_default(hv, dev->data->nb_rx_queues);
+	hvnet_rss_reta_default(hv, dev->data->nb_rx_queues);
 	if (nb != hv->nb_chan && hvnet_port_of(hv)->subch_requested)
 		return hvnet_reattach(dev, dev->data->mtu, nb);
 	ret = hvnet_setup_channels(dev, nb);
@@ -762,40 +512,7 @@ hvnet_dev_configure(struct rte_eth_dev *dev)
 	return hvnet_txqs_reshare(dev);
 }
 
-/* ---- start / stop / close / reset ----------------------------------------------------------- */
-
-/* The host filter for these modes (fact sheet 5.7): promiscuous alone, or the usual set. */
-static uint32_t
-hvnet_filter_for(const struct hvnet_dev *hv, bool promisc, bool allmulti)
-{
-	uint32_t f = HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST;
-
-	if (promisc)
-		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
-	/* The host filters no multicast list: any subscribed group needs all of them. */
-	if (allmulti || hv->nb_mc_addrs > 0)
-		f |= HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
-	return f;
-}
-
-/* Apply a receive mode now if the port is started; a stopped port has filter 0. */
-static int
-hvnet_filter_update(struct rte_eth_dev *dev, bool promisc, bool allmulti)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	uint32_t filter = hvnet_filter_for(hv, promisc, allmulti);
-	int ret;
-
-	if (!dev->data->dev_started)
-		return 0;
-	ret = hvnet_rndis_set_filter(hv, filter);
-	if (ret != 0)
-		HVNET_LOG(ERR, "port %u: packet filter 0x%x not set: %s", hv->port_id, filter,
-			  strerror(-ret));
-	else
-		HVNET_LOG(DEBUG, "port %u: packet filter 0x%x", hv->port_id, filter);
-	return ret;
-}
+/* ---- link and LSC ------------------------------------------------------------------------ */
 
 /* Publish the host's link state to ethdev; true when it changed. */
 static bool
@@ -854,6 +571,52 @@ hvnet_lsc_arm(struct rte_eth_dev *dev)
 	ret = rte_eal_alarm_set(HVNET_LSC_PERIOD_US, hvnet_lsc_alarm, dev);
 	if (ret != 0)
 		__atomic_store_n(&port->lsc_armed, false, __ATOMIC_RELEASE);
+	return ret;
+}
+
+static int
+hvnet_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+
+	/* Without waiting, indications already queued are enough: read them, do not ask. */
+	if (hvnet_attached(hv) && (wait_to_complete == 0 || hvnet_rndis_link_update(hv) != 0))
+		hvnet_chan_poll(hv, 0, false);
+	return hvnet_link_publish(dev) ? 0 : -1;
+}
+
+/* ---- start / stop / close / reset -------------------------------------------------------- */
+
+/* The host filter for these modes: promiscuous alone, or the usual set (hvnet_protocol.rst). */
+static uint32_t
+hvnet_filter_for(const struct hvnet_dev *hv, bool promisc, bool allmulti)
+{
+	uint32_t f = HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST;
+
+	if (promisc)
+		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
+	/* The host filters no multicast list: any subscribed group needs all of them. */
+	if (allmulti || hv->nb_mc_addrs > 0)
+		f |= HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
+	return f;
+}
+
+/* Apply a receive mode now if the port is started; a stopped port has filter 0. */
+static int
+hvnet_filter_update(struct rte_eth_dev *dev, bool promisc, bool allmulti)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	uint32_t filter = hvnet_filter_for(hv, promisc, allmulti);
+	int ret;
+
+	if (!dev->data->dev_started)
+		return 0;
+	ret = hvnet_rndis_set_filter(hv, filter);
+	if (ret != 0)
+		HVNET_LOG(ERR, "port %u: packet filter 0x%x not set: %s", hv->port_id, filter,
+			  strerror(-ret));
+	else
+		HVNET_LOG(DEBUG, "port %u: packet filter 0x%x", hv->port_id, filter);
 	return ret;
 }
 
@@ -957,12 +720,11 @@ hvnet_teardown(struct rte_eth_dev *dev)
 	hv->chan_lock = NULL;
 }
 
-/* ethdev stops a port before closing it; a secondary has nothing of its own to free. */
+/* ethdev stops a port before closing it (a secondary closes with hvnet_stats.c's ops). */
 static int
 hvnet_dev_close(struct rte_eth_dev *dev)
 {
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		hvnet_teardown(dev);
+	hvnet_teardown(dev);
 	return 0;
 }
 
@@ -982,67 +744,7 @@ hvnet_dev_reset(struct rte_eth_dev *dev)
 	return ret;
 }
 
-/* ---- info and link ------------------------------------------------------------------------ */
-
-static uint64_t
-hvnet_rss_offloads(const struct hvnet_dev *hv)
-{
-	return hvnet_ndis_to_rss_hf(hv, hvnet_rss_supported(hv));
-}
-
-static int
-hvnet_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
-{
-	const struct hvnet_dev *hv = hvnet_dev_of(dev);
-
-	info->max_rx_queues = hv->max_chan;
-	info->max_tx_queues = hv->max_chan;
-	info->min_rx_bufsize = HVNET_MIN_RX_BUFSIZE;
-	info->max_rx_pktlen = HVNET_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-	info->min_mtu = HVNET_MIN_MTU;
-	info->max_mtu = HVNET_MAX_MTU;
-	info->max_mac_addrs = 1;
-	info->rx_offload_capa = hv->rx_offload_capa | RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = hv->tx_offload_capa;
-	info->reta_size = HVNET_RETA_SIZE;
-	info->hash_key_size = HVNET_RSS_KEY_SIZE;
-	info->flow_type_rss_offloads = hvnet_rss_offloads(hv);
-	info->rx_desc_lim.nb_min = HVNET_MIN_RX_DESC;
-	info->rx_desc_lim.nb_max = HVNET_MAX_DESC;
-	info->rx_desc_lim.nb_align = 1;
-	info->tx_desc_lim.nb_min = 1;
-	info->tx_desc_lim.nb_max = (uint16_t)RTE_MIN(RTE_MAX(hv->sendbuf_section_cnt, 1u),
-						     HVNET_MAX_DESC);
-	info->tx_desc_lim.nb_align = 1;
-	/* Segments that always fit GPA-direct: each may straddle a page (two ranges). */
-	info->tx_desc_lim.nb_mtu_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
-	info->tx_desc_lim.nb_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
-	/* The host sets the speed: whatever it reports now is the one we can claim. */
-	info->speed_capa = hv->link_speed_mbps != 0 ?
-		rte_eth_speed_bitflag(hv->link_speed_mbps, RTE_ETH_LINK_FULL_DUPLEX) : 0;
-	return 0;
-}
-
-static int
-hvnet_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-
-	/* Without waiting, indications already queued are enough: read them, do not ask. */
-	if (hvnet_attached(hv) && (wait_to_complete == 0 || hvnet_rndis_link_update(hv) != 0))
-		hvnet_chan_poll(hv, 0, false);
-	return hvnet_link_publish(dev) ? 0 : -1;
-}
-
-/* The secondary never touches a channel: the link the primary published is the answer. */
-static int
-hvnet_dev_link_update_secondary(struct rte_eth_dev *dev __rte_unused,
-				int wait_to_complete __rte_unused)
-{
-	return -1;
-}
-
-/* ---- receive modes ---------------------------------------------------------------------- */
+/* ---- receive modes ----------------------------------------------------------------------- */
 
 static int
 hvnet_promiscuous_enable(struct rte_eth_dev *dev)
@@ -1123,389 +825,7 @@ hvnet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return ret;
 }
 
-/* ---- statistics -------------------------------------------------------------------------- */
-
-static const struct hvnet_qstats *
-hvnet_rxq_stats(const struct rte_eth_dev *dev, uint16_t q)
-{
-	const struct hvnet_rxq *rxq = dev->data->rx_queues[q];
-
-	return rxq != NULL ? &rxq->stats : NULL;
-}
-
-static const struct hvnet_qstats *
-hvnet_txq_stats(const struct rte_eth_dev *dev, uint16_t q)
-{
-	const struct hvnet_txq *txq = dev->data->tx_queues[q];
-
-	return txq != NULL ? &txq->stats : NULL;
-}
-
-static int
-hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
-{
-	const struct hvnet_qstats *s;
-	uint16_t q;
-
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		s = hvnet_rxq_stats(dev, q);
-		if (s == NULL)
-			continue;
-		st->ipackets += s->packets;
-		st->ibytes += s->bytes;
-		st->ierrors += s->errors;
-		st->imissed += s->ring_full;
-		st->rx_nombuf += s->nombuf;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = s->packets;
-			st->q_ibytes[q] = s->bytes;
-			st->q_errors[q] = s->errors;
-		}
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		s = hvnet_txq_stats(dev, q);
-		if (s == NULL)
-			continue;
-		st->opackets += s->packets;
-		st->obytes += s->bytes;
-		st->oerrors += s->errors;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = s->packets;
-			st->q_obytes[q] = s->bytes;
-		}
-	}
-	return 0;
-}
-
-static int
-hvnet_stats_reset(struct rte_eth_dev *dev)
-{
-	struct hvnet_rxq *rxq;
-	struct hvnet_txq *txq;
-	uint16_t q;
-
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		rxq = dev->data->rx_queues[q];
-		if (rxq != NULL)
-			memset(&rxq->stats, 0, sizeof(rxq->stats));
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		txq = dev->data->tx_queues[q];
-		if (txq != NULL)
-			memset(&txq->stats, 0, sizeof(txq->stats));
-	}
-	return 0;
-}
-
-#define HVNET_XS_RX	0x1u
-#define HVNET_XS_TX	0x2u
-
-/* Per-queue extended statistics, named <rx|tx>_q<N>_<name>. */
-static const struct {
-	const char *name;
-	size_t off;
-	unsigned int dir;
-} hvnet_xstats[] = {
-	{ "good_packets", offsetof(struct hvnet_qstats, packets), HVNET_XS_RX | HVNET_XS_TX },
-	{ "good_bytes", offsetof(struct hvnet_qstats, bytes), HVNET_XS_RX | HVNET_XS_TX },
-	{ "errors", offsetof(struct hvnet_qstats, errors), HVNET_XS_RX | HVNET_XS_TX },
-	{ "ring_full", offsetof(struct hvnet_qstats, ring_full), HVNET_XS_RX | HVNET_XS_TX },
-	{ "sendbuf_full", offsetof(struct hvnet_qstats, sendbuf_full), HVNET_XS_TX },
-	{ "nombuf", offsetof(struct hvnet_qstats, nombuf), HVNET_XS_RX },
-	{ "multicast_packets", offsetof(struct hvnet_qstats, multicast),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "broadcast_packets", offsetof(struct hvnet_qstats, broadcast),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "undersize_packets", offsetof(struct hvnet_qstats, size_bins[7]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_64_packets", offsetof(struct hvnet_qstats, size_bins[0]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_65_127_packets", offsetof(struct hvnet_qstats, size_bins[1]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_128_255_packets", offsetof(struct hvnet_qstats, size_bins[2]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_256_511_packets", offsetof(struct hvnet_qstats, size_bins[3]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_512_1023_packets", offsetof(struct hvnet_qstats, size_bins[4]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_1024_1518_packets", offsetof(struct hvnet_qstats, size_bins[5]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-	{ "size_1519_max_packets", offsetof(struct hvnet_qstats, size_bins[6]),
-	  HVNET_XS_RX | HVNET_XS_TX },
-};
-
-static unsigned int
-hvnet_xstats_per_queue(unsigned int dir)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < RTE_DIM(hvnet_xstats); i++)
-		n += (hvnet_xstats[i].dir & dir) != 0;
-	return n;
-}
-
-static unsigned int
-hvnet_xstats_count(const struct rte_eth_dev *dev)
-{
-	return dev->data->nb_rx_queues * hvnet_xstats_per_queue(HVNET_XS_RX) +
-	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX);
-}
-
-/*
- * Walk every (queue, counter) pair in the order of the names; fn gets the counter block
- * (NULL for a queue not set up) and the table index.
- */
-static void
-hvnet_xstats_walk(const struct rte_eth_dev *dev,
-		  void (*fn)(void *arg, unsigned int id, const char *dir, uint16_t q,
-			     const struct hvnet_qstats *s, unsigned int i),
-		  void *arg)
-{
-	unsigned int i, id = 0;
-	uint16_t q;
-
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		for (i = 0; i < RTE_DIM(hvnet_xstats); i++) {
-			if (hvnet_xstats[i].dir & HVNET_XS_RX)
-				fn(arg, id++, "rx", q, hvnet_rxq_stats(dev, q), i);
-		}
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		for (i = 0; i < RTE_DIM(hvnet_xstats); i++) {
-			if (hvnet_xstats[i].dir & HVNET_XS_TX)
-				fn(arg, id++, "tx", q, hvnet_txq_stats(dev, q), i);
-		}
-	}
-}
-
-static void
-hvnet_xstat_name(void *arg, unsigned int id, const char *dir, uint16_t q,
-		 const struct hvnet_qstats *s __rte_unused, unsigned int i)
-{
-	struct rte_eth_xstat_name *names = arg;
-
-	snprintf(names[id].name, sizeof(names[id].name), "%s_q%u_%s", dir, q,
-		 hvnet_xstats[i].name);
-}
-
-static void
-hvnet_xstat_value(void *arg, unsigned int id, const char *dir __rte_unused,
-		  uint16_t q __rte_unused, const struct hvnet_qstats *s, unsigned int i)
-{
-	struct rte_eth_xstat *xs = arg;
-
-	xs[id].id = id;
-	xs[id].value = s != NULL ?
-		*(const uint64_t *)((const uint8_t *)s + hvnet_xstats[i].off) : 0;
-}
-
-static int
-hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
-		       unsigned int limit)
-{
-	unsigned int n = hvnet_xstats_count(dev);
-
-	if (names == NULL || limit < n)
-		return n;
-	hvnet_xstats_walk(dev, hvnet_xstat_name, names);
-	return n;
-}
-
-static int
-hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int limit)
-{
-	unsigned int n = hvnet_xstats_count(dev);
-
-	if (xs == NULL || limit < n)
-		return n;
-	hvnet_xstats_walk(dev, hvnet_xstat_value, xs);
-	return n;
-}
-
-/* ---- queues: setup, release, info, state ------------------------------------------------ */
-
-static int
-hvnet_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc, unsigned int socket,
-		     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	struct hvnet_qconf *c = &hvnet_port_of(hv)->rxq_conf[q];
-
-	if (q >= hv->nb_chan) {
-		HVNET_LOG(ERR, "port %u: rx queue %u has no channel (%u open)", hv->port_id, q,
-			  hv->nb_chan);
-		return -EINVAL;
-	}
-	hvnet_rxq_destroy(dev, q);
-	c->nb_desc = nb_desc;
-	c->socket = (int)socket;
-	c->offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
-	c->deferred = conf->rx_deferred_start != 0;
-	c->mp = mp;
-	return hvnet_rxq_create(dev, q);
-}
-
-static int
-hvnet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc, unsigned int socket,
-		     const struct rte_eth_txconf *conf)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	struct hvnet_qconf *c = &hvnet_port_of(hv)->txq_conf[q];
-
-	if (q >= hv->nb_chan) {
-		HVNET_LOG(ERR, "port %u: tx queue %u has no channel (%u open)", hv->port_id, q,
-			  hv->nb_chan);
-		return -EINVAL;
-	}
-	hvnet_txq_destroy(dev, q);
-	c->nb_desc = nb_desc;
-	c->socket = (int)socket;
-	c->offloads = conf->offloads | dev->data->dev_conf.txmode.offloads;
-	c->deferred = conf->tx_deferred_start != 0;
-	c->mp = NULL;
-	return hvnet_txq_create(dev, q);
-}
-
-static void
-hvnet_rx_queue_release(struct rte_eth_dev *dev, uint16_t q)
-{
-	hvnet_rxq_destroy(dev, q);
-}
-
-static void
-hvnet_tx_queue_release(struct rte_eth_dev *dev, uint16_t q)
-{
-	hvnet_txq_destroy(dev, q);
-}
-
-static void
-hvnet_rxq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_rxq_info *qinfo)
-{
-	const struct hvnet_rxq *rxq = dev->data->rx_queues[q];
-	const struct hvnet_qconf *c = &hvnet_port_of(hvnet_dev_of(dev))->rxq_conf[q];
-
-	qinfo->mp = rxq->mp;
-	qinfo->nb_desc = rxq->nb_desc;
-	qinfo->scattered_rx = 1;
-	qinfo->conf.offloads = c->offloads;
-	qinfo->conf.rx_deferred_start = c->deferred;
-	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;
-}
-
-static void
-hvnet_txq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_txq_info *qinfo)
-{
-	const struct hvnet_txq *txq = dev->data->tx_queues[q];
-	const struct hvnet_qconf *c = &hvnet_port_of(hvnet_dev_of(dev))->txq_conf[q];
-
-	qinfo->nb_desc = txq->nb_desc;
-	qinfo->conf.offloads = c->offloads;
-	qinfo->conf.tx_deferred_start = c->deferred;
-}
-
-/* Queues of one port all run together: these only keep ethdev's view of the state. */
-static int
-hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
-{
-	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	return 0;
-}
-
-static int
-hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
-{
-	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return 0;
-}
-
-static int
-hvnet_tx_queue_start(struct rte_eth_dev *dev, uint16_t q)
-{
-	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	return 0;
-}
-
-static int
-hvnet_tx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
-{
-	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return 0;
-}
-
-/* ---- RSS ops ---------------------------------------------------------------------------- */
-
-static int
-hvnet_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
-		  uint16_t size)
-{
-	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	uint16_t reta[HVNET_RETA_SIZE];
-	unsigned int i, g, b;
-
-	if (size != HVNET_RETA_SIZE) {
-		HVNET_LOG(ERR, "port %u: RETA of %u entries, the host has %u", hv->port_id, size,
-			  HVNET_RETA_SIZE);
-		return -EINVAL;
-	}
-	memcpy(reta, hv->reta, sizeof(reta));
-	for (i = 0; i < HVNET_RETA_SIZE; i++) {
-		g = i / RTE_ETH_RETA_GROUP_SIZE;
-		b = i % RTE_ETH_RETA_GROUP_SIZE;
-		if (!(conf[g].mask & RTE_BIT64(b)))
-			continue;
-		if (conf[g].reta[b] >= dev->data->nb_rx_queues) {
-			HVNET_LOG(ERR, "port %u: RETA entry %u: queue %u of %u", hv->port_id, i,
-				  conf[g].reta[b], dev->data->nb_rx_queues);
-			return -EINVAL;
-		}
-		reta[i] = conf[g].reta[b];
-	}
-	memcpy(hv->reta, reta, sizeof(reta));
-	return hvnet_rss_apply(dev);
-}
-
-static int
-hvnet_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf, uint16_t size)
-{
-	const struct hvnet_dev *hv = hvnet_dev_of(dev);
-	unsigned int i, g, b;
-
-	if (size != HVNET_RETA_SIZE)
-		return -EINVAL;
-	for (i = 0; i < HVNET_RETA_SIZE; i++) {
-		g = i / RTE_ETH_RETA_GROUP_SIZE;
-		b = i % RTE_ETH_RETA_GROUP_SIZE;
-		if (conf[g].mask & RTE_BIT64(b))
-			conf[g].reta[b] = hv->reta[i];
-	}
-	return 0;
-}
-
-static int
-hvnet_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
-{
-	int ret;
-
-	ret = hvnet_rss_conf_apply(dev, rss);
-	return ret != 0 ? ret : hvnet_rss_apply(dev);
-}
-
-static int
-hvnet_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
-{
-	const struct hvnet_dev *hv = hvnet_dev_of(dev);
-
-	if (rss->rss_key != NULL) {
-		if (rss->rss_key_len < HVNET_RSS_KEY_SIZE)
-			return -EINVAL;
-		memcpy(rss->rss_key, hv->rss_key, HVNET_RSS_KEY_SIZE);
-	}
-	rss->rss_key_len = HVNET_RSS_KEY_SIZE;
-	rss->rss_hf = hvnet_ndis_to_rss_hf(hv, hv->rss_hash_info);
-	return 0;
-}
-
-/* ---- ops tables ------------------------------------------------------------------------- */
+/* ---- ops tables -------------------------------------------------------------------------- */
 
 static const struct eth_dev_ops hvnet_ops = {
 	.dev_configure = hvnet_dev_configure,
@@ -1543,45 +863,7 @@ static const struct eth_dev_ops hvnet_ops = {
 	.rss_hash_conf_get = hvnet_rss_hash_conf_get,
 };
 
-/*
- * A secondary process (dpdk-proc-info, dpdk-dumpcap) reads what lives in shared memory:
- * the queues' counters and the port's configuration. Nothing here reaches a channel.
- */
-static const struct eth_dev_ops hvnet_secondary_ops = {
-	.dev_close = hvnet_dev_close,
-	.dev_infos_get = hvnet_dev_infos_get,
-	.link_update = hvnet_dev_link_update_secondary,
-	.stats_get = hvnet_stats_get,
-	.stats_reset = hvnet_stats_reset,
-	.xstats_get = hvnet_xstats_get,
-	.xstats_get_names = hvnet_xstats_get_names,
-	.xstats_reset = hvnet_stats_reset,
-	.rxq_info_get = hvnet_rxq_info_get,
-	.txq_info_get = hvnet_txq_info_get,
-	.reta_query = hvnet_reta_query,
-	.rss_hash_conf_get = hvnet_rss_hash_conf_get,
-};
-
-/* ---- probe / remove --------------------------------------------------------------------- */
-
-static int
-hvnet_probe_secondary(struct rte_hvbus_device *vdev)
-{
-	struct rte_eth_dev *eth;
-
-	eth = rte_eth_dev_attach_secondary(vdev->device.name);
-	if (eth == NULL) {
-		HVNET_INIT_LOG(ERR, "%s: no such port in the primary process", vdev->name);
-		return -ENODEV;
-	}
-	eth->device = &vdev->device;
-	eth->dev_ops = &hvnet_secondary_ops;
-	/* The channels are mapped in the primary only: the secondary has no data path. */
-	eth->rx_pkt_burst = rte_eth_pkt_burst_dummy;
-	eth->tx_pkt_burst = rte_eth_pkt_burst_dummy;
-	rte_eth_dev_probing_finish(eth);
-	return 0;
-}
+/* ---- probe / remove ---------------------------------------------------------------------- */
 
 static int
 hvnet_chan_locks_alloc(struct hvnet_dev *hv)
@@ -1687,14 +969,14 @@ hvnet_probe(struct rte_hvbus_driver *drv __rte_unused, struct rte_hvbus_device *
 	hv->socket_id = socket;
 	hv->args = args;
 	rte_spinlock_init(&hv->ctl_lock);
-	memcpy(hv->rss_key, hvnet_default_rss_key, sizeof(hv->rss_key));
+	hvnet_rss_init(hv);
 	ret = hvnet_chan_locks_alloc(hv);
 	if (ret == 0)
 		ret = hvnet_attach(hv, RTE_ETHER_MTU);
 	if (ret != 0)
 		goto fail;
 	hvnet_clamp_tx_copybreak(hv);
-	hvnet_reta_default(hv, 1);
+	hvnet_rss_reta_default(hv, 1);
 	hvnet_eth_init(eth, mac);
 	rte_eth_dev_probing_finish(eth);
 	HVNET_INIT_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, %u queues, "

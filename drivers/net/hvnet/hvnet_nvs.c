@@ -2,6 +2,7 @@
 /* NVSP control: version walk, receive/send buffers, subchannels, data path, notifications. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -13,71 +14,18 @@
 
 /* Every request goes out at the 6.1 message size, zero padded, whatever was negotiated. */
 #define HVNET_NVS_REQ_SIZE	HV_NVSP_MSG_SIZE_V61
-#define HVNET_POLL_MIN_US	10u
-#define HVNET_POLL_MAX_US	100u
+#define HVNET_NVS_RETRY_US	100u	/* between tries of a send to a full ring */
 /* A full-size frame and its RNDIS header: the host's choice also sizes our ack arrays. */
 #define HVNET_RXBUF_MIN_SECTION	(RTE_ETHER_HDR_LEN + RTE_ETHER_MTU + HVNET_RNDIS_PKT_ROOM)
+
+static void hvnet_nvs_receive(struct hvnet_dev *hv, unsigned int q,
+			      const struct rte_hvbus_pkt *pkt);
 
 /* Highest first; the host only accepts an exact match, so each is tried alone. */
 static const uint32_t hvnet_nvs_versions[] = {
 	HV_NVSP_VERSION_61, HV_NVSP_VERSION_6, HV_NVSP_VERSION_5,
 	HV_NVSP_VERSION_4, HV_NVSP_VERSION_2, HV_NVSP_VERSION_1,
 };
-
-static uint64_t
-hvnet_ctl_deadline(const struct hvnet_dev *hv)
-{
-	return rte_get_timer_cycles() + rte_get_timer_hz() * hv->args.ctl_timeout_ms / 1000;
-}
-
-void
-hvnet_ctl_arm(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid)
-{
-	struct hvnet_ctl_wait *w = hv->wait;
-	uint32_t seq = __atomic_load_n(&w->seq, __ATOMIC_RELAXED) & ~HVNET_CTL_STATE;
-
-	__atomic_store_n(&w->nvs_type, nvs_type, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->rndis_rid, rndis_rid, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->seq, (seq + HVNET_CTL_SEQ_ONE) | HVNET_CTL_ARMED, __ATOMIC_RELEASE);
-}
-
-static void
-hvnet_ctl_disarm(struct hvnet_dev *hv)
-{
-	uint32_t seq = __atomic_load_n(&hv->wait->seq, __ATOMIC_RELAXED) & ~HVNET_CTL_STATE;
-
-	/* An exchange: a reader that claimed the slot is done with its checks before re-arm. */
-	__atomic_exchange_n(&hv->wait->seq, seq + HVNET_CTL_SEQ_ONE, __ATOMIC_ACQ_REL);
-}
-
-int
-hvnet_ctl_wait(struct hvnet_dev *hv, const char *what)
-{
-	uint64_t deadline = hvnet_ctl_deadline(hv);
-	unsigned int delay = HVNET_POLL_MIN_US;
-
-	for (;;) {
-		/* Whoever reads the primary (us or a data-path lcore) fills hv->wait. */
-		hvnet_chan_poll(hv, 0, true);
-		if ((__atomic_load_n(&hv->wait->seq, __ATOMIC_ACQUIRE) & HVNET_CTL_STATE) ==
-		    HVNET_CTL_DONE) {
-			hvnet_ctl_disarm(hv);
-			return 0;
-		}
-		if (hv->rescinded) {
-			hvnet_ctl_disarm(hv);
-			return -ENODEV;	/* no answer will come */
-		}
-		if (rte_get_timer_cycles() > deadline)
-			break;
-		rte_delay_us_sleep(delay);
-		delay = RTE_MIN(delay * 2, HVNET_POLL_MAX_US);
-	}
-	hvnet_ctl_disarm(hv);
-	HVNET_LOG(ERR, "port %u: no answer to %s from the host within %u ms (devarg %s)",
-		  hv->port_id, what, hv->args.ctl_timeout_ms, HVNET_ARG_CTL_TIMEOUT);
-	return -ETIMEDOUT;
-}
 
 /*
  * Write one packet on the primary: in-band, or GPA-direct when gpa is given. A full ring is
@@ -109,7 +57,7 @@ hvnet_nvs_write(struct hvnet_dev *hv, const struct rte_hvbus_gpa *gpa, const voi
 		if (ret != -EAGAIN || rte_get_timer_cycles() > deadline)
 			break;
 		hvnet_chan_poll(hv, 0, true);
-		rte_delay_us_sleep(HVNET_POLL_MAX_US);
+		rte_delay_us_sleep(HVNET_NVS_RETRY_US);
 	}
 	if (need_sig)
 		rte_hvbus_chan_signal(chan);
@@ -319,23 +267,6 @@ hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
 	return 0;
 }
 
-static int
-hvnet_nvs_wait_alloc(struct hvnet_dev *hv)
-{
-	if (hv->wait != NULL)
-		return 0;
-	hv->wait = rte_zmalloc_socket("hvnet_ctl_wait", sizeof(*hv->wait), RTE_CACHE_LINE_SIZE,
-				      hv->socket_id);
-	return hv->wait != NULL ? 0 : -ENOMEM;
-}
-
-static void
-hvnet_nvs_wait_free(struct hvnet_dev *hv)
-{
-	rte_free(hv->wait);
-	hv->wait = NULL;
-}
-
 int
 hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 {
@@ -343,7 +274,8 @@ hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 
 	hv->rxbuf_section_cnt = 0;
 	hv->sendbuf_section_cnt = 0;
-	ret = hvnet_nvs_wait_alloc(hv);
+	hv->up.nvs_msg = hvnet_nvs_receive;
+	ret = hvnet_ctl_alloc(hv);
 	if (ret == 0)
 		ret = hvnet_nvs_init(hv);
 	if (ret == 0)
@@ -357,7 +289,7 @@ hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 	if (ret < 0) {
 		HVNET_INIT_LOG(ERR, "port %u: NVSP attach failed: %s", hv->port_id,
 			       strerror(-ret));
-		hvnet_nvs_wait_free(hv);
+		hvnet_ctl_free(hv);
 	}
 	return ret;
 }
@@ -384,7 +316,7 @@ hvnet_nvs_detach(struct hvnet_dev *hv)
 	/* Acks still owed name sections of the revoked buffer. */
 	memset(hv->orphan, 0, sizeof(hv->orphan));
 	rte_spinlock_unlock(&hv->ctl_lock);
-	hvnet_nvs_wait_free(hv);
+	hvnet_ctl_free(hv);
 }
 
 int
@@ -435,24 +367,6 @@ hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path)
 	rte_spinlock_lock(&hv->ctl_lock);
 	ret = hvnet_nvs_send(hv, &req, sizeof(req));
 	rte_spinlock_unlock(&hv->ctl_lock);
-	return ret;
-}
-
-int
-hvnet_nvs_ack_rxbuf(struct rte_hvbus_channel *chan, struct hvnet_chan_lock *lock, uint64_t xid)
-{
-	static const struct hv_nvsp_rndis_pkt_complete ack = {
-		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
-		.status = HV_NVSP_STATUS_SUCCESS,
-	};
-	bool need_sig = false;
-	int ret;
-
-	rte_spinlock_lock(&lock->tx);
-	ret = rte_hvbus_chan_send_completion(chan, &ack, sizeof(ack), xid, &need_sig);
-	rte_spinlock_unlock(&lock->tx);
-	if (need_sig)
-		rte_hvbus_chan_signal(chan);
 	return ret;
 }
 
@@ -507,7 +421,8 @@ hvnet_nvs_indirection(struct hvnet_dev *hv, const void *msg, uint32_t len)
 			  t.count);
 }
 
-void
+/* An unsolicited in-band NVSP message: VF association, data path notice, send table. */
+static void
 hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
 	uint32_t type;
@@ -532,4 +447,37 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 			  hv->port_id, type);
 		break;
 	}
+}
+
+/*
+ * A completion that is not a tx descriptor's: the reply to the NVSP request awaited (on the
+ * primary only), or the completion of an RNDIS control carrier (its answer comes in the
+ * receive buffer). Anything else is logged and dropped.
+ */
+static void
+hvnet_nvs_completion(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
+{
+	uint32_t type = HV_NVSP_MSG_NONE;
+
+	if (pkt->len >= sizeof(type)) {
+		memcpy(&type, pkt->data, sizeof(type));
+		if (pkt->xid == HVNET_XID_NVS_CTL && q == 0 &&
+		    hvnet_ctl_complete(hv, type, 0, pkt->data, pkt->len))
+			return;
+		if (pkt->xid == HVNET_XID_RNDIS_CTL && type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
+			return;
+	}
+	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
+		  " type %u len %u dropped", hv->port_id, q, pkt->xid, type, pkt->len);
+}
+
+/* The upcall the channel reader makes for NVSP control traffic (hvnet.h). */
+static void
+hvnet_nvs_receive(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
+{
+	if (pkt->type == HVBUS_PKT_COMPLETION)
+		hvnet_nvs_completion(hv, q, pkt);
+	else
+		/* Host notifications: Linux and DPDK never complete them, even when asked. */
+		hvnet_nvs_notify(hv, pkt->data, pkt->len);
 }

@@ -11,23 +11,33 @@
 #include "hvnet.h"
 
 #define HVNET_RNDIS_MAX_XFER		0x4000u
-#define HVNET_RNDIS_INIT_CMPLT_MIN	48u	/* the address-family list is not used */
-#define HVNET_RNDIS_QUERY_DATA_MIN	16u	/* info offset (from byte 8) past QUERY_CMPLT */
+/* INITIALIZE_CMPLT up to the address-family list, whose size and entries are not used. */
+#define HVNET_RNDIS_INIT_CMPLT_MIN	offsetof(struct hv_rndis_init_cmplt, af_list_size)
+/* The first info offset of a QUERY_CMPLT (counted from byte 8): right after its header. */
+#define HVNET_RNDIS_QUERY_DATA_MIN \
+	(sizeof(struct hv_rndis_query_cmplt) - HV_RNDIS_OFFSET_BASE)
 #define HVNET_RNDIS_MIN_ALIGN		4u
 #define HVNET_RNDIS_MAX_ALIGN_SHIFT	12u	/* beyond a page, aggregation makes no sense */
 #define HVNET_LINK_SPEED_UNITS_PER_MBPS	10000u	/* LINK_SPEED is in 100 b/s units */
 
-/* OID_GEN_RECEIVE_SCALE_PARAMETERS as sent: header, indirection table, then the key. */
+/*
+ * OID_GEN_RECEIVE_SCALE_PARAMETERS as sent: the revision 2 header, the indirection table of
+ * u32 queue numbers, then the key, each right after the other (the offsets sent say so).
+ */
 struct hvnet_rss_obj {
 	struct hv_ndis_rss_params p;
-	uint32_t itab[HVNET_RETA_SIZE];
-	uint8_t key[HVNET_RSS_KEY_SIZE];
+	uint32_t itab[HV_NDIS_RSS_INDIRECTION_SIZE];
+	uint8_t key[HV_NDIS_RSS_KEY_SIZE];
 };
 
 _Static_assert(offsetof(struct hvnet_rss_obj, itab) == HV_NDIS_RSS_PARAMS_REV2_SIZE,
-	       "rss table offset");
-_Static_assert(offsetof(struct hvnet_rss_obj, key) == 552, "rss key offset");
-_Static_assert(sizeof(struct hvnet_rss_obj) == 592, "rss parameters size");
+	       "rss table right after the header");
+_Static_assert(offsetof(struct hvnet_rss_obj, key) ==
+	       HV_NDIS_RSS_PARAMS_REV2_SIZE + HV_NDIS_RSS_INDIRECTION_SIZE * sizeof(uint32_t),
+	       "rss key right after the table");
+_Static_assert(sizeof(struct hvnet_rss_obj) == HV_NDIS_RSS_PARAMS_REV2_SIZE +
+	       HV_NDIS_RSS_INDIRECTION_SIZE * sizeof(uint32_t) + HV_NDIS_RSS_KEY_SIZE,
+	       "rss parameters: nothing after the key");
 
 /* Checksum capabilities, as the DPDK offload flags need them (both IP versions where shared). */
 #define HVNET_CSUM_IP4		(HV_NDIS_TXCSUM_CAP_IP4 | HV_NDIS_TXCSUM_CAP_IP4_OPTS)
@@ -58,6 +68,8 @@ hvnet_rndis_errno(uint32_t status)
 		return -EIO;
 	}
 }
+
+static void hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len);
 
 static uint32_t
 hvnet_rndis_next_rid(struct hvnet_dev *hv)
@@ -287,6 +299,7 @@ hvnet_rndis_attach(struct hvnet_dev *hv)
 
 	if (hv->wait == NULL)
 		return -EINVAL;	/* hvnet_nvs_attach() comes first */
+	hv->up.rndis_msg = hvnet_rndis_receive_ctl;
 	ret = hvnet_rndis_ctl_buf_alloc(hv);
 	if (ret == 0)
 		ret = hvnet_rndis_init(hv);
@@ -716,11 +729,12 @@ hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 }
 
 /*
- * len is what the host gave (the transfer range), not the message's own length: old hosts
- * leave an indication's status buffer out of that (fact sheet 5.8). Everything read is
- * bounded by len.
+ * The upcall the channel reader makes for a control-channel RNDIS message: a completion or an
+ * indication. len is what the host gave (the transfer range), not the message's own length:
+ * old hosts leave an indication's status buffer out of that (hvnet_protocol.rst, "Status
+ * indications and their length"). Everything read is bounded by len.
  */
-void
+static void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
 	struct hv_rndis_hdr h;

@@ -24,18 +24,7 @@
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
 
-/* PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. */
-struct hvnet_rx_info {
-	uint32_t have;
-	uint32_t csum;
-	uint32_t vlan;
-	uint32_t hash_value;
-	uint32_t hash_info;
-};
-
-#define HVNET_RX_HAVE(type)	(1u << (type))
-#define HVNET_RX_HAVE_HASH \
-	(HVNET_RX_HAVE(HV_PPI_HASH_VALUE) | HVNET_RX_HAVE(HV_PPI_HASH_INFO))
+_Static_assert(HVNET_PARSE_MIN_FRAME == RTE_ETHER_HDR_LEN, "shortest frame: a header");
 
 struct hvnet_rx_ext_pkt;
 
@@ -137,6 +126,13 @@ static void
 hvnet_rx_ack(struct hvnet_rxq *rxq, uint64_t xid)
 {
 	rxq->pending_acks[rxq->nb_acks++] = xid;
+}
+
+/* Count a drop by its reason (only the reader, under the channel's rx lock, does). */
+static inline void
+hvnet_rx_drop(struct hvnet_rxq *rxq, enum hvnet_rx_drop why)
+{
+	rxq->stats.errors[why]++;
 }
 
 /* Take over the acks owed by reads of this channel before the queue existed. */
@@ -427,7 +423,7 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 
 /*
  * Frames are counted when the application gets them, by its burst alone; the reader (under
- * the rx lock, on any thread) counts only what it drops: errors, nombuf, ring_full.
+ * the rx lock, on any thread) counts only what it drops: errors by reason, nombuf, ring_full.
  */
 static void
 hvnet_rx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
@@ -471,103 +467,25 @@ hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 
 /* ---- RNDIS ----------------------------------------------------------------------------- */
 
-/* Walk the PPI list (already inside the message); -EINVAL on a malformed element. */
-static int
-hvnet_rx_ppi_walk(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
-{
-	struct hv_rndis_ppi el;
-	uint32_t pos = 0;
-	uint32_t val;
-
-	while (pos < len) {
-		if (len - pos < sizeof(el))
-			return -EINVAL;
-		memcpy(&el, ppi + pos, sizeof(el));
-		if (el.size < sizeof(el) || el.size > len - pos || (el.size & 3) != 0 ||
-		    el.data_offset < sizeof(el) || el.data_offset > el.size)
-			return -EINVAL;
-		switch (el.type) {
-		case HV_PPI_CHECKSUM:
-		case HV_PPI_VLAN:
-		case HV_PPI_HASH_VALUE:
-		case HV_PPI_HASH_INFO:
-			if (el.size - el.data_offset < sizeof(val))
-				return -EINVAL;
-			memcpy(&val, ppi + pos + el.data_offset, sizeof(val));
-			if (el.type == HV_PPI_CHECKSUM)
-				info->csum = val;
-			else if (el.type == HV_PPI_VLAN)
-				info->vlan = val;
-			else if (el.type == HV_PPI_HASH_VALUE)
-				info->hash_value = val;
-			else
-				info->hash_info = val;
-			info->have |= HVNET_RX_HAVE(el.type);
-			break;
-		default:	/* other PPIs carry nothing a receiver uses */
-			break;
-		}
-		pos += el.size;
-	}
-	return 0;
-}
-
-/* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
-static bool
-hvnet_rx_span_ok(uint32_t avail, uint32_t off, uint32_t len)
-{
-	return off <= avail && len <= avail - off;
-}
-
 /*
- * Validate an RNDIS PACKET of msglen bytes and find its frame. Offsets count from byte 8;
- * the first valid one is right after the 44-byte header.
+ * One RNDIS PACKET of the current transfer-page packet, in a range of range_len bytes: at
+ * most one frame delivered.
  */
-static int
-hvnet_rx_parse(const uint8_t *msg, uint32_t msglen, uint32_t *frame_off, uint32_t *frame_len,
-	       struct hvnet_rx_info *info)
-{
-	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
-	struct hv_rndis_packet p;
-	uint32_t avail;
-
-	if (msglen < sizeof(p))
-		return -EINVAL;
-	memcpy(&p, msg, sizeof(p));
-	avail = msglen - HV_RNDIS_OFFSET_BASE;
-	if (p.data_length < RTE_ETHER_HDR_LEN || p.data_offset < min_off ||
-	    !hvnet_rx_span_ok(avail, p.data_offset, p.data_length))
-		return -EINVAL;
-	if (p.oob_length != 0 && (p.oob_offset < min_off ||
-				  !hvnet_rx_span_ok(avail, p.oob_offset, p.oob_length)))
-		return -EINVAL;
-	if (p.ppi_length != 0) {
-		if (p.ppi_offset < min_off || (p.ppi_offset & 3) != 0 ||
-		    !hvnet_rx_span_ok(avail, p.ppi_offset, p.ppi_length))
-			return -EINVAL;
-		if (hvnet_rx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
-				      info) != 0)
-			return -EINVAL;
-	}
-	*frame_off = HV_RNDIS_OFFSET_BASE + p.data_offset;
-	*frame_len = p.data_length;
-	return 0;
-}
-
-/* One RNDIS PACKET of the current transfer-page packet: at most one frame delivered. */
 static void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info = { 0 };
 	uint32_t off, len;
 	struct rte_mbuf *m, *done;
+	enum hvnet_rx_drop why;
 	const uint8_t *frame;
 
-	if (hvnet_rx_parse(msg, msglen, &off, &len, &info) != 0) {
-		rxq->stats.errors++;
-		HVNET_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped", rxq->port_id,
-			  rxq->queue_id);
+	why = hvnet_parse_rndis_packet(msg, range_len, &off, &len, &info);
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped (%s)",
+			     rxq->port_id, rxq->queue_id, why == HVNET_RX_BAD_PPI ? "PPI" : "header");
 		return;
 	}
 	if (rxq->mp == NULL)	/* a channel read before its rx queue exists */
@@ -589,11 +507,21 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t msglen)
 		return;
 	}
 	if (unlikely(!hvnet_rx_meta(rxq, &done, &info))) {
-		rxq->stats.errors++;
+		hvnet_rx_drop(rxq, HVNET_RX_VLAN_INSERT);
 		rte_pktmbuf_free(done);
 		return;
 	}
 	hvnet_rx_deliver(ctx, done);
+}
+
+/* NVSP control traffic goes up to the layer that registered for it (hvnet.h). */
+static void
+hvnet_rx_upcall_nvs(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
+{
+	struct hvnet_dev *hv = rxq->hv;
+
+	if (hv->up.nvs_msg != NULL)
+		hv->up.nvs_msg(hv, rxq->queue_id, pkt);
 }
 
 /*
@@ -605,12 +533,13 @@ static void
 hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len, uint32_t type)
 {
 	if ((type & HV_RNDIS_MSG_CMPLT_BIT) && rxq->queue_id != 0) {
-		rxq->stats.errors++;
-		HVNET_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary ignored",
-			  rxq->port_id, rxq->queue_id, type);
+		hvnet_rx_drop(rxq, HVNET_RX_STRAY_CONTROL);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary "
+			     "ignored", rxq->port_id, rxq->queue_id, type);
 		return;
 	}
-	hvnet_rndis_receive_ctl(rxq->hv, msg, len);
+	if (rxq->hv->up.rndis_msg != NULL)
+		rxq->hv->up.rndis_msg(rxq->hv, msg, len);
 }
 
 /*
@@ -624,23 +553,18 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 	struct hv_rndis_hdr h;
 	const uint8_t *msg;
 
-	if (!hvnet_rx_span_ok(rxq->rxbuf_len, r->byte_offset, r->byte_count) ||
-	    r->byte_count < sizeof(h))
-		goto bad;
-	msg = rxq->rxbuf + r->byte_offset;
-	memcpy(&h, msg, sizeof(h));
-	if (h.type != HV_RNDIS_MSG_PACKET || control) {
-		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+	if (unlikely(hvnet_parse_range(rxq->rxbuf_len, r) != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, HVNET_RX_BAD_RANGE);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer",
+			     rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
 		return;
 	}
-	if (h.length > r->byte_count)
-		goto bad;
-	hvnet_rx_packet(ctx, msg, h.length);
-	return;
-bad:
-	rxq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or message",
-		  rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
+	msg = rxq->rxbuf + r->byte_offset;
+	memcpy(&h, msg, sizeof(h));
+	if (h.type != HV_RNDIS_MSG_PACKET || control)
+		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+	else
+		hvnet_rx_packet(ctx, msg, r->byte_count);
 }
 
 /*
@@ -685,61 +609,81 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 
 /* ---- channel packets ------------------------------------------------------------------- */
 
-bool
-hvnet_ctl_complete(struct hvnet_dev *hv, uint32_t nvs_type, uint32_t rndis_rid,
-		   const void *data, uint32_t len)
+/* Log an id the host should not have sent: the first ones, then ever more rarely. */
+static void
+hvnet_txd_bad_id(const struct hvnet_dev *hv, unsigned int q, uint64_t xid, const char *why)
 {
-	struct hvnet_ctl_wait *w = hv->wait;
-	uint32_t armed, seq, filling;
+	static uint64_t count;
+	uint64_t n = hvnet_log_due(&count);
 
-	if (w == NULL)
+	if (n != 0)
+		HVNET_LOG(WARNING, "port %u channel %u: tx completion 0x%" PRIx64
+			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, n);
+}
+
+/*
+ * A completion with a tx xid read on channel q: hand the descriptor to its tx queue through
+ * done_txd, of which the reader (under the channel's rx lock) is the one producer. The xid
+ * must name queue q, as a host completing on another channel would make two producers of one
+ * done ring, and a descriptor now in flight. False for a refused xid.
+ */
+static bool
+hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status)
+{
+	struct rte_eth_dev_data *data = hv->eth->data;
+	uint32_t lo = (uint32_t)xid, idx = lo & UINT16_MAX;
+	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
+	struct hvnet_txq *txq;
+	struct hvnet_txd *txd;
+
+	if (xq != q) {
+		hvnet_txd_bad_id(hv, q, xid, "not this channel's queue");
 		return false;
-	armed = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
-	if ((armed & HVNET_CTL_STATE) != HVNET_CTL_ARMED ||
-	    __atomic_load_n(&w->nvs_type, __ATOMIC_RELAXED) != nvs_type ||
-	    __atomic_load_n(&w->rndis_rid, __ATOMIC_RELAXED) != rndis_rid)
+	}
+	if (q >= data->nb_tx_queues || data->tx_queues == NULL || data->tx_queues[q] == NULL) {
+		hvnet_txd_bad_id(hv, q, xid, "no such queue");
 		return false;
-	/* Claimed for this very arming: a disarm (timeout) in between makes the swap fail. */
-	seq = armed & ~HVNET_CTL_STATE;
-	filling = seq | HVNET_CTL_FILLING;
-	if (!__atomic_compare_exchange_n(&w->seq, &armed, filling, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
+	}
+	txq = data->tx_queues[q];
+	if ((xid ^ txq->xid_base) >> 32 != 0) {
+		hvnet_txd_bad_id(hv, q, xid, "earlier queue");
 		return false;
-	w->len = RTE_MIN(len, HVNET_CTL_BUF_SIZE);
-	memcpy(w->buf, data, w->len);
-	/* Fails only when the waiter gave up meanwhile: then nobody reads the buffer. */
-	__atomic_compare_exchange_n(&w->seq, &filling, seq | HVNET_CTL_DONE, false,
-				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	if (idx >= txq->nb_desc) {
+		hvnet_txd_bad_id(hv, q, xid, "no such descriptor");
+		return false;
+	}
+	txd = &txq->txd[idx];
+	if (lo == 0 || txd->inflight != lo) {
+		hvnet_txd_bad_id(hv, q, xid, "descriptor not in flight");
+		return false;
+	}
+	txd->inflight = 0;
+	txd->status = status;
+	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
+		HVNET_TX_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
+			     hv->port_id, q, idx, status);
+	/* done_txd holds nb_desc and each descriptor is in it at most once. */
+	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
 	return true;
 }
 
+/* Completions: of a tx descriptor here; any other goes up to the NVSP layer. */
 static void
 hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 {
 	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_NONE };
-	struct hvnet_dev *hv = rxq->hv;
 
-	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
-	if (pkt->xid & HVNET_XID_TX_TAG) {
-		/* The host is done with the carrier whatever it says: never leak the slot. */
-		if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
-			c.status = HV_NVSP_STATUS_FAILURE;
-		if (!hvnet_tx_complete(hv, rxq->queue_id, pkt->xid, c.status))
-			rxq->stats.errors++;
+	if (!(pkt->xid & HVNET_XID_TX_TAG)) {
+		hvnet_rx_upcall_nvs(rxq, pkt);
 		return;
 	}
-	if (pkt->len < sizeof(c.type))
-		goto stray;
-	if (pkt->xid == HVNET_XID_NVS_CTL && rxq->queue_id == 0 &&
-	    hvnet_ctl_complete(hv, c.type, 0, pkt->data, pkt->len))
-		return;
-	/* RNDIS control carrier: its answer arrives in the receive buffer. */
-	if (pkt->xid == HVNET_XID_RNDIS_CTL && c.type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
-		return;
-stray:
-	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
-		  " type %u len %u dropped", rxq->port_id, rxq->queue_id, pkt->xid, c.type,
-		  pkt->len);
+	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
+	/* The host is done with the carrier whatever it says: never leak the slot. */
+	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
+		c.status = HV_NVSP_STATUS_FAILURE;
+	if (!hvnet_txd_complete(rxq->hv, rxq->queue_id, pkt->xid, c.status))
+		hvnet_rx_drop(rxq, HVNET_RX_UNKNOWN_COMPLETION);
 }
 
 /* A transfer-page packet: data goes through rxq->cur, control is handled at once. */
@@ -748,22 +692,23 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
-	/* Only the type and the channel type matter to a receiver. */
-	const uint32_t need = offsetof(struct hv_nvsp_rndis_pkt, section_index);
-	struct hv_nvsp_rndis_pkt m;
 	struct hv_xfer_page_range r;
 	uint32_t count = pkt->range_count;
-	uint32_t i;
+	enum hvnet_rx_drop why;
+	uint32_t chan_type, i;
 
-	/* No ranges: the bus found the range list malformed. */
-	if (pkt->xfer_set_id != HV_RXBUF_ID || pkt->len < need || count == 0 ||
-	    count > HVNET_MAX_RX_RANGES)
-		goto bad;
-	memcpy(&m, pkt->data, need);
-	if (m.type != HV_NVSP_MSG_RNDIS_PKT)
-		goto bad;
+	why = hvnet_parse_xfer(pkt->xfer_set_id, count, pkt->data, pkt->len, &chan_type);
+	if (unlikely(why != HVNET_RX_OK)) {
+		/* The host still holds the sections for it: ack what we cannot use. */
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: bad transfer-page packet (set %#x, %u "
+			     "ranges, %u bytes) dropped", rxq->port_id, rxq->queue_id,
+			     pkt->xfer_set_id, count, pkt->len);
+		hvnet_rx_ack(rxq, pkt->xid);
+		return;
+	}
 	/* Only control is told apart, as Linux and DPDK do: data otherwise, by message type. */
-	if (m.channel_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
+	if (chan_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
 		for (i = 0; i < count; i++) {
 			memcpy(&r, &pkt->ranges[i], sizeof(r));
 			hvnet_rx_range(ctx, &r, true);
@@ -775,14 +720,6 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	cur->next = 0;
 	cur->count = count;
 	memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
-	return;
-bad:
-	/* The host still holds the sections for it: ack what we cannot use. */
-	rxq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u channel %u: bad transfer-page packet (set %#x, %u ranges,"
-		  " %u bytes) dropped", rxq->port_id, rxq->queue_id, pkt->xfer_set_id, count,
-		  pkt->len);
-	hvnet_rx_ack(rxq, pkt->xid);
 }
 
 static void
@@ -796,12 +733,11 @@ hvnet_rx_dispatch(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_completion(ctx->rxq, pkt);
 		break;
 	case HVBUS_PKT_INBAND:
-		/* Host notifications: Linux and DPDK never complete them, even when asked. */
-		hvnet_nvs_notify(ctx->rxq->hv, pkt->data, pkt->len);
+		hvnet_rx_upcall_nvs(ctx->rxq, pkt);
 		break;
 	default:
-		HVNET_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
-			  ctx->rxq->port_id, ctx->rxq->queue_id, pkt->type);
+		HVNET_RX_LOG(DEBUG, "port %u channel %u: VMBus packet type %u ignored",
+			     ctx->rxq->port_id, ctx->rxq->queue_id, pkt->type);
 		break;
 	}
 }
@@ -1023,17 +959,17 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	int ret;
 
 	if (qid >= HVNET_MAX_QUEUES || hv->chan[qid] == NULL) {
-		HVNET_LOG(ERR, "port %u rxq %u: no channel open for it", hv->port_id, qid);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: no channel open for it", hv->port_id, qid);
 		return -EINVAL;
 	}
 	if (nb_desc == 0 || rte_pktmbuf_data_room_size(mp) <
 	    RTE_PKTMBUF_HEADROOM + HVNET_RX_MIN_SEG_ROOM) {
-		HVNET_LOG(ERR, "port %u rxq %u: %u descriptors or mbuf data room %u too small",
-			  hv->port_id, qid, nb_desc, rte_pktmbuf_data_room_size(mp));
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: %u descriptors or mbuf data room %u too small",
+			       hv->port_id, qid, nb_desc, rte_pktmbuf_data_room_size(mp));
 		return -EINVAL;
 	}
 	if (rb->addr == NULL || rb->len == 0 || rb->len > UINT32_MAX) {
-		HVNET_LOG(ERR, "port %u rxq %u: receive buffer not mapped", hv->port_id, qid);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: receive buffer not mapped", hv->port_id, qid);
 		return -EINVAL;
 	}
 	rxq = rte_zmalloc_socket("hvnet_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket);
@@ -1071,8 +1007,8 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	else if (hv->args.rx_extmbuf)
 		ret = hvnet_rx_ext_alloc(rxq, socket);
 	if (ret != 0) {
-		HVNET_LOG(ERR, "port %u rxq %u: out of memory on socket %d", hv->port_id, qid,
-			  socket);
+		HVNET_INIT_LOG(ERR, "port %u rxq %u: out of memory on socket %d", hv->port_id, qid,
+			       socket);
 		hvnet_rxq_free(rxq);
 		return ret;
 	}

@@ -22,15 +22,10 @@
 #define HVNET_TX_PREFETCH_BYTES	1024u
 #define HVNET_TX_CHUNK		64u	/* packets per lock hold and per bulk mbuf free */
 #define HVNET_TX_DRAIN_MS	2000u	/* hvnet_tx_drain's bound (or ctl_timeout if lower) */
-#define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* ring element: a descriptor index */
 #define HVNET_PPI_SIZE		(sizeof(struct hv_rndis_ppi) + sizeof(uint32_t))
 /* RNDIS PACKET header with the most PPIs one frame gets: VLAN, then LSO or checksum. */
 #define HVNET_TX_HDR_MAX	(sizeof(struct hv_rndis_packet) + 2 * HVNET_PPI_SIZE)
 #define HVNET_TX_MIN_ALIGN	4u	/* RNDIS messages are padded to at least 4 bytes */
-/* Transaction id fields above the low word (HVNET_XID_TX_TAG): queue and queue epoch. */
-#define HVNET_XID_QUEUE_MASK	0xffull
-#define HVNET_XID_EPOCH_SHIFT	40
-#define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
 
 /* mbuf flags that make the RNDIS header carry a PPI. */
 #define HVNET_TX_OL_PPI \
@@ -131,11 +126,11 @@ hvnet_txd_reset(struct hvnet_txd *txd)
 
 /* The host failed (or we could not send) frames counted as sent: they are errors instead. */
 static inline void
-hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd)
+hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd, enum hvnet_tx_drop why)
 {
 	st->packets -= txd->npkts;
 	st->bytes -= txd->nbytes;
-	st->errors += txd->npkts;
+	st->errors[why] += txd->npkts;
 }
 
 /*
@@ -157,7 +152,7 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 			struct hvnet_txd *txd = &txq->txd[idx[i]];
 
 			if (unlikely(txd->status != HV_NVSP_STATUS_SUCCESS))
-				hvnet_tx_uncount(&txq->stats, txd);
+				hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_HOST_FAILED);
 			done += txd->npkts;
 			if (txd->mbuf != NULL)
 				mb[nmb++] = txd->mbuf;
@@ -323,6 +318,21 @@ hvnet_tx_ppi_len(const struct hvnet_txq *txq, const struct rte_mbuf *m)
 	return n;
 }
 
+/*
+ * The bus refused a packet for a reason other than a full ring: a bug of ours, not the
+ * host's doing. Logged as an error, rate-limited: it could repeat at packet rate.
+ */
+static void
+hvnet_tx_send_failed(const struct hvnet_txq *txq, int rc)
+{
+	static uint64_t count;
+	uint64_t n = hvnet_log_due(&count);
+
+	if (n != 0)
+		HVNET_LOG(ERR, "port %u txq %u: send refused by the bus: %s (%" PRIu64 " so far)",
+			  txq->port_id, txq->queue_id, strerror(-rc), n);
+}
+
 /* ---- send-buffer aggregation ----------------------------------------------------------- */
 
 /* Send the section being filled (NVSP 107 in-band). -EAGAIN: ring full, section kept. */
@@ -355,9 +365,8 @@ hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
 		return rc;
 	}
 	/* Not retryable (the bus refused the packet): the frames copied here are lost. */
-	HVNET_LOG(ERR, "port %u txq %u: section %u send failed: %s", txq->port_id,
-		  txq->queue_id, txd->section, strerror(-rc));
-	hvnet_tx_uncount(&txq->stats, txd);
+	hvnet_tx_send_failed(txq, rc);
+	hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_SEND_FAILED);
 	hvnet_txd_reset(txd);
 	idx = txd->idx;
 	rte_ring_sp_enqueue_elem(txq->free_txd, &idx, HVNET_TX_IDX_SIZE);
@@ -521,11 +530,12 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 
 /* A frame that can never be sent: count it and free it (the burst has taken it). */
 static inline void
-hvnet_tx_drop(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m, int rc)
+hvnet_tx_drop(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
+	      enum hvnet_tx_drop why, int rc)
 {
-	txq->stats.errors++;
-	HVNET_LOG(DEBUG, "port %u txq %u: frame of %u bytes in %u segments dropped: %s",
-		  txq->port_id, txq->queue_id, m->pkt_len, m->nb_segs, strerror(-rc));
+	txq->stats.errors[why]++;
+	HVNET_TX_LOG(DEBUG, "port %u txq %u: frame of %u bytes in %u segments dropped: %s",
+		     txq->port_id, txq->queue_id, m->pkt_len, m->nb_segs, strerror(-rc));
 	b->free[b->nfree++] = m;
 }
 
@@ -546,7 +556,7 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	if (m->pkt_len > txq->tx_copybreak || !fits) {
 		ngpa = hvnet_tx_fill_gpa(m, gpa);
 		if (ngpa == 0 && !fits) {
-			hvnet_tx_drop(txq, b, m, -E2BIG);
+			hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
 			return 0;
 		}
 	}
@@ -564,7 +574,7 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			return rc;
 		if (rc != 0) {
-			hvnet_tx_drop(txq, b, m, rc);
+			hvnet_tx_drop(txq, b, m, HVNET_TX_SEND_FAILED, rc);
 			return 0;
 		}
 	}
@@ -730,61 +740,6 @@ hvnet_xmit_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		}
 	}
 	return i;
-}
-
-/* ---- completions ----------------------------------------------------------------------- */
-
-/* Log an id the host should not have sent: the first ones, then ever more rarely. */
-static void
-hvnet_tx_bad_id(const struct hvnet_dev *hv, unsigned int q, uint64_t xid, const char *why)
-{
-	static uint64_t count;
-	uint64_t c = __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED);
-
-	if (rte_is_power_of_2(c))
-		HVNET_LOG(WARNING, "port %u channel %u: tx completion 0x%" PRIx64
-			  " ignored (%s; %" PRIu64 " so far)", hv->port_id, q, xid, why, c);
-}
-
-bool
-hvnet_tx_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t status)
-{
-	struct rte_eth_dev_data *data = hv->eth->data;
-	uint32_t lo = (uint32_t)xid, idx = lo & UINT16_MAX;
-	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
-	struct hvnet_txq *txq;
-	struct hvnet_txd *txd;
-
-	if (!(xid & HVNET_XID_TX_TAG) || xq != q) {
-		hvnet_tx_bad_id(hv, q, xid, "not this channel's queue");
-		return false;
-	}
-	if (q >= data->nb_tx_queues || data->tx_queues == NULL || data->tx_queues[q] == NULL) {
-		hvnet_tx_bad_id(hv, q, xid, "no such queue");
-		return false;
-	}
-	txq = data->tx_queues[q];
-	if ((xid ^ txq->xid_base) >> 32 != 0) {
-		hvnet_tx_bad_id(hv, q, xid, "earlier queue");
-		return false;
-	}
-	if (idx >= txq->nb_desc) {
-		hvnet_tx_bad_id(hv, q, xid, "no such descriptor");
-		return false;
-	}
-	txd = &txq->txd[idx];
-	if (lo == 0 || txd->inflight != lo) {
-		hvnet_tx_bad_id(hv, q, xid, "descriptor not in flight");
-		return false;
-	}
-	txd->inflight = 0;
-	txd->status = status;
-	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
-		HVNET_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
-			  hv->port_id, q, idx, status);
-	/* done_txd holds nb_desc and each descriptor is in it at most once. */
-	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
-	return true;
 }
 
 /* ---- control path ---------------------------------------------------------------------- */

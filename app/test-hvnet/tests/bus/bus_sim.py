@@ -7,18 +7,17 @@ Twice: channels signalled through monitor pages, then (--no-monitor) through the
 page and uio writes. Before its teardown the last NIC is rescinded through the control socket:
 the program checks that the bus told its driver and refuses channel opens with -ENODEV.
 
-Environment (set by meson): HVNET_SIM (dpdk-test-hvnet), HVNET_BUS_SIM_TEST (test-bus-sim).
+Environment (set by meson): HVNET_SIM (dpdk-test-hvnet), HVNET_BUS_SIM_TEST (test-bus-sim),
+PYTHONPATH (the sim harness directory, for simtest).
 """
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
-from simtest import (TestFailure, check, check_eq, kill_tree, log,  # noqa: E402
+from simtest import (TestFailure, check, check_eq, kill_tree, log,
                      parse_sim_lines, run_test, unique_prefix)
 
 NICS, SUBCHANNELS = 3, 8

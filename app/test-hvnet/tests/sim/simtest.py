@@ -4,6 +4,7 @@ testpmd through a pseudo-terminal with prompt-synchronised commands, talk to the
 control socket, and parse testpmd's and the simulator's counters.
 
 Environment (set by meson):
+  PYTHONPATH         this directory: the scenarios import this module by name
   HVNET_SIM          path of dpdk-test-hvnet (required)
   HVNET_QSTATE_SHIM  path of libhvnet_qstate_shim.so (required for HVNET_DRIVER=netvsc)
   HVNET_DRIVER       'netvsc' (Debian's upstream net_netvsc, default) or 'hvnet' (our PMD)
@@ -13,7 +14,7 @@ Environment (set by meson):
 
 Every wait is bounded: each command has a deadline, and a watchdog SIGKILLs the simulator and
 everything below it when the run's overall deadline passes (22.11 netvsc ignores SIGINT and
-SIGTERM while it waits for the host, fact sheet section 10).
+SIGTERM while it waits for the host: doc/guides/prog_guide/hvnet_protocol.rst).
 """
 import os
 import pty

@@ -8,11 +8,9 @@
 - hot-unplug: 'port stop/close 0' and 'device detach hvbus:<uuid>' without any rescind, then
   port 1 still forwards.
 Runs under HVNET_DRIVER=hvnet only (22.11 netvsc has no rescind handling to test)."""
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_gen, log, mac_list,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_gen, log, mac_list,
                      nic_uuid, run_gen, run_test, upstream)
 
 NICS = 2

@@ -11,12 +11,9 @@ io forwarding sends back what arrives; the host counts every refused frame as rx
   everything delivered. Debian's 22.11 net_netvsc writes DIRECTED|BROADCAST for
   all-multicast off whatever the promiscuous mode (and ethdev replays all-multicast after
   promiscuous at start), so there other unicast is filtered: asserted as its limitation."""
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, TestFailure, check, check_eq, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, TestFailure, check, check_eq, log,
                      run_test, upstream)
 
 COUNT = 300

@@ -12,12 +12,9 @@
    on a loop wire: testpmd's TX frames and bytes equal the host's from_guest counters (22.11
    netvsc counts on completion: up to a ring behind), and every frame came GPA-direct or
    through the send buffer without a transmit error."""
-import os
 import re
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mtu_set,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mtu_set,
                      run_gen, run_test, upstream)
 
 SEGS = [64, 400, 1000]

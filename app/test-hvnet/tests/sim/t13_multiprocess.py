@@ -25,8 +25,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen,  # noqa
+from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen,
                      descendants, driver_eal_args, log, run_gen, run_test, upstream,
                      verbose)
 

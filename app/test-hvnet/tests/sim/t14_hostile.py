@@ -2,33 +2,42 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """A hostile host (hvnet): testpmd io-forwards host-generated frames on 2 NICs (loop wire) while
 the simulator corrupts what it writes for NIC 0 (control 'fault 0 KIND COUNT', host_fault.c).
-After each recoverable kind: testpmd still answers, the counter that kind must move moved by
-exactly the expected amount, every frame that was not corrupted came back byte for byte (gen_bad
-0, frames missing = exactly those the host's fault lines say were lost), and once all kinds ran
-the mbufs in use with the ports stopped are back at their baseline. Last, ring corruption
+After each recoverable kind: testpmd still answers, the drop reason that kind must be counted
+under moved by exactly the expected amount and no other reason moved, ethdev's rx_errors or
+tx_errors (their sum) moved by as much, every frame that was not corrupted came back byte for
+byte (gen_bad 0, frames missing = exactly those the host's fault lines say were lost), and once
+all kinds ran NIC 1 counted no error and the mbufs in use with the ports stopped are back at
+their baseline. Last, ring corruption
 ('desc'): hvbus logs that it stopped the channel, testpmd does not crash, NIC 1 still forwards
 byte for byte, no mbuf is left in use once the ports are closed, and testpmd quits with exit 0
 and no host violation."""
-import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
 
 NICS = 2
 COUNT = 400
 SIZES = "60-1514"
-# Every way of each kind once (host_fault.c cycles through them). rx errors per fault: each
-# corrupted range, RNDIS packet or transfer-page packet is one error; an 'xid' fault is two
-# completions the guest must refuse (an unknown id and a repeated one).
-RX_KINDS = {"range_offset": 3, "range_count": 2, "rndis_len": 4, "ppi": 3}
+# Every way of each kind once (host_fault.c cycles through them), and the drop reason (xstat)
+# it must be counted under: each corrupted range, RNDIS packet or transfer-page packet is one
+# drop; an 'xid' fault is two completions the guest must refuse (an unknown id and a repeated
+# one); a short NVSP completion fails the frames of one tx descriptor (one or more).
+RX_KINDS = {
+    "range_offset": (3, "rx_q0_bad_range_errors"),
+    "range_count": (2, "rx_q0_bad_range_count_errors"),
+    "rndis_len": (4, "rx_q0_bad_rndis_errors"),
+    "ppi": (3, "rx_q0_bad_ppi_errors"),
+}
 XID_FAULTS = 2
+XID_COUNTER = "rx_q0_unknown_completion_errors"
+NVSP_COUNTER = "tx_q0_host_errors"
 NVSP_FAULTS = 2
 CTL_FAULTS = 2
 # A dead primary channel makes every control request of port 0 wait for its timeout at close.
 CTL_TIMEOUT_MS = 2000
+DROP_RE = re.compile(r"^(rx|tx)_q\d+_\w+_errors$")
 FAULT_RE = re.compile(r"hvnet-sim: fault nic=(\d+) chan=(\d+) kind=(\w+) frames=(\d+)")
 RING_STOPPED = "malformed host ring"
 LINK_FAILED = "link query failed"
@@ -43,6 +52,11 @@ def faults(r, kind):
 def xstats(r, port):
     out = r.cmd("show port xstats %d" % port)
     return {k: int(v) for k, v in re.findall(r"^\s*(\w+):\s+(\d+)\s*$", out, re.M)}
+
+
+def drop_counters(xs):
+    """hvnet's per-queue drop reasons (<rx|tx>_q<N>_<reason>_errors) of one xstats dump."""
+    return {k: v for k, v in xs.items() if DROP_RE.match(k)}
 
 
 def gen_counts(r, nic):
@@ -87,12 +101,19 @@ def inject(r, tally, kind, count, counter, per_fault, exact=True):
     tally.lost[0] += lost - lost0
     alive(r)
     after = xstats(r, 0)
-    moved = after.get(counter, 0) - before.get(counter, 0)
+    check(counter in after, "port 0 has no xstat %s:\n%r" % (counter, sorted(after)))
+    moved = after[counter] - before.get(counter, 0)
     if exact:
         check_eq(moved, count * per_fault, "%s moved by %s" % (counter, kind))
     else:
         check(moved >= count * per_fault, "%s moved by %d after %d %s faults"
               % (counter, moved, count, kind))
+    others = {k: v - before.get(k, 0) for k, v in drop_counters(after).items() if k != counter}
+    check(not any(others.values()), "%s faults also moved other drop reasons: %r"
+          % (kind, {k: v for k, v in others.items() if v}))
+    total = "rx_errors" if counter.startswith("rx_") else "tx_errors"
+    check_eq(after.get(total, 0) - before.get(total, 0), moved,
+             "%s (the sum of the reasons) moved by %s" % (total, kind))
     tally.check(r, 0, kind)
     log("%s: %d faults, %d frames destroyed, %s +%d, the rest byte for byte"
         % (kind, count, lost - lost0, counter, moved))
@@ -153,13 +174,18 @@ def main():
         run_gen(r, 0, COUNT, SIZES, flows=8)
         run_gen(r, 1, COUNT, SIZES, flows=8)
         tally.check(r, 0, "before any fault")
-        for kind, count in RX_KINDS.items():
-            inject(r, tally, kind, count, "rx_q0_errors", 1)
-        inject(r, tally, "xid", XID_FAULTS, "rx_q0_errors", 2)
-        inject(r, tally, "nvsp_short", NVSP_FAULTS, "tx_q0_errors", 1, exact=False)
+        for kind, (count, counter) in RX_KINDS.items():
+            inject(r, tally, kind, count, counter, 1)
+        inject(r, tally, "xid", XID_FAULTS, XID_COUNTER, 2)
+        inject(r, tally, "nvsp_short", NVSP_FAULTS, NVSP_COUNTER, 1, exact=False)
         ctl_len_case(r, tally)
         run_gen(r, 1, COUNT, SIZES, flows=8)
         tally.check(r, 1, "NIC 1 while NIC 0 was faulted")
+        x1 = xstats(r, 1)
+        check(drop_counters(x1) and not any(drop_counters(x1).values()) and
+              x1.get("rx_errors") == 0 and x1.get("tx_errors") == 0,
+              "NIC 1 (never faulted) counted drops: %r" % {k: v for k, v in x1.items()
+                                                          if k.endswith("errors") and v})
         r.cmd("stop")
         r.cmd("port stop all")
         check_eq(r.mbufs_in_use(), baseline, "mbufs in use with the ports stopped vs baseline")

@@ -3,12 +3,10 @@
 """Device arguments: each bad value stops the probe of that NIC with a log line naming the
 argument, and no port is created for it, while a NIC with good arguments (all of them set)
 probes and forwards byte for byte. Runs under HVNET_DRIVER=hvnet only."""
-import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
 
 GOOD = "latency=20,rx_copybreak=128,tx_copybreak=256,rx_extmbuf_enable=1,numa_aware=1," \

@@ -2,11 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Probe: testpmd finds both simulated NICs with the host's MAC, link up, 25 Gbps and MTU 1500,
 at every NVSP version the host can be limited to; the guest exits cleanly with no violation."""
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import Run, check, check_eq, log, mac_list, run_test, speed_mbps  # noqa: E402
+from simtest import Run, check, check_eq, log, mac_list, run_test, speed_mbps
 
 NVSP_VERSIONS = ("6.1", "6", "5", "4", "2", "1")
 

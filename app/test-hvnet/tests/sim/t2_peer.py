@@ -6,12 +6,9 @@
    RX port 1 (with the guest's own drops accounted for).
 2. io forwarding (port topology loop) of 5000 host-generated frames of 60-1514 bytes into
    port 0: every one back once, byte for byte."""
-import os
 import re
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,
                      run_gen, run_test, upstream)
 
 GEN_COUNT = 5000

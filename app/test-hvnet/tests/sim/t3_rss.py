@@ -7,12 +7,9 @@ host's choice matched the guest's table, and every one of the rx queues must hav
 frames. With 2 or more queues, run with the default IP hash, then with UDP hashing: hvnet must
 spread it (by the ports if the host can hash them, else by the addresses); Debian's 22.11
 netvsc then enables no hash type at all: the test asserts that documented limitation."""
-import os
 import re
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_gen, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_gen, log,
                      parse_fwd_streams, run_gen, run_test, upstream)
 
 QUEUE_COUNTS = (1, 2, 4, 8)

@@ -4,12 +4,9 @@
 exact, with both transmit paths used (send-buffer copies and GPA-direct pages); then the same
 with a 9000-byte MTU and sizes up to 9014, or, if the guest driver refuses that MTU, the
 refusal itself as evidence (never a faked pass)."""
-import os
 import re
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mtu_set,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mtu_set,
                      run_gen, run_test, upstream)
 
 TP = ["--forward-mode=io", "--port-topology=loop"] + GEN_RINGS

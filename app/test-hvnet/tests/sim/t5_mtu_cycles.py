@@ -3,11 +3,8 @@
 """Port life cycle: MTU change on a stopped port, then byte-exact traffic; several stop/start
 cycles each followed by byte-exact traffic; finally 'port close' and exit, with no protocol
 violation anywhere."""
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_gen, log, mtu_set, run_gen,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_gen, log, mtu_set, run_gen,
                      run_test, upstream)
 
 CYCLES = 3

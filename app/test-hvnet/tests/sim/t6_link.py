@@ -6,13 +6,10 @@
 --no-lsc-interrupt, 'show port info' follows the host: down, up, and 40 Gbps after
 'speed 0 40000' (on 22.11 netvsc only once the link status changed: it keeps its old link
 record otherwise)."""
-import os
 import re
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (Run, TestFailure, check_eq, log, run_test, speed_mbps,  # noqa: E402
+from simtest import (Run, TestFailure, check_eq, log, run_test, speed_mbps,
                      upstream)
 
 LSC = re.compile(r"Port 0: link state change event")

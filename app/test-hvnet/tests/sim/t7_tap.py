@@ -7,11 +7,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import Run, TestFailure, TestSkip, check, log, run_test  # noqa: E402
+from simtest import Run, TestFailure, TestSkip, check, log, run_test
 
 TAP = "hvt0"
 NS = "hvt-%d" % os.getpid()

@@ -8,11 +8,9 @@ with -d. Three simulated NICs; each must get exactly one port, driven by the exp
 takes the first bus that parses the name, and both buses name devices by UUID.)
 In the mixed runs every port then forwards host-generated frames byte for byte (io mode), so
 both drivers really own their NIC. Runs under HVNET_DRIVER=hvnet only."""
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check_eq, check_gen, log, mac_list,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check_eq, check_gen, log, mac_list,
                      nic_uuid, run_gen, run_test, upstream)
 
 NICS = 3

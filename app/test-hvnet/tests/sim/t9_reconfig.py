@@ -7,12 +7,10 @@ in-use count (size - common pool - per-lcore caches, from 'dump_mempool') is com
 same port state after every step: with the ports stopped it must equal the first measurement
 (a started port legitimately holds transmitted mbufs until their completions are consumed, so
 that count is only logged); after 'port close all' no mbuf may be in use at all."""
-import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,  # noqa: E402
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,
                      run_gen, run_test, upstream)
 
 BURST = 2000

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "hvbus_ring.h"
 
 #define CTL_BYTES	HV_PAGE_SIZE
@@ -23,18 +24,6 @@
 #define DEFAULT_ROUNDS	32u
 #define OPS_PER_ROUND	40000u
 
-static unsigned int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		if (failures > 20) \
-			exit(1); \
-	} \
-} while (0)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -371,7 +360,7 @@ model_round(uint64_t seed, struct model *m)
 	start = rng_below(&m->rng, size / 8) * 8;
 	tr_init(&t, size, start);
 	m->w_priv = m->w_pub = m->r_priv = m->r_pub = start;
-	for (i = 0; i < OPS_PER_ROUND && failures == 0; i++) {
+	for (i = 0; i < OPS_PER_ROUND && check_failures == 0; i++) {
 		/* Drift between write-heavy and read-heavy phases to hit both full and empty. */
 		if (rng_below(&m->rng, 100) < ((i / 2000) % 2 ? 80u : 30u))
 			model_write_op(m, &t);
@@ -388,7 +377,7 @@ test_model(uint64_t seed, unsigned int rounds)
 	uint64_t writes = 0, eagain = 0, reads = 0, wraps = 0, sigs = 0;
 	unsigned int i;
 
-	for (i = 0; i < rounds && failures == 0; i++) {
+	for (i = 0; i < rounds && check_failures == 0; i++) {
 		model_round(seed + i * 0x1000193ull, &m);
 		writes += m.writes;
 		eagain += m.eagain;
@@ -944,6 +933,7 @@ main(int argc, char **argv)
 	unsigned int rounds = argc > 2 ? (unsigned int)strtoul(argv[2], NULL, 0) : DEFAULT_ROUNDS;
 	struct timespec t0, t1;
 
+	check_fail_limit = 20;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	printf("test_ring: seed %" PRIu64 " (rerun: test_ring %" PRIu64 " %u)\n", seed, seed,
 	       rounds);
@@ -959,7 +949,7 @@ main(int argc, char **argv)
 	test_threads();
 	test_model(seed, rounds);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("test_ring: %s, %u failures, %.2f s\n", failures ? "FAILED" : "passed", failures,
+	printf("test_ring: %.2f s\n",
 	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return failures ? 1 : 0;
+	return check_done("test_ring");
 }

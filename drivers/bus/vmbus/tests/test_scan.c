@@ -15,6 +15,7 @@
 #include <rte_memory.h>
 #include <rte_uuid.h>
 
+#include "check.h"
 #include "hvbus_private.h"
 #include "hvbus_sysfs.h"
 #include "hvbus_uio.h"
@@ -27,18 +28,11 @@ int hvbus_logtype;
 #define G2 "5eeeffff-1111-4111-8111-11111111111b"
 #define G3 "c0ffee00-2222-4222-8222-22222222222c"
 
-static int failures;
 static char root[PATH_MAX / 2];
 static FILE *log_stream;
 static char *log_text;
 static size_t log_size;
 
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	} \
-} while (0)
 
 /* Start capturing the bus log afresh. */
 static void
@@ -653,10 +647,5 @@ main(void)
 	fclose(log_stream);
 	free(log_text);
 	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (failures != 0) {
-		printf("test_scan: %d check(s) FAILED\n", failures);
-		return 1;
-	}
-	printf("test_scan: all checks passed\n");
-	return 0;
+	return check_done("test_scan");
 }

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* net_hvnet device arguments: upstream net_netvsc's names and defaults, strictly parsed. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_kvargs.h>
+
+#include "hvnet_ethdev.h"
+
+/*
+ * Devarg bounds: the monitor page holds latency in 100 ns units in a u16; a copybreak above
+ * a frame's u16 length means nothing; control timeouts from 0.1 s to 10 min.
+ */
+#define HVNET_LATENCY_MAX_US	6553u
+#define HVNET_COPYBREAK_MAX	65535u
+#define HVNET_CTL_TIMEOUT_MIN	100u
+#define HVNET_CTL_TIMEOUT_MAX	600000u
+
+static const struct {
+	const char *key;
+	uint32_t min;
+	uint32_t max;
+} hvnet_arg_range[] = {
+	{ HVNET_ARG_LATENCY, 0, HVNET_LATENCY_MAX_US },
+	{ HVNET_ARG_RX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
+	{ HVNET_ARG_TX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
+	{ HVNET_ARG_RX_EXTMBUF, 0, 1 },
+	{ HVNET_ARG_NUMA_AWARE, 0, 1 },
+	{ HVNET_ARG_CTL_TIMEOUT, HVNET_CTL_TIMEOUT_MIN, HVNET_CTL_TIMEOUT_MAX },
+};
+
+static void
+hvnet_default_args(struct hvnet_devargs *args)
+{
+	args->latency_us = 50;
+	args->rx_copybreak = 256;
+	args->tx_copybreak = 512;
+	args->rx_extmbuf = false;
+	args->numa_aware = false;
+	args->ctl_timeout_ms = 60000;
+}
+
+/* Decimal digits only: strtoul alone would take signs, blanks and hex prefixes. */
+static int
+hvnet_parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void
+hvnet_store_arg(struct hvnet_devargs *args, const char *key, uint32_t v)
+{
+	if (strcmp(key, HVNET_ARG_LATENCY) == 0)
+		args->latency_us = v;
+	else if (strcmp(key, HVNET_ARG_RX_COPYBREAK) == 0)
+		args->rx_copybreak = v;
+	else if (strcmp(key, HVNET_ARG_TX_COPYBREAK) == 0)
+		args->tx_copybreak = v;
+	else if (strcmp(key, HVNET_ARG_RX_EXTMBUF) == 0)
+		args->rx_extmbuf = v != 0;
+	else if (strcmp(key, HVNET_ARG_NUMA_AWARE) == 0)
+		args->numa_aware = v != 0;
+	else
+		args->ctl_timeout_ms = v;
+}
+
+static int
+hvnet_parse_pair(const char *dev, const struct rte_kvargs_pair *p, uint32_t *seen,
+		 struct hvnet_devargs *args)
+{
+	unsigned int i;
+	uint32_t v;
+
+	for (i = 0; i < RTE_DIM(hvnet_arg_range); i++) {
+		if (strcmp(p->key, hvnet_arg_range[i].key) == 0)
+			break;
+	}
+	if (i == RTE_DIM(hvnet_arg_range)) {
+		HVNET_INIT_LOG(ERR, "%s: unknown device argument \"%s\"", dev, p->key);
+		return -EINVAL;
+	}
+	if (*seen & RTE_BIT32(i)) {
+		HVNET_INIT_LOG(ERR, "%s: device argument \"%s\" given twice", dev, p->key);
+		return -EINVAL;
+	}
+	*seen |= RTE_BIT32(i);
+	if (hvnet_parse_u32(p->value, &v) != 0 ||
+	    v < hvnet_arg_range[i].min || v > hvnet_arg_range[i].max) {
+		HVNET_INIT_LOG(ERR, "%s: %s=%s: expected an integer in %" PRIu32 "..%" PRIu32,
+			       dev, p->key, p->value != NULL ? p->value : "",
+			       hvnet_arg_range[i].min, hvnet_arg_range[i].max);
+		return -EINVAL;
+	}
+	hvnet_store_arg(args, p->key, v);
+	return 0;
+}
+
+int
+hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *args)
+{
+	const struct rte_devargs *da = vdev->device.devargs;
+	struct rte_kvargs *kvl;
+	uint32_t seen = 0;
+	unsigned int i;
+	int ret = 0;
+
+	hvnet_default_args(args);
+	if (da == NULL || da->args == NULL || da->args[0] == '\0')
+		return 0;
+	/* No key list here: rte_kvargs would reject an unknown key without naming it. */
+	kvl = rte_kvargs_parse(da->args, NULL);
+	if (kvl == NULL) {
+		HVNET_INIT_LOG(ERR, "%s: malformed device arguments \"%s\"", vdev->name, da->args);
+		return -EINVAL;
+	}
+	for (i = 0; i < kvl->count && ret == 0; i++)
+		ret = hvnet_parse_pair(vdev->name, &kvl->pairs[i], &seen, args);
+	rte_kvargs_free(kvl);
+	return ret;
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What a net_hvnet port reports, read from shared memory alone so that a secondary process
+ * (dpdk-proc-info, dpdk-dumpcap) can answer too: stats, per-queue xstats, device and queue
+ * info; and the secondary-process view of a port, made of these.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <ethdev_driver.h>
+
+#include "hvnet_ethdev.h"
+
+/* Receive copies frames into mbuf chains: any data room from this size up will do. */
+#define HVNET_MIN_RX_BUFSIZE	64u
+#define HVNET_MAX_DESC		4096u
+#define HVNET_MIN_RX_DESC	32u
+
+/* ---- statistics -------------------------------------------------------------------------- */
+
+static const struct hvnet_qstats *
+hvnet_rxq_stats(const struct rte_eth_dev *dev, uint16_t q)
+{
+	const struct hvnet_rxq *rxq = dev->data->rx_queues[q];
+
+	return rxq != NULL ? &rxq->stats : NULL;
+}
+
+static const struct hvnet_qstats *
+hvnet_txq_stats(const struct rte_eth_dev *dev, uint16_t q)
+{
+	const struct hvnet_txq *txq = dev->data->tx_queues[q];
+
+	return txq != NULL ? &txq->stats : NULL;
+}
+
+int
+hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	const struct hvnet_qstats *s;
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		s = hvnet_rxq_stats(dev, q);
+		if (s == NULL)
+			continue;
+		st->ipackets += s->packets;
+		st->ibytes += s->bytes;
+		st->ierrors += hvnet_qstats_errors(s);
+		st->imissed += s->ring_full;
+		st->rx_nombuf += s->nombuf;
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[q] = s->packets;
+			st->q_ibytes[q] = s->bytes;
+			st->q_errors[q] = hvnet_qstats_errors(s);
+		}
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		s = hvnet_txq_stats(dev, q);
+		if (s == NULL)
+			continue;
+		st->opackets += s->packets;
+		st->obytes += s->bytes;
+		st->oerrors += hvnet_qstats_errors(s);
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_opackets[q] = s->packets;
+			st->q_obytes[q] = s->bytes;
+		}
+	}
+	return 0;
+}
+
+int
+hvnet_stats_reset(struct rte_eth_dev *dev)
+{
+	struct hvnet_rxq *rxq;
+	struct hvnet_txq *txq;
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		rxq = dev->data->rx_queues[q];
+		if (rxq != NULL)
+			memset(&rxq->stats, 0, sizeof(rxq->stats));
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		txq = dev->data->tx_queues[q];
+		if (txq != NULL)
+			memset(&txq->stats, 0, sizeof(txq->stats));
+	}
+	return 0;
+}
+
+/* ---- extended statistics ----------------------------------------------------------------- */
+
+#define HVNET_XS_RX	0x1u
+#define HVNET_XS_TX	0x2u
+#define HVNET_XS_ERR(why)	offsetof(struct hvnet_qstats, errors[why])
+
+/* A new drop reason needs its line in the table below (and in doc/guides/nics/hvnet.rst). */
+_Static_assert(HVNET_RX_DROP_MAX == 8 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
+
+/* Per-queue extended statistics, named <rx|tx>_q<N>_<name>. */
+static const struct {
+	const char *name;
+	size_t off;
+	unsigned int dir;
+} hvnet_xstats[] = {
+	{ "good_packets", offsetof(struct hvnet_qstats, packets), HVNET_XS_RX | HVNET_XS_TX },
+	{ "good_bytes", offsetof(struct hvnet_qstats, bytes), HVNET_XS_RX | HVNET_XS_TX },
+	/* Drops by reason (enum hvnet_rx_drop, enum hvnet_tx_drop). */
+	{ "bad_xfer_errors", HVNET_XS_ERR(HVNET_RX_BAD_XFER), HVNET_XS_RX },
+	{ "bad_range_count_errors", HVNET_XS_ERR(HVNET_RX_BAD_RANGE_COUNT), HVNET_XS_RX },
+	{ "bad_range_errors", HVNET_XS_ERR(HVNET_RX_BAD_RANGE), HVNET_XS_RX },
+	{ "bad_rndis_errors", HVNET_XS_ERR(HVNET_RX_BAD_RNDIS), HVNET_XS_RX },
+	{ "bad_ppi_errors", HVNET_XS_ERR(HVNET_RX_BAD_PPI), HVNET_XS_RX },
+	{ "unknown_completion_errors", HVNET_XS_ERR(HVNET_RX_UNKNOWN_COMPLETION), HVNET_XS_RX },
+	{ "stray_control_errors", HVNET_XS_ERR(HVNET_RX_STRAY_CONTROL), HVNET_XS_RX },
+	{ "vlan_insert_errors", HVNET_XS_ERR(HVNET_RX_VLAN_INSERT), HVNET_XS_RX },
+	{ "oversize_errors", HVNET_XS_ERR(HVNET_TX_OVERSIZE), HVNET_XS_TX },
+	{ "send_errors", HVNET_XS_ERR(HVNET_TX_SEND_FAILED), HVNET_XS_TX },
+	{ "host_errors", HVNET_XS_ERR(HVNET_TX_HOST_FAILED), HVNET_XS_TX },
+	{ "ring_full", offsetof(struct hvnet_qstats, ring_full), HVNET_XS_RX | HVNET_XS_TX },
+	{ "sendbuf_full", offsetof(struct hvnet_qstats, sendbuf_full), HVNET_XS_TX },
+	{ "nombuf", offsetof(struct hvnet_qstats, nombuf), HVNET_XS_RX },
+	{ "multicast_packets", offsetof(struct hvnet_qstats, multicast),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "broadcast_packets", offsetof(struct hvnet_qstats, broadcast),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "undersize_packets", offsetof(struct hvnet_qstats, size_bins[7]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_64_packets", offsetof(struct hvnet_qstats, size_bins[0]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_65_127_packets", offsetof(struct hvnet_qstats, size_bins[1]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_128_255_packets", offsetof(struct hvnet_qstats, size_bins[2]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_256_511_packets", offsetof(struct hvnet_qstats, size_bins[3]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_512_1023_packets", offsetof(struct hvnet_qstats, size_bins[4]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_1024_1518_packets", offsetof(struct hvnet_qstats, size_bins[5]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+	{ "size_1519_max_packets", offsetof(struct hvnet_qstats, size_bins[6]),
+	  HVNET_XS_RX | HVNET_XS_TX },
+};
+
+static unsigned int
+hvnet_xstats_per_queue(unsigned int dir)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < RTE_DIM(hvnet_xstats); i++)
+		n += (hvnet_xstats[i].dir & dir) != 0;
+	return n;
+}
+
+static unsigned int
+hvnet_xstats_count(const struct rte_eth_dev *dev)
+{
+	return dev->data->nb_rx_queues * hvnet_xstats_per_queue(HVNET_XS_RX) +
+	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX);
+}
+
+/*
+ * Walk every (queue, counter) pair in the order of the names; fn gets the counter block
+ * (NULL for a queue not set up) and the table index.
+ */
+static void
+hvnet_xstats_walk(const struct rte_eth_dev *dev,
+		  void (*fn)(void *arg, unsigned int id, const char *dir, uint16_t q,
+			     const struct hvnet_qstats *s, unsigned int i),
+		  void *arg)
+{
+	unsigned int i, id = 0;
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		for (i = 0; i < RTE_DIM(hvnet_xstats); i++) {
+			if (hvnet_xstats[i].dir & HVNET_XS_RX)
+				fn(arg, id++, "rx", q, hvnet_rxq_stats(dev, q), i);
+		}
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		for (i = 0; i < RTE_DIM(hvnet_xstats); i++) {
+			if (hvnet_xstats[i].dir & HVNET_XS_TX)
+				fn(arg, id++, "tx", q, hvnet_txq_stats(dev, q), i);
+		}
+	}
+}
+
+static void
+hvnet_xstat_name(void *arg, unsigned int id, const char *dir, uint16_t q,
+		 const struct hvnet_qstats *s __rte_unused, unsigned int i)
+{
+	struct rte_eth_xstat_name *names = arg;
+
+	snprintf(names[id].name, sizeof(names[id].name), "%s_q%u_%s", dir, q,
+		 hvnet_xstats[i].name);
+}
+
+static void
+hvnet_xstat_value(void *arg, unsigned int id, const char *dir __rte_unused,
+		  uint16_t q __rte_unused, const struct hvnet_qstats *s, unsigned int i)
+{
+	struct rte_eth_xstat *xs = arg;
+
+	xs[id].id = id;
+	xs[id].value = s != NULL ?
+		*(const uint64_t *)((const uint8_t *)s + hvnet_xstats[i].off) : 0;
+}
+
+int
+hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		       unsigned int limit)
+{
+	unsigned int n = hvnet_xstats_count(dev);
+
+	if (names == NULL || limit < n)
+		return n;
+	hvnet_xstats_walk(dev, hvnet_xstat_name, names);
+	return n;
+}
+
+int
+hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int limit)
+{
+	unsigned int n = hvnet_xstats_count(dev);
+
+	if (xs == NULL || limit < n)
+		return n;
+	hvnet_xstats_walk(dev, hvnet_xstat_value, xs);
+	return n;
+}
+
+/* ---- device and queue info --------------------------------------------------------------- */
+
+int
+hvnet_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	const struct hvnet_dev *hv = hvnet_dev_of(dev);
+
+	info->max_rx_queues = hv->max_chan;
+	info->max_tx_queues = hv->max_chan;
+	info->min_rx_bufsize = HVNET_MIN_RX_BUFSIZE;
+	info->max_rx_pktlen = HVNET_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	info->min_mtu = HVNET_MIN_MTU;
+	info->max_mtu = HVNET_MAX_MTU;
+	info->max_mac_addrs = 1;
+	info->rx_offload_capa = hv->rx_offload_capa | RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = hv->tx_offload_capa;
+	info->reta_size = HVNET_RETA_SIZE;
+	info->hash_key_size = HVNET_RSS_KEY_SIZE;
+	info->flow_type_rss_offloads = hvnet_rss_offloads(hv);
+	info->rx_desc_lim.nb_min = HVNET_MIN_RX_DESC;
+	info->rx_desc_lim.nb_max = HVNET_MAX_DESC;
+	info->rx_desc_lim.nb_align = 1;
+	info->tx_desc_lim.nb_min = 1;
+	info->tx_desc_lim.nb_max = (uint16_t)RTE_MIN(RTE_MAX(hv->sendbuf_section_cnt, 1u),
+						     HVNET_MAX_DESC);
+	info->tx_desc_lim.nb_align = 1;
+	/* Segments that always fit GPA-direct: each may straddle a page (two ranges). */
+	info->tx_desc_lim.nb_mtu_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
+	info->tx_desc_lim.nb_seg_max = (HVNET_MAX_TX_PAGES - 1) / 2;
+	/* The host sets the speed: whatever it reports now is the one we can claim. */
+	info->speed_capa = hv->link_speed_mbps != 0 ?
+		rte_eth_speed_bitflag(hv->link_speed_mbps, RTE_ETH_LINK_FULL_DUPLEX) : 0;
+	return 0;
+}
+
+void
+hvnet_rxq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_rxq_info *qinfo)
+{
+	const struct hvnet_rxq *rxq = dev->data->rx_queues[q];
+	const struct hvnet_qconf *c = &hvnet_port_of(hvnet_dev_of(dev))->rxq_conf[q];
+
+	qinfo->mp = rxq->mp;
+	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->scattered_rx = 1;
+	qinfo->conf.offloads = c->offloads;
+	qinfo->conf.rx_deferred_start = c->deferred;
+	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;
+}
+
+void
+hvnet_txq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_txq_info *qinfo)
+{
+	const struct hvnet_txq *txq = dev->data->tx_queues[q];
+	const struct hvnet_qconf *c = &hvnet_port_of(hvnet_dev_of(dev))->txq_conf[q];
+
+	qinfo->nb_desc = txq->nb_desc;
+	qinfo->conf.offloads = c->offloads;
+	qinfo->conf.tx_deferred_start = c->deferred;
+}
+
+/* ---- the secondary-process view ---------------------------------------------------------- */
+
+/* The secondary never touches a channel: the link the primary published is the answer. */
+static int
+hvnet_dev_link_update_secondary(struct rte_eth_dev *dev __rte_unused,
+				int wait_to_complete __rte_unused)
+{
+	return -1;
+}
+
+/* The primary owns the channels and the queues: a secondary has nothing of its own to free. */
+static int
+hvnet_dev_close_secondary(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0;
+}
+
+/*
+ * A secondary process (dpdk-proc-info, dpdk-dumpcap) reads what lives in shared memory:
+ * the queues' counters and the port's configuration. Nothing here reaches a channel.
+ */
+static const struct eth_dev_ops hvnet_secondary_ops = {
+	.dev_close = hvnet_dev_close_secondary,
+	.dev_infos_get = hvnet_dev_infos_get,
+	.link_update = hvnet_dev_link_update_secondary,
+	.stats_get = hvnet_stats_get,
+	.stats_reset = hvnet_stats_reset,
+	.xstats_get = hvnet_xstats_get,
+	.xstats_get_names = hvnet_xstats_get_names,
+	.xstats_reset = hvnet_stats_reset,
+	.rxq_info_get = hvnet_rxq_info_get,
+	.txq_info_get = hvnet_txq_info_get,
+	.reta_query = hvnet_reta_query,
+	.rss_hash_conf_get = hvnet_rss_hash_conf_get,
+};
+
+int
+hvnet_probe_secondary(struct rte_hvbus_device *vdev)
+{
+	struct rte_eth_dev *eth;
+
+	eth = rte_eth_dev_attach_secondary(vdev->device.name);
+	if (eth == NULL) {
+		HVNET_INIT_LOG(ERR, "%s: no such port in the primary process", vdev->name);
+		return -ENODEV;
+	}
+	eth->device = &vdev->device;
+	eth->dev_ops = &hvnet_secondary_ops;
+	/* The channels are mapped in the primary only: the secondary has no data path. */
+	eth->rx_pkt_burst = rte_eth_pkt_burst_dummy;
+	eth->tx_pkt_burst = rte_eth_pkt_burst_dummy;
+	rte_eth_dev_probing_finish(eth);
+	return 0;
+}
