@@ -19,6 +19,7 @@
 
 #include <rte_common.h>
 #include <rte_uuid.h>
+#include <rte_version.h>
 #include <dev_driver.h>
 
 #include "hv_wire.h"
@@ -87,13 +88,20 @@ struct rte_hvbus_driver {
 void rte_hvbus_register(struct rte_hvbus_driver *drv);
 void rte_hvbus_unregister(struct rte_hvbus_driver *drv);
 
+/* DPDK 25.11 dropped the unused index argument of RTE_PMD_EXPORT_NAME (dev_driver.h). */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+#define HVBUS_EXPORT_NAME(nm) RTE_PMD_EXPORT_NAME(nm)
+#else
+#define HVBUS_EXPORT_NAME(nm) RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+#endif
+
 #define RTE_PMD_REGISTER_HVBUS(nm, hvbus_drv) \
 	RTE_INIT(hvbus_reg_ ## nm) \
 	{ \
 		(hvbus_drv).driver.name = RTE_STR(nm); \
 		rte_hvbus_register(&(hvbus_drv)); \
 	} \
-	RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+	HVBUS_EXPORT_NAME(nm)
 
 /*
  * Map the device's five resources (this opens /dev/uioN: the kernel then opens the primary

@@ -33,6 +33,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
+#include <rte_version.h>
 #include <ethdev_driver.h>
 
 #include "bus_hvbus_driver.h"
@@ -395,7 +396,13 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
  * wait = false it gives up when another thread holds it.
  */
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
-uint32_t hvnet_rx_queue_count(void *rxq);
+/* DPDK 25.11 made rx_queue_count return int (a negative errno on error), uint32_t before. */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+typedef int hvnet_rx_count_t;
+#else
+typedef uint32_t hvnet_rx_count_t;
+#endif
+hvnet_rx_count_t hvnet_rx_queue_count(void *rxq);
 int hvnet_rx_descriptor_status(void *rxq, uint16_t offset);
 
 /* hvnet_tx.c */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_version.h>
 #include <ethdev_driver.h>
 
 #include "hvnet.h"
@@ -72,7 +73,17 @@ int hvnet_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
 int hvnet_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss);
 
 /* hvnet_stats.c */
+/*
+ * DPDK 25.11 took the per-queue counters (q_ipackets, ...) out of struct rte_eth_stats into a
+ * struct eth_queue_stats that the stats op gets as a separate, optional argument.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+#define HVNET_QSTATS_ARG 1
+int hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+		    struct eth_queue_stats *qs);
+#else
 int hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+#endif
 int hvnet_stats_reset(struct rte_eth_dev *dev);
 int hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int limit);
 int hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,

@@ -9,6 +9,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -1020,7 +1021,7 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 
 /* ---- queue state ----------------------------------------------------------------------- */
 
-uint32_t
+hvnet_rx_count_t
 hvnet_rx_queue_count(void *queue)
 {
 	struct hvnet_rxq *rxq = queue;
@@ -1029,9 +1030,11 @@ hvnet_rx_queue_count(void *queue)
 	uint32_t count;
 
 	/* Approximate and lock-free: each frame in the ring costs at least an 8-byte range. */
-	count = rte_ring_count(rxq->stash) + (total - RTE_MIN(next, total)) +
-		rte_hvbus_chan_rx_pending(rxq->chan) / sizeof(struct hv_xfer_page_range);
-	return RTE_MIN(count, (uint32_t)rxq->nb_desc);
+	count = rte_ring_count(rxq->stash) + (total - RTE_MIN(next, total));
+	/* A secondary process (dpdk-proc-info) has the queue but not the channel's mapping. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		count += rte_hvbus_chan_rx_pending(rxq->chan) / sizeof(struct hv_xfer_page_range);
+	return (hvnet_rx_count_t)RTE_MIN(count, (uint32_t)rxq->nb_desc);
 }
 
 int
@@ -1041,6 +1044,6 @@ hvnet_rx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= rxq->nb_desc)
 		return -EINVAL;
-	return offset < hvnet_rx_queue_count(queue) ? RTE_ETH_RX_DESC_DONE :
-						       RTE_ETH_RX_DESC_AVAIL;
+	return offset < (uint32_t)hvnet_rx_queue_count(queue) ? RTE_ETH_RX_DESC_DONE :
+								 RTE_ETH_RX_DESC_AVAIL;
 }

@@ -36,8 +36,15 @@ hvnet_txq_stats(const struct rte_eth_dev *dev, uint16_t q)
 	return txq != NULL ? &txq->stats : NULL;
 }
 
-int
-hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+/* qs: where the per-queue counters go (NULL: nowhere). Same field names in both layouts. */
+#ifdef HVNET_QSTATS_ARG
+typedef struct eth_queue_stats hvnet_queue_stats_t;
+#else
+typedef struct rte_eth_stats hvnet_queue_stats_t;
+#endif
+
+static void
+hvnet_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st, hvnet_queue_stats_t *qs)
 {
 	const struct hvnet_qstats *s;
 	uint16_t q;
@@ -51,10 +58,10 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ierrors += hvnet_qstats_errors(s);
 		st->imissed += s->ring_full;
 		st->rx_nombuf += s->nombuf;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = s->packets;
-			st->q_ibytes[q] = s->bytes;
-			st->q_errors[q] = hvnet_qstats_errors(s);
+		if (qs != NULL && q < RTE_DIM(qs->q_ipackets)) {
+			qs->q_ipackets[q] = s->packets;
+			qs->q_ibytes[q] = s->bytes;
+			qs->q_errors[q] = hvnet_qstats_errors(s);
 		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
@@ -64,13 +71,28 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->opackets += s->packets;
 		st->obytes += s->bytes;
 		st->oerrors += hvnet_qstats_errors(s);
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = s->packets;
-			st->q_obytes[q] = s->bytes;
+		if (qs != NULL && q < RTE_DIM(qs->q_opackets)) {
+			qs->q_opackets[q] = s->packets;
+			qs->q_obytes[q] = s->bytes;
 		}
 	}
+}
+
+#ifdef HVNET_QSTATS_ARG
+int
+hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st, struct eth_queue_stats *qs)
+{
+	hvnet_stats_fill(dev, st, qs);
 	return 0;
 }
+#else
+int
+hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	hvnet_stats_fill(dev, st, st);
+	return 0;
+}
+#endif
 
 int
 hvnet_stats_reset(struct rte_eth_dev *dev)
@@ -345,6 +367,13 @@ hvnet_probe_secondary(struct rte_hvbus_device *vdev)
 	/* The channels are mapped in the primary only: the secondary has no data path. */
 	eth->rx_pkt_burst = rte_eth_pkt_burst_dummy;
 	eth->tx_pkt_burst = rte_eth_pkt_burst_dummy;
+	/*
+	 * Queue state is in shared memory, and these read no channel in a secondary. ethdev
+	 * calls them without a NULL check (25.11's dpdk-proc-info --show-port does).
+	 */
+	eth->rx_queue_count = hvnet_rx_queue_count;
+	eth->rx_descriptor_status = hvnet_rx_descriptor_status;
+	eth->tx_descriptor_status = hvnet_tx_descriptor_status;
 	rte_eth_dev_probing_finish(eth);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
@@ -777,7 +778,9 @@ hvnet_tx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= txq->nb_desc)
 		return -EINVAL;
-	hvnet_chan_poll(txq->hv, txq->queue_id, false);
+	/* A secondary process (dpdk-proc-info) has the queue but not the channel's mapping. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		hvnet_chan_poll(txq->hv, txq->queue_id, false);
 	/* Offset k from the next descriptor to fill is reusable iff more than k are free. */
 	return offset < txq->nb_desc - hvnet_tx_busy(txq) ? RTE_ETH_TX_DESC_DONE :
 							    RTE_ETH_TX_DESC_FULL;
