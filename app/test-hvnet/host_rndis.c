@@ -649,8 +649,11 @@ control_message(struct sim_nic *nic, const uint8_t *msg, uint32_t total)
 		return host_fatal(nic, 0, "RNDIS control message shorter than its header");
 	memcpy(&h, msg, sizeof(h));
 	min = control_min_len(h.type);
-	if (min == 0)
+	if (min == 0) {
+		sim_log("nic %u: RNDIS control message type %#x (length %u) refused", nic->idx,
+			h.type, h.length);
 		return host_fatal(nic, 0, "RNDIS control message type not accepted");
+	}
 	if (h.length < min || h.length > total)
 		return host_fatal(nic, 0, "RNDIS control message length out of range");
 	switch (h.type) {

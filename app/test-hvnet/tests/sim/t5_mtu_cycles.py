@@ -49,7 +49,7 @@ def main():
         r.cmd("port stop 0")
         out = r.cmd("port close 0", timeout=60)
         check("closed" in out.lower(), "'port close 0' did not report the port closed:\n" + out)
-        check(all(s.get("violations") == 0 for s in r.sim_stats().values()),
+        check(all(v == 0 for v in r.violation_counts().values()),
               "violations counted after port close: %r" % r.sim_stats())
         r.quit()
         r.check_clean_exit(1)
