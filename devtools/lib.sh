@@ -21,3 +21,13 @@ guest_paths() {
 		;;
 	esac
 }
+
+# testlog_counts BUILD: "OK FAIL SKIP" of the last 'meson test' run in BUILD (its testlog.json),
+# or nothing when there is none.
+testlog_counts() {
+	local log=$1/meson-logs/testlog.json
+	[ -f "$log" ] || return 1
+	echo "$(grep -c '"result": "OK"' "$log")" \
+		"$(grep -c -E '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log")" \
+		"$(grep -c '"result": "SKIP"' "$log")"
+}

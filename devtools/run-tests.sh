@@ -32,18 +32,15 @@ configure() {
 configure "$build" -Db_sanitize=none || fail "build failed"
 configure "$asan" -Db_sanitize=address,undefined -Db_lundef=false || fail "ASan build failed"
 
+. devtools/lib.sh
 total_ok=0 total_fail=0 total_skip=0
 # Adds the counts of one "meson test" run (from its testlog.json) to the totals.
 count() {
-	local log=$1/meson-logs/testlog.json rc=$2
-	if [ ! -f "$log" ]; then
-		[ "$rc" = 0 ] || total_fail=$((total_fail + 1))
+	local ok fl sk
+	if ! read -r ok fl sk < <(testlog_counts "$1"); then
+		[ "$2" = 0 ] || total_fail=$((total_fail + 1))
 		return
 	fi
-	local ok fl sk
-	ok=$(grep -c '"result": "OK"' "$log")
-	sk=$(grep -c '"result": "SKIP"' "$log")
-	fl=$(grep -c -E '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log")
 	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
 }
 
@@ -53,6 +50,15 @@ count "$build" $?
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2
 count "$asan" $?
+
+# The other DPDK LTS releases whose build is cached (devtools/dpdk-build.sh): the quick suites
+# against each (devtools/lts-matrix.sh), one line per version.
+lts=$(bash devtools/lts-matrix.sh --cached-only --quick | tee /dev/stderr | tail -n 1)
+if read -r word ok fl sk < <(echo "$lts") && [ "$word" = lts-total: ]; then
+	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
+else
+	total_fail=$((total_fail + 1))
+fi
 
 echo "$total_ok passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]
