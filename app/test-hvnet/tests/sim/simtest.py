@@ -278,8 +278,9 @@ class Run:
     as its guest and waits for the first prompt; leaving the block quits (or kills) it."""
 
     def __init__(self, sim_opts, testpmd_opts=(), eal_opts=(), netns=None, deadline=240,
-                 start_timeout=60, nb_mbufs=32768, mixed=False):
-        """mixed: hvnet and upstream netvsc both drive ports (the test checks which)."""
+                 start_timeout=60, nb_mbufs=32768, mixed=False, eal_first=()):
+        """mixed: hvnet and upstream netvsc both drive ports (the test checks which).
+        eal_first: EAL options before hvnet's -d (plugins loaded before hvnet's)."""
         self.mixed = mixed
         sim = os.environ.get("HVNET_SIM")
         if not sim or not os.access(sim, os.X_OK):
@@ -291,7 +292,8 @@ class Run:
         # testpmd reports command errors on stderr: send them to the terminal with the rest.
         guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest",
                   testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
-                  "--iova-mode=va", "--no-pci"] + driver_eal_args() + list(eal_opts) +
+                  "--iova-mode=va", "--no-pci"] + list(eal_first) + driver_eal_args() +
+                 list(eal_opts) +
                  ["--", "-i", "--total-num-mbufs=%d" % nb_mbufs] + list(testpmd_opts))
         self.argv = ([sim, "sim", "--ctl", self.ctl_path, "--timeout", str(deadline + 30)] +
                      list(sim_opts) + ["--"] + guest)
@@ -703,6 +705,19 @@ def mtu_set(r, port, mtu):
     out += r.cmd("port config mtu %d %d" % (port, mtu))
     out += r.cmd("port start %d" % port, timeout=60)
     return out
+
+
+def upstream_plugin_args():
+    """-d for upstream bus_vmbus and net_netvsc, from the DPDK's own plugin folder (meson sets
+    HVNET_DPDK_PLUGIN_DIR): loaded before hvnet's, they register first."""
+    pdir = os.environ.get("HVNET_DPDK_PLUGIN_DIR", "")
+    args = []
+    for name in ("librte_bus_vmbus.so", "librte_net_netvsc.so"):
+        path = os.path.join(pdir, name)
+        if not os.path.exists(path):
+            raise TestSkip("no upstream plugin %s (HVNET_DPDK_PLUGIN_DIR=%r)" % (name, pdir))
+        args += ["-d", path]
+    return args
 
 
 def nic_uuid(i):
