@@ -278,9 +278,12 @@ class Run:
     as its guest and waits for the first prompt; leaving the block quits (or kills) it."""
 
     def __init__(self, sim_opts, testpmd_opts=(), eal_opts=(), netns=None, deadline=240,
-                 start_timeout=60, nb_mbufs=32768, mixed=False, eal_first=()):
+                 start_timeout=60, nb_mbufs=32768, mixed=False, eal_first=(), wrapper=(),
+                 plugins=True):
         """mixed: hvnet and upstream netvsc both drive ports (the test checks which).
-        eal_first: EAL options before hvnet's -d (plugins loaded before hvnet's)."""
+        eal_first: EAL options before hvnet's -d (plugins loaded before hvnet's).
+        wrapper: a command that runs testpmd's command line (given as its last arguments).
+        plugins: False gives testpmd no -d (for plugins installed where EAL autoloads)."""
         self.mixed = mixed
         sim = os.environ.get("HVNET_SIM")
         if not sim or not os.access(sim, os.X_OK):
@@ -290,9 +293,10 @@ class Run:
         self.prefix = unique_prefix()
         testpmd = os.environ.get("HVNET_TESTPMD", "dpdk-testpmd")
         # testpmd reports command errors on stderr: send them to the terminal with the rest.
-        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest",
-                  testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
-                  "--iova-mode=va", "--no-pci"] + list(eal_first) + driver_eal_args() +
+        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(wrapper) +
+                 [testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
+                  "--iova-mode=va", "--no-pci"] + list(eal_first) +
+                 (driver_eal_args() if plugins else []) +
                  list(eal_opts) +
                  ["--", "-i", "--total-num-mbufs=%d" % nb_mbufs] + list(testpmd_opts))
         self.argv = ([sim, "sim", "--ctl", self.ctl_path, "--timeout", str(deadline + 30)] +
