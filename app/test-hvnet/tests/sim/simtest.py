@@ -279,11 +279,13 @@ class Run:
 
     def __init__(self, sim_opts, testpmd_opts=(), eal_opts=(), netns=None, deadline=240,
                  start_timeout=60, nb_mbufs=32768, mixed=False, eal_first=(), wrapper=(),
-                 plugins=True):
+                 plugins=True, guest=None):
         """mixed: hvnet and upstream netvsc both drive ports (the test checks which).
         eal_first: EAL options before hvnet's -d (plugins loaded before hvnet's).
         wrapper: a command that runs testpmd's command line (given as its last arguments).
-        plugins: False gives testpmd no -d (for plugins installed where EAL autoloads)."""
+        plugins: False gives testpmd no -d (for plugins installed where EAL autoloads).
+        guest: another application than testpmd (its whole command line): start() then
+        waits for no prompt, and the test stops it itself, then calls wait_exit()."""
         self.mixed = mixed
         sim = os.environ.get("HVNET_SIM")
         if not sim or not os.access(sim, os.X_OK):
@@ -293,7 +295,9 @@ class Run:
         self.prefix = unique_prefix()
         testpmd = os.environ.get("HVNET_TESTPMD", "dpdk-testpmd")
         # testpmd reports command errors on stderr: send them to the terminal with the rest.
-        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(wrapper) +
+        self.custom_guest = guest is not None
+        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(guest) if guest else
+                 ["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(wrapper) +
                  [testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
                   "--iova-mode=va", "--no-pci"] + list(eal_first) +
                  (driver_eal_args() if plugins else []) +
@@ -348,6 +352,8 @@ class Run:
                                          self.kill, args=("run deadline passed",))
         self._watchdog.daemon = True
         self._watchdog.start()
+        if self.custom_guest:
+            return
         self.wait_prompt(self.start_timeout, what="testpmd start")
         if not self.mixed:
             self.check_drivers()
@@ -426,12 +432,16 @@ class Run:
         self._check_alive()
         if self.proc.poll() is None:
             self._send("quit")
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout=60):
+        """Wait for the guest and the simulator to exit; returns the exit code."""
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             self._read(0.2)
         if self.proc.poll() is None:
-            self.kill("did not exit %d s after quit" % timeout)
-            raise TestFailure("testpmd/simulator did not exit within %d s of 'quit'" % timeout)
+            self.kill("did not exit within %d s" % timeout)
+            raise TestFailure("guest/simulator did not exit within %d s" % timeout)
         self._read(0.1)
         self.rc = self.proc.returncode
         self._stop_watchdog()
