@@ -701,6 +701,18 @@ def run_gen(r, nic, count, sizes, flows=16, timeout=90, quiet=3.0):
     raise TestFailure("generator on nic %d still running after %d s" % (nic, timeout))
 
 
+def forward_all(r, nics, count):
+    """Forwarding started: each NIC's generator sends count frames of 60-1514 bytes (8 flows);
+    then quit, check a clean exit; returns the wire lines (check_gen for each NIC)."""
+    r.cmd("start")
+    for nic in range(nics):
+        run_gen(r, nic, count, "60-1514", flows=8)
+    r.cmd("stop")
+    r.quit()
+    r.check_clean_exit(nics)
+    return r.wire()
+
+
 def check_gen(wire, nic, sent, what):
     """The wire line of nic after exit: every generated frame back once, byte for byte."""
     w = wire.get(nic)

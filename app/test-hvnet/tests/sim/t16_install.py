@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 
-from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen, log,
-                     mac_list, nic_uuid, run_gen, run_test, upstream)
+from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen,
+                     forward_all, log, mac_list, nic_uuid, run_test, upstream)
 
 PLUGINS = ("librte_bus_hvbus.so", "librte_net_hvnet.so")
 INFO = {
@@ -110,13 +110,7 @@ def run(installed, work, first, upstream_nics=(), with_d=False):
         if with_d:
             check("another copy of this plugin" in r.out,
                   "the installed copy of hvbus did not stay out:\n" + r.out[-3000:])
-        r.cmd("start")
-        for nic in range(NICS):
-            run_gen(r, nic, COUNT, "60-1514", flows=8)
-        r.cmd("stop")
-        r.quit()
-        r.check_clean_exit(NICS)
-        wire = r.wire()
+        wire = forward_all(r, NICS, COUNT)
     for nic in range(NICS):
         check_gen(wire, nic, COUNT, "NIC %d (%s), %s" % (nic, want[macs[nic]], what))
     log("%s: EAL loaded %s's bus first; %s" % (what, order, ", ".join(

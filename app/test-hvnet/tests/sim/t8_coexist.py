@@ -16,8 +16,8 @@ both drivers really own their NIC. Runs under HVNET_DRIVER=hvnet only."""
 import os
 import sys
 
-from simtest import (GEN_RINGS, Run, check_eq, check_gen, log, mac_list,
-                     nic_uuid, run_gen, run_test, upstream, upstream_plugin_args)
+from simtest import (GEN_RINGS, Run, check_eq, check_gen, forward_all, log, mac_list,
+                     nic_uuid, run_test, upstream, upstream_plugin_args)
 
 NICS = 3
 COUNT = 1000
@@ -45,13 +45,7 @@ def scenario(upstream_nics, order="hvnet", allow=None, disable=False, count=COUN
                  eal_first=first, mixed=True) as r:
             got = r.port_drivers()
             check_eq(got, want, "ports and drivers with " + what)
-            r.cmd("start")
-            for nic in range(NICS):
-                run_gen(r, nic, count, "60-1514", flows=8)
-            r.cmd("stop")
-            r.quit()
-            r.check_clean_exit(NICS)
-            wire = r.wire()
+            wire = forward_all(r, NICS, count)
     finally:
         os.environ.pop("HVBUS_DISABLE", None)
     for nic in range(NICS):
