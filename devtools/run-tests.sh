@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Run every hvnet test on this machine: install what is needed, build, run all meson test
-# suites, then the unit suite again under ASan+UBSan. Ends with "N passed, N failed[, N skipped]".
+# suites, then the unit suite again under ASan+UBSan and built with clang. Ends with "N passed, N failed[, N skipped]".
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
 asan=${HVNET_BUILD_ASAN:-build-asan}
+clang_build=${HVNET_BUILD_CLANG:-build-clang}
 
 fail() {
 	echo "run-tests: $*" >&2
@@ -31,6 +32,8 @@ configure() {
 
 configure "$build" -Db_sanitize=none || fail "build failed"
 configure "$asan" -Db_sanitize=address,undefined -Db_lundef=false || fail "ASan build failed"
+# The same tree with clang (warnings are errors there too); its unit suite runs below.
+CC=clang configure "$clang_build" -Db_sanitize=none || fail "clang build failed"
 
 . devtools/lib.sh
 total_ok=0 total_fail=0 total_skip=0
@@ -50,6 +53,9 @@ count "$build" $?
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2
 count "$asan" $?
+rm -f "$clang_build/meson-logs/testlog.json"
+meson test -C "$clang_build" --suite unit --print-errorlogs --num-processes 2
+count "$clang_build" $?
 
 # The other DPDK LTS releases whose build is cached (devtools/dpdk-build.sh): the quick suites
 # against each (devtools/lts-matrix.sh), one line per version.

@@ -15,8 +15,11 @@ umask 022
 CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 # dpdk-dev: dpdk-testpmd, dpdk-proc-info, dpdk-dumpcap. iproute2, iputils-ping: namespace and
 # TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3).
+# clang: the second compiler of run-tests.sh. openvswitch-switch-dpdk: the OVS scenario (its
+# services are not started by the tests; they run their own daemons in a test folder).
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
-	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev"
+	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
+	clang openvswitch-switch-dpdk"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h
 	drivers/bus/pci/bus_pci_driver.h drivers/bus/vdev/bus_vdev_driver.h"

@@ -23,6 +23,7 @@
 #include <dev_driver.h>
 
 #include "hv_wire.h"
+#include "bus_hvbus_info.h"
 
 /* Bus name, as used in EAL device arguments: -a hvbus:<instance uuid>. */
 #define HVBUS_NAME "hvbus"
@@ -193,5 +194,17 @@ int rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pk
 void rte_hvbus_chan_recv_done(struct rte_hvbus_channel *chan);
 /* Bytes waiting in the host->guest ring (for rx_queue_count-style queries). */
 uint32_t rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan);
+
+struct rte_hvbus_chan_info {
+	uint32_t relid;
+	uint16_t index;			/* 0 primary, 1..64 subchannel */
+	uint8_t monitor_id;		/* HVBUS_NO_MONITOR: signalled through the interrupt page */
+	bool rx_broken;			/* a malformed descriptor stopped receiving */
+	struct rte_hvbus_ring_info tx;	/* guest -> host */
+	struct rte_hvbus_ring_info rx;	/* host -> guest */
+};
+
+/* Fill info from the channel's rings; any thread, no lock (a snapshot). */
+void rte_hvbus_chan_info(const struct rte_hvbus_channel *chan, struct rte_hvbus_chan_info *info);
 
 #endif /* BUS_HVBUS_DRIVER_H */

@@ -35,16 +35,36 @@ static struct rte_bus hvbus_bus;
  */
 static const struct rte_driver hvbus_claim = { .name = "hvbus (hvnet)" };
 
+/*
+ * A second copy of a driver (the same plugin loaded from two places, e.g. installed and
+ * given with -d) would never be chosen: say so, and keep the first.
+ */
 void
 rte_hvbus_register(struct rte_hvbus_driver *drv)
 {
+	const struct rte_hvbus_driver *cur;
+
+	TAILQ_FOREACH(cur, &hvbus_drivers, next) {
+		if (strcmp(cur->driver.name, drv->driver.name) == 0) {
+			HVBUS_LOG(NOTICE, "%s registered already (another copy of its plugin): "
+				  "this copy is not used", drv->driver.name);
+			return;
+		}
+	}
 	TAILQ_INSERT_TAIL(&hvbus_drivers, drv, next);
 }
 
 void
 rte_hvbus_unregister(struct rte_hvbus_driver *drv)
 {
-	TAILQ_REMOVE(&hvbus_drivers, drv, next);
+	const struct rte_hvbus_driver *cur;
+
+	TAILQ_FOREACH(cur, &hvbus_drivers, next) {
+		if (cur == drv) {
+			TAILQ_REMOVE(&hvbus_drivers, drv, next);
+			return;
+		}
+	}
 }
 
 static struct rte_devargs *
@@ -80,19 +100,6 @@ hvbus_add_device(struct rte_hvbus_device *dev, void *arg __rte_unused)
 	return 0;
 }
 
-static int
-hvbus_scan(void)
-{
-	int ret;
-
-	if (access(HVBUS_SYSFS_DEVICES, F_OK) != 0) {
-		HVBUS_LOG(DEBUG, "no %s: not a Hyper-V guest", HVBUS_SYSFS_DEVICES);
-		return 0;
-	}
-	ret = hvbus_scan_dir(HVBUS_SYSFS_DEVICES, hvbus_add_device, NULL);
-	return ret < 0 ? ret : 0;
-}
-
 /* EAL -a/-b for this bus: blocked devices, and in allow-list mode the unlisted ones. */
 static bool
 hvbus_ignored(const struct rte_hvbus_device *dev)
@@ -116,6 +123,13 @@ hvbus_find_driver(const struct rte_hvbus_device *dev)
 			return drv;
 	}
 	return NULL;
+}
+
+/* A device hvbus probes: bound to uio_hv_generic, not left out by -a/-b, with a driver. */
+static bool
+hvbus_will_drive(const struct rte_hvbus_device *dev)
+{
+	return dev->uio_num >= 0 && !hvbus_ignored(dev) && hvbus_find_driver(dev) != NULL;
 }
 
 static int
@@ -150,6 +164,33 @@ hvbus_claim_from_upstream(const struct rte_hvbus_device *dev)
 	return true;
 }
 
+/* HVBUS_DISABLE=1 (any value but 0): hvbus finds nothing, every NIC is left to upstream. */
+static bool
+hvbus_disabled(void)
+{
+	const char *v = getenv(HVBUS_DISABLE_ENV);
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+static int
+hvbus_scan(void)
+{
+	int ret;
+
+	if (hvbus_disabled()) {
+		HVBUS_LOG(NOTICE, "%s is set: every device is left to the upstream driver",
+			  HVBUS_DISABLE_ENV);
+		return 0;
+	}
+	if (access(HVBUS_SYSFS_DEVICES, F_OK) != 0) {
+		HVBUS_LOG(DEBUG, "no %s: not a Hyper-V guest", HVBUS_SYSFS_DEVICES);
+		return 0;
+	}
+	ret = hvbus_scan_dir(HVBUS_SYSFS_DEVICES, hvbus_add_device, NULL);
+	return ret < 0 ? ret : 0;
+}
+
 /*
  * Drivers hand the host IOVA >> 12 as guest-physical page numbers (GPA-direct packets), which
  * Hyper-V reads as such: with a device to drive, IOVA must be the physical address.
@@ -160,7 +201,7 @@ hvbus_get_iommu_class(void)
 	const struct rte_hvbus_device *dev;
 
 	TAILQ_FOREACH(dev, &hvbus_devices, next) {
-		if (dev->uio_num >= 0 && !hvbus_ignored(dev) && hvbus_find_driver(dev) != NULL)
+		if (hvbus_will_drive(dev))
 			return RTE_IOVA_PA;
 	}
 	return RTE_IOVA_DC;
@@ -405,4 +446,30 @@ static struct rte_bus hvbus_bus = {
 	.get_iommu_class = hvbus_get_iommu_class,
 };
 
-RTE_REGISTER_BUS(hvbus, hvbus_bus);
+/*
+ * RTE_REGISTER_BUS, with two differences:
+ * - hvbus goes before upstream's vmbus in EAL's bus list, whichever plugin EAL loaded first
+ *   (-d order, or the order of a plugin folder holding both). EAL parses a device name, scans
+ *   and probes bus by bus in that order: so "-a/-b hvbus:<uuid>" always parses (the legacy
+ *   syntax needs the named bus to be the first that accepts the name) and hvbus always
+ *   probes, and claims its devices, before upstream's probe.
+ * - a second copy of this plugin (installed in the DPDK's plugin folder and also given with
+ *   -d) stays out: two buses would drive the same devices.
+ */
+RTE_INIT_PRIO(hvbus_register_bus, BUS)
+{
+	struct rte_bus *up;
+
+	if (rte_bus_find_by_name(HVBUS_NAME) != NULL) {
+		HVBUS_LOG(NOTICE, "a bus named %s is registered already (another copy of this "
+			  "plugin): this copy is not used", HVBUS_NAME);
+		return;
+	}
+	hvbus_bus.name = HVBUS_NAME;
+	up = rte_bus_find_by_name(UPSTREAM_BUS);
+	if (up != NULL)
+		rte_bus_unregister(up);
+	rte_bus_register(&hvbus_bus);
+	if (up != NULL)
+		rte_bus_register(up);
+}

@@ -17,6 +17,9 @@ extern int hvbus_logtype;
 /* Relids the guest->host half of the interrupt page has bits for (2048 bytes). */
 #define HVBUS_INT_PAGE_RELIDS (2048u * 8u)
 
+/* Environment variable that leaves every device to the upstream driver (hvbus.c). */
+#define HVBUS_DISABLE_ENV "HVBUS_DISABLE"
+
 /* Where uio_hv_generic devices appear. */
 #define HVBUS_SYSFS_DEVICES "/sys/bus/vmbus/devices"
 

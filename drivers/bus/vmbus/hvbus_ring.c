@@ -351,6 +351,21 @@ hvbus_ring_bytes_free(const struct hvbus_ring *r)
 	return ring_index_ok(r, ridx) ? r->size - ring_dist(r, ridx, r->priv) : 0;
 }
 
+void
+hvbus_ring_snapshot(const struct hvbus_ring *r, struct rte_hvbus_ring_info *info)
+{
+	info->size = r->size;
+	info->write_index = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	info->read_index = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	info->interrupt_mask = __atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED);
+	info->pending_send_sz = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	info->feature_bits = __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED);
+	info->indices_ok = ring_index_ok(r, info->write_index) &&
+			   ring_index_ok(r, info->read_index);
+	info->bytes_used = info->indices_ok ?
+			   ring_dist(r, info->read_index, info->write_index) : 0;
+}
+
 int
 hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *xfer)
 {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "bus_hvbus_info.h"
 #include "hv_wire.h"
 
 struct hvbus_ring {
@@ -100,6 +101,9 @@ void hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked);
 uint32_t hvbus_ring_bytes_to_read(const struct hvbus_ring *r);
 /* Writer: free bytes now; a packet taking n ring bytes fits iff n < free. */
 uint32_t hvbus_ring_bytes_free(const struct hvbus_ring *r);
+
+/* The control page of r now, for telemetry: any thread, no lock (hvbus_info.c). */
+void hvbus_ring_snapshot(const struct hvbus_ring *r, struct rte_hvbus_ring_info *info);
 
 /* Check a type-7 packet's header and range array; 0, -EINVAL (not type 7) or -EPROTO. */
 int hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *xfer);

@@ -1034,11 +1034,12 @@ static struct rte_hvbus_driver hvnet_driver = {
 };
 
 RTE_PMD_REGISTER_HVBUS(net_hvnet, hvnet_driver);
+/* Types as dpdk-pmdinfo.py shows them for upstream net_netvsc; the ranges are in the guide. */
 RTE_PMD_REGISTER_PARAM_STRING(net_hvnet,
-			      HVNET_ARG_LATENCY "=<0-6553> "
-			      HVNET_ARG_RX_COPYBREAK "=<0-65535> "
-			      HVNET_ARG_TX_COPYBREAK "=<0-65535> "
+			      HVNET_ARG_LATENCY "=<uint32> "
+			      HVNET_ARG_RX_COPYBREAK "=<uint32> "
+			      HVNET_ARG_TX_COPYBREAK "=<uint32> "
 			      HVNET_ARG_RX_EXTMBUF "=<0|1> "
 			      HVNET_ARG_NUMA_AWARE "=<0|1> "
-			      HVNET_ARG_CTL_TIMEOUT "=<100-600000>");
+			      HVNET_ARG_CTL_TIMEOUT "=<uint32>");
 RTE_PMD_REGISTER_KMOD_DEP(net_hvnet, "* uio_hv_generic");

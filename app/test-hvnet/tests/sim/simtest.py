@@ -278,8 +278,14 @@ class Run:
     as its guest and waits for the first prompt; leaving the block quits (or kills) it."""
 
     def __init__(self, sim_opts, testpmd_opts=(), eal_opts=(), netns=None, deadline=240,
-                 start_timeout=60, nb_mbufs=32768, mixed=False):
-        """mixed: hvnet and upstream netvsc both drive ports (the test checks which)."""
+                 start_timeout=60, nb_mbufs=32768, mixed=False, eal_first=(), wrapper=(),
+                 plugins=True, guest=None):
+        """mixed: hvnet and upstream netvsc both drive ports (the test checks which).
+        eal_first: EAL options before hvnet's -d (plugins loaded before hvnet's).
+        wrapper: a command that runs testpmd's command line (given as its last arguments).
+        plugins: False gives testpmd no -d (for plugins installed where EAL autoloads).
+        guest: another application than testpmd (its whole command line): start() then
+        waits for no prompt, and the test stops it itself, then calls wait_exit()."""
         self.mixed = mixed
         sim = os.environ.get("HVNET_SIM")
         if not sim or not os.access(sim, os.X_OK):
@@ -289,9 +295,13 @@ class Run:
         self.prefix = unique_prefix()
         testpmd = os.environ.get("HVNET_TESTPMD", "dpdk-testpmd")
         # testpmd reports command errors on stderr: send them to the terminal with the rest.
-        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest",
-                  testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
-                  "--iova-mode=va", "--no-pci"] + driver_eal_args() + list(eal_opts) +
+        self.custom_guest = guest is not None
+        guest = (["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(guest) if guest else
+                 ["sh", "-c", 'exec "$@" 2>&1', "hvt-guest"] + list(wrapper) +
+                 [testpmd, "--no-huge", "-m", "512", "--file-prefix", self.prefix,
+                  "--iova-mode=va", "--no-pci"] + list(eal_first) +
+                 (driver_eal_args() if plugins else []) +
+                 list(eal_opts) +
                  ["--", "-i", "--total-num-mbufs=%d" % nb_mbufs] + list(testpmd_opts))
         self.argv = ([sim, "sim", "--ctl", self.ctl_path, "--timeout", str(deadline + 30)] +
                      list(sim_opts) + ["--"] + guest)
@@ -342,6 +352,8 @@ class Run:
                                          self.kill, args=("run deadline passed",))
         self._watchdog.daemon = True
         self._watchdog.start()
+        if self.custom_guest:
+            return
         self.wait_prompt(self.start_timeout, what="testpmd start")
         if not self.mixed:
             self.check_drivers()
@@ -420,12 +432,16 @@ class Run:
         self._check_alive()
         if self.proc.poll() is None:
             self._send("quit")
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout=60):
+        """Wait for the guest and the simulator to exit; returns the exit code."""
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             self._read(0.2)
         if self.proc.poll() is None:
-            self.kill("did not exit %d s after quit" % timeout)
-            raise TestFailure("testpmd/simulator did not exit within %d s of 'quit'" % timeout)
+            self.kill("did not exit within %d s" % timeout)
+            raise TestFailure("guest/simulator did not exit within %d s" % timeout)
         self._read(0.1)
         self.rc = self.proc.returncode
         self._stop_watchdog()
@@ -685,6 +701,18 @@ def run_gen(r, nic, count, sizes, flows=16, timeout=90, quiet=3.0):
     raise TestFailure("generator on nic %d still running after %d s" % (nic, timeout))
 
 
+def forward_all(r, nics, count):
+    """Forwarding started: each NIC's generator sends count frames of 60-1514 bytes (8 flows);
+    then quit, check a clean exit; returns the wire lines (check_gen for each NIC)."""
+    r.cmd("start")
+    for nic in range(nics):
+        run_gen(r, nic, count, "60-1514", flows=8)
+    r.cmd("stop")
+    r.quit()
+    r.check_clean_exit(nics)
+    return r.wire()
+
+
 def check_gen(wire, nic, sent, what):
     """The wire line of nic after exit: every generated frame back once, byte for byte."""
     w = wire.get(nic)
@@ -703,6 +731,19 @@ def mtu_set(r, port, mtu):
     out += r.cmd("port config mtu %d %d" % (port, mtu))
     out += r.cmd("port start %d" % port, timeout=60)
     return out
+
+
+def upstream_plugin_args():
+    """-d for upstream bus_vmbus and net_netvsc, from the DPDK's own plugin folder (meson sets
+    HVNET_DPDK_PLUGIN_DIR): loaded before hvnet's, they register first."""
+    pdir = os.environ.get("HVNET_DPDK_PLUGIN_DIR", "")
+    args = []
+    for name in ("librte_bus_vmbus.so", "librte_net_netvsc.so"):
+        path = os.path.join(pdir, name)
+        if not os.path.exists(path):
+            raise TestSkip("no upstream plugin %s (HVNET_DPDK_PLUGIN_DIR=%r)" % (name, pdir))
+        args += ["-d", path]
+    return args
 
 
 def nic_uuid(i):
