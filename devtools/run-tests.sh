@@ -59,8 +59,9 @@ count "$clang_build" $?
 
 # The other DPDK LTS releases whose build is cached (devtools/dpdk-build.sh): the quick suites
 # against each (devtools/lts-matrix.sh), one line per version.
-lts=$(bash devtools/lts-matrix.sh --cached-only --quick | tee /dev/stderr | tail -n 1)
-if read -r word ok fl sk < <(echo "$lts") && [ "$word" = lts-total: ]; then
+lts=$(bash devtools/lts-matrix.sh --cached-only --quick)
+printf '%s\n' "$lts" | sed '$d'
+if read -r word ok fl sk < <(printf '%s\n' "$lts" | tail -n 1) && [ "$word" = lts-total: ]; then
 	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
 else
 	total_fail=$((total_fail + 1))
