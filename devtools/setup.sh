@@ -6,7 +6,8 @@
 # driver-SDK headers for exactly the installed DPDK version. Debian builds DPDK without
 # enable_driver_sdk, so those headers come from Debian's own source package of the same
 # version, fetched through the machine's own apt sources (a deb-src entry is derived from
-# them when none exists); they are kept in a cache outside the tree and never committed.
+# them when none exists); they are kept in a cache outside the tree and never committed, with
+# the sources of the l3fwd example that the l3fwd scenario builds.
 # Every missing prerequisite is named with what to do about it. A second run installs
 # nothing and only checks.
 set -eu
@@ -20,6 +21,7 @@ CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
 	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
 	clang openvswitch-switch-dpdk"
+EXAMPLES="l3fwd common"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h
 	drivers/bus/pci/bus_pci_driver.h drivers/bus/vdev/bus_vdev_driver.h"
@@ -118,7 +120,8 @@ provide_sdk_headers() {
 		return 0
 	fi
 	sdk="$CACHE/dpdk-sdk-$upver"
-	if [ -f "$sdk/.version" ] && [ "$(cat "$sdk/.version")" = "$ver" ]; then
+	if [ -f "$sdk/.version" ] && [ "$(cat "$sdk/.version")" = "$ver" ] &&
+	   [ -f "$sdk/examples/l3fwd/main.c" ]; then
 		note "driver SDK headers for DPDK $ver in $sdk"
 		return 0
 	fi
@@ -139,10 +142,16 @@ provide_sdk_headers() {
 		[ -f "$work/src/$h" ] || die "$h missing from dpdk=$ver source"
 		cp "$work/src/$h" "$sdk.tmp/include/"
 	done
+	# The l3fwd scenario builds DPDK's l3fwd example of this very version from here.
+	for d in $EXAMPLES; do
+		[ -d "$work/src/examples/$d" ] || die "examples/$d missing from dpdk=$ver source"
+		mkdir -p "$sdk.tmp/examples"
+		cp -R "$work/src/examples/$d" "$sdk.tmp/examples/"
+	done
 	echo "$ver" > "$sdk.tmp/.version"
 	rm -rf "$sdk"
 	mv "$sdk.tmp" "$sdk"
-	note "driver SDK headers for DPDK $ver in $sdk"
+	note "driver SDK headers and l3fwd sources of DPDK $ver in $sdk"
 }
 
 # What some tests need from the kernel: say which tests will skip, and why.
