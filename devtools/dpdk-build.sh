@@ -18,9 +18,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 sources=${HVNET_DPDK_SOURCES:-$top/../shared/dpdk}
 cache=${HVNET_DPDK_CACHE:-/var/cache/hvnet/dpdk}
 # Only what hvnet's tests need: its bus and NIC neighbours, the upstream netvsc it is compared
-# with, the PMDs the simulated host's VF and wires use, and the apps the scenarios run.
-DRIVERS="bus/pci,bus/vdev,bus/vmbus,mempool/ring,net/af_packet,net/netvsc,net/null,net/ring"
-DRIVERS="$DRIVERS,net/tap"
+# with, the PMDs the simulated host's VF and wires use, pcap for dpdk-pdump, and the apps the
+# scenarios run.
+DRIVERS="bus/pci,bus/vdev,bus/vmbus,mempool/ring,net/af_packet,net/netvsc,net/null,net/pcap"
+DRIVERS="$DRIVERS,net/ring,net/tap"
 APPS="test-pmd,proc-info,dumpcap,pdump"
 
 die() {
@@ -75,10 +76,13 @@ export PATH="/usr/bin:$PATH"
 /usr/bin/python3 -c 'import elftools' 2>/dev/null ||
 	die "python3-pyelftools is missing: run devtools/setup.sh first"
 
-work="$cache/$ver"
+# Built and installed (DESTDIR) beside the cache entry, which is replaced only at the end: an
+# existing build stays usable meanwhile, and a failed one leaves it as it was.
+work="$cache/$ver.new"
+log="$cache/$ver.build.log"
 rm -rf "$work"
 mkdir -p "$work"
-echo "dpdk-build: building DPDK $ver into $prefix (log $work/build.log)"
+echo "dpdk-build: building DPDK $ver into $prefix (log $log)"
 start=$(date +%s)
 {
 	tar -C "$work" -xJf "$tarball" &&
@@ -87,9 +91,12 @@ start=$(date +%s)
 		-Denable_docs=false -Dexamples= \
 		-Denable_apps="$APPS" -Denable_drivers="$DRIVERS" &&
 	ninja -C "$work/build" &&
-	meson install -C "$work/build" --quiet
-} >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "build of DPDK $ver failed"; }
+	DESTDIR="$work/dest" meson install -C "$work/build" --quiet
+} >"$log" 2>&1 || { tail -n 30 "$log" >&2; rm -rf "$work"; die "build of DPDK $ver failed"; }
+echo "$want" > "$work/dest$stamp"
+rm -rf "$prefix"
+mkdir -p "$(dirname "$prefix")"
+mv "$work/dest$prefix" "$prefix"
 # Only the install is kept: the sources and objects are 10 times its size.
-rm -rf "$work/build" "$work/dpdk-$ver"
-echo "$want" > "$stamp"
+rm -rf "$work"
 echo "dpdk-build: DPDK $ver built in $(( $(date +%s) - start )) s into $prefix"

@@ -12,6 +12,8 @@ in the guest's mount namespace (nsenter), where the simulated /sys/bus shows the
    dumpcap stops after the burst that reaches N: up to 31 more), each a generated frame (magic
    bytes, length field equal to the captured length), none dropped. Then --stats again after
    'stop': equal to testpmd's, the host's and every frame generated.
+3. dpdk-pdump on port 0 (every queue, rx and tx to pcap files) while the host generates COUNT
+   frames that io forwarding returns: each file holds exactly COUNT whole generated frames.
 Neither secondary may crash or make the primary crash; the simulator sees no violation.
 Runs under HVNET_DRIVER=hvnet only (the plugins come with -d; dumpcap takes no EAL options, so it
 gets them with LD_PRELOAD, after the mempool drivers testpmd links: testpmd_mempool_libs says
@@ -19,6 +21,7 @@ why)."""
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -271,13 +274,7 @@ def check_capture(path, n, dumpcap_out):
     check_eq(dropped, 0, "packets pdump dropped")
     check(accepted >= len(pkts), "pdump accepted %d packets, the file has %d"
           % (accepted, len(pkts)))
-    for i, (frame, origlen) in enumerate(pkts):
-        check_eq(len(frame), origlen, "captured packet %d truncated" % i)
-        check(len(frame) >= GEN_OFF_LEN + 2 and
-              frame[GEN_OFF_MAGIC:GEN_OFF_MAGIC + 3] == GEN_MAGIC,
-              "captured packet %d is not a generated frame: %s" % (i, frame[:64].hex()))
-        check_eq(struct.unpack_from(">H", frame, GEN_OFF_LEN)[0], len(frame),
-                 "length field of captured packet %d" % i)
+    check_generated(pkts, "dumpcap")
     log("dumpcap -c %d: %d packets in the file (%d accepted, none dropped), all generated "
         "frames" % (n, len(pkts), accepted))
 
@@ -297,6 +294,79 @@ def testpmd_mempool_libs():
     libs = re.findall(r"^\s*librte_mempool_\w+\.so\S*\s+=>\s+(\S+)", out, re.M)
     log("mempool drivers linked in testpmd, preloaded in dumpcap: %r" % (libs,))
     return libs
+
+
+def pcap_packets(path):
+    """[(frame bytes, original length)] of a classic pcap file (what dpdk-pdump writes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(len(data) >= 24, "%s: no pcap header (%d bytes)" % (path, len(data)))
+    magic = struct.unpack_from("<I", data, 0)[0]
+    check(magic in (0xa1b2c3d4, 0xa1b23c4d), "%s: not a pcap file (magic %#x)" % (path, magic))
+    pkts, off = [], 24
+    while off + 16 <= len(data):
+        caplen, origlen = struct.unpack_from("<II", data, off + 8)
+        check(off + 16 + caplen <= len(data), "%s: record at %d overflows" % (path, off))
+        pkts.append((data[off + 16:off + 16 + caplen], origlen))
+        off += 16 + caplen
+    check_eq(off, len(data), "%s: bytes after the last record" % path)
+    return pkts
+
+
+def check_generated(pkts, what):
+    """Every captured frame whole and one of the generator's (magic bytes, length field)."""
+    for i, (frame, origlen) in enumerate(pkts):
+        check_eq(len(frame), origlen, "%s: captured packet %d truncated" % (what, i))
+        check(len(frame) >= GEN_OFF_LEN + 2 and
+              frame[GEN_OFF_MAGIC:GEN_OFF_MAGIC + 3] == GEN_MAGIC,
+              "%s: captured packet %d is not a generated frame: %s"
+              % (what, i, frame[:64].hex()))
+        check_eq(struct.unpack_from(">H", frame, GEN_OFF_LEN)[0], len(frame),
+                 "%s: length field of captured packet %d" % (what, i))
+
+
+def pdump(r, tmp):
+    """dpdk-pdump on port 0 (every queue, both directions) while the host generates COUNT
+    frames that io forwarding sends back: each file holds exactly those COUNT frames."""
+    rx, tx = os.path.join(tmp, "rx.pcap"), os.path.join(tmp, "tx.pcap")
+    env = dict(os.environ)
+    # Same mempool-ops order as testpmd (testpmd_mempool_libs): pdump makes its pool here.
+    env["LD_PRELOAD"] = " ".join(testpmd_mempool_libs())
+    argv = secondary_argv(r, ["dpdk-pdump", "--file-prefix", r.prefix, "--log-level",
+                              "notice"] + driver_eal_args() +
+                          ["--", "--pdump", "port=0,queue=*,rx-dev=%s,tx-dev=%s" % (rx, tx)])
+    log("secondary: " + " ".join(argv))
+    out_path = os.path.join(tmp, "pdump.txt")
+    with open(out_path, "w") as out:
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        # pdump has enabled capturing once its pcap ports exist and it polls them.
+        end = time.monotonic() + SECONDARY_TIMEOUT
+        while not (os.path.exists(rx) and os.path.exists(tx)):
+            check(p.poll() is None, "dpdk-pdump exited early (%s)" % p.returncode)
+            check(time.monotonic() < end, "dpdk-pdump made no capture file in %d s"
+                  % SECONDARY_TIMEOUT)
+            r.pump(0.2)
+        r.pump(1.0)
+        sent = run_gen(r, 0, COUNT, "60-1514", flows=8)
+        check_eq(sent, COUNT, "frames forwarded back while pdump captured")
+        r.pump(1.0)
+        p.send_signal(signal.SIGINT)
+        p.wait(SECONDARY_TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        with open(out_path, errors="replace") as f:
+            text = f.read()
+        log("pdump output:\n" + text.strip()[-3000:])
+    check_eq(p.returncode, 0, "dpdk-pdump exit code")
+    for path, what in ((rx, "pdump rx"), (tx, "pdump tx")):
+        pkts = pcap_packets(path)
+        check_eq(len(pkts), COUNT, "%s: packets in %s" % (what, os.path.basename(path)))
+        check_generated(pkts, what)
+    log("dpdk-pdump: %d frames captured each way, all generated frames, whole" % COUNT)
+    return sent
 
 
 def capture(r, tmp):
@@ -337,7 +407,7 @@ def main():
     if upstream():
         log("the multi-process test runs hvnet's plugins: run with HVNET_DRIVER=hvnet")
         sys.exit(77)
-    for tool in ("nsenter", "dpdk-proc-info", "dpdk-dumpcap"):
+    for tool in ("nsenter", "dpdk-proc-info", "dpdk-dumpcap", "dpdk-pdump"):
         if shutil.which(tool) is None:
             raise TestSkip("%s is not installed" % tool)
     with Hugepages() as huge:
@@ -353,6 +423,7 @@ def main():
             check_stats(r, COUNT)
             check_show_port(r)
             sent += capture(r, r.tmp)
+            sent += pdump(r, r.tmp)
             r.cmd("stop")
             check_stats(r, sent)
             r.quit()
