@@ -196,6 +196,26 @@ struct hvnet_rxq {
 	uint32_t ext_outstanding;
 } __rte_cache_aligned;
 
+/*
+ * Who owns a transmit descriptor: one word, own = generation << 16 | state, that only these
+ * transitions change (a descriptor is always in exactly one of the states):
+ *   FREE -> STAGED      the tx burst takes it (from free_txd); every per-use field is reset
+ *   STAGED -> INFLIGHT  the tx burst wrote its send into the ring, before publishing the
+ *                       write: only then can the host see it, so only then may it complete
+ *   STAGED -> FREE      the send failed for good (or the descriptor was not needed)
+ *   INFLIGHT -> DONE    the reader of the channel, by compare-and-swap on the generation the
+ *                       completion names: the one transition two threads can race for, and
+ *                       won at most once per send; then it goes into done_txd
+ *   DONE -> FREE        the tx burst reclaims it (done_txd to free_txd)
+ * A completion for a descriptor in any other state (a send still being staged or that failed,
+ * one already completed, a stale generation) is refused and counted.
+ */
+#define HVNET_TXD_FREE		0u
+#define HVNET_TXD_STAGED	1u
+#define HVNET_TXD_INFLIGHT	2u
+#define HVNET_TXD_DONE		3u
+#define HVNET_TXD_STATE		0xffffu	/* mask of the state in own */
+
 /* One transmit descriptor: owns send-buffer section 'section' for its whole life. */
 struct hvnet_txd {
 	struct rte_mbuf *mbuf;		/* GPA-direct frame, freed on completion; NULL for chimney */
@@ -205,7 +225,7 @@ struct hvnet_txd {
 	uint32_t npkts;			/* frames the completion finishes (stats) */
 	uint32_t nbytes;		/* their bytes (stats) */
 	uint32_t status;		/* NVSP status of the completion, set by the reader */
-	volatile uint32_t inflight;	/* low word of the xid while the host owns it, else 0 */
+	uint32_t own;			/* gen << 16 | HVNET_TXD_* (see above) */
 	uint16_t gen;			/* bumped per send: a stale completion id never matches */
 	uint8_t *rndis;			/* header room for GPA-direct sends */
 	rte_iova_t rndis_iova;

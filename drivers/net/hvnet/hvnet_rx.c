@@ -635,6 +635,7 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
 	struct hvnet_txq *txq;
 	struct hvnet_txd *txd;
+	uint32_t expect;
 
 	if (xq != q) {
 		hvnet_txd_bad_id(hv, q, xid, "not this channel's queue");
@@ -654,11 +655,14 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 		return false;
 	}
 	txd = &txq->txd[idx];
-	if (lo == 0 || txd->inflight != lo) {
+	/* INFLIGHT -> DONE for the generation the id names, or nothing (hvnet.h). */
+	expect = (lo & ~HVNET_TXD_STATE) | HVNET_TXD_INFLIGHT;
+	if (!__atomic_compare_exchange_n(&txd->own, &expect,
+					 (lo & ~HVNET_TXD_STATE) | HVNET_TXD_DONE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		hvnet_txd_bad_id(hv, q, xid, "descriptor not in flight");
 		return false;
 	}
-	txd->inflight = 0;
 	txd->status = status;
 	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
 		HVNET_TX_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
