@@ -179,6 +179,10 @@ struct hvnet_rxq {
 	const uint8_t *rxbuf;			/* receive buffer (map 3) */
 	uint32_t rxbuf_len;
 	uint32_t rx_copybreak;			/* UINT32_MAX when external mbufs are off */
+	uint32_t section_len;			/* receive section size the host announced */
+	uint32_t max_frame;			/* MTU + Ethernet header + VLAN tag */
+	uint32_t seg_room;			/* data room of one mbuf (after headroom) */
+	bool scatter;				/* RTE_ETH_RX_OFFLOAD_SCATTER: chains allowed */
 	uint16_t port_id;
 	uint16_t queue_id;
 	bool vlan_strip;
@@ -406,7 +410,7 @@ int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
 
 /* hvnet_rx.c */
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
-		    struct rte_mempool *mp, struct hvnet_rxq **out);
+		    struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out);
 void hvnet_rxq_free(struct hvnet_rxq *rxq);
 uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 /*

@@ -223,7 +223,8 @@ hvnet_rxq_create(struct rte_eth_dev *dev, uint16_t q)
 	struct hvnet_rxq *rxq;
 	int ret;
 
-	ret = hvnet_rxq_setup(hv, q, c->nb_desc, hvnet_queue_socket(hv, c->socket), c->mp, &rxq);
+	ret = hvnet_rxq_setup(hv, q, c->nb_desc, hvnet_queue_socket(hv, c->socket), c->mp,
+			      c->offloads, &rxq);
 	if (ret != 0) {
 		HVNET_LOG(ERR, "port %u: rx queue %u setup failed: %s", hv->port_id, q,
 			  strerror(-ret));

@@ -99,7 +99,7 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 #define HVNET_XS_ERR(why)	offsetof(struct hvnet_qstats, errors[why])
 
 /* A new drop reason needs its line in the table below (and in doc/guides/nics/hvnet.rst). */
-_Static_assert(HVNET_RX_DROP_MAX == 8 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
+_Static_assert(HVNET_RX_DROP_MAX == 11 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
 
 /* Per-queue extended statistics, named <rx|tx>_q<N>_<name>. */
 static const struct {
@@ -118,6 +118,9 @@ static const struct {
 	{ "unknown_completion_errors", HVNET_XS_ERR(HVNET_RX_UNKNOWN_COMPLETION), HVNET_XS_RX },
 	{ "stray_control_errors", HVNET_XS_ERR(HVNET_RX_STRAY_CONTROL), HVNET_XS_RX },
 	{ "vlan_insert_errors", HVNET_XS_ERR(HVNET_RX_VLAN_INSERT), HVNET_XS_RX },
+	{ "range_oversize_errors", HVNET_XS_ERR(HVNET_RX_RANGE_OVERSIZE), HVNET_XS_RX },
+	{ "frame_oversize_errors", HVNET_XS_ERR(HVNET_RX_FRAME_OVERSIZE), HVNET_XS_RX },
+	{ "no_scatter_errors", HVNET_XS_ERR(HVNET_RX_NO_SCATTER), HVNET_XS_RX },
 	{ "oversize_errors", HVNET_XS_ERR(HVNET_TX_OVERSIZE), HVNET_XS_TX },
 	{ "send_errors", HVNET_XS_ERR(HVNET_TX_SEND_FAILED), HVNET_XS_TX },
 	{ "host_errors", HVNET_XS_ERR(HVNET_TX_HOST_FAILED), HVNET_XS_TX },
@@ -277,7 +280,7 @@ hvnet_rxq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_rxq_info 
 
 	qinfo->mp = rxq->mp;
 	qinfo->nb_desc = rxq->nb_desc;
-	qinfo->scattered_rx = 1;
+	qinfo->scattered_rx = rxq->scatter;
 	qinfo->conf.offloads = c->offloads;
 	qinfo->conf.rx_deferred_start = c->deferred;
 	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;

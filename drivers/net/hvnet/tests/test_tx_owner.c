@@ -87,7 +87,7 @@ setup(void)
 	rte_spinlock_init(&hv.chan_lock[0].tx);
 	CHECK(hvnet_txq_setup(&hv, 0, NB_DESC, SOCKET_ID_ANY, 0,
 			      (struct hvnet_txq **)&txqs[0]) == 0, "tx queue");
-	CHECK(hvnet_rxq_setup(&hv, 0, 64, SOCKET_ID_ANY, mp,
+	CHECK(hvnet_rxq_setup(&hv, 0, 64, SOCKET_ID_ANY, mp, 0,
 			      (struct hvnet_rxq **)&rxqs[0]) == 0, "rx queue");
 }
 
