@@ -24,6 +24,7 @@
 #ifndef HVNET_H
 #define HVNET_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -84,6 +85,24 @@ hvnet_log_due(uint64_t *count)
 
 	return (c & (c - 1)) == 0 ? c : 0;
 }
+
+/*
+ * Host messages the control layers refused, per port (xstats host_bad_<name>_msgs): NVSP
+ * notifications and completions, RNDIS completions and indications. The host can send them
+ * at will, so each is counted and logged rate-limited, never a log line per message.
+ */
+enum hvnet_host_bad {
+	HVNET_BAD_NVSP,
+	HVNET_BAD_RNDIS,
+	HVNET_BAD_MAX
+};
+
+#define HVNET_HOST_LOG(hv, kind, fmt, ...) do { \
+	uint64_t n_ = hvnet_log_due(&(hv)->host_bad[kind]); \
+	if (n_ != 0) \
+		HVNET_LOG(NOTICE, "port %u: " fmt " (%" PRIu64 " refused so far)", \
+			  (hv)->port_id, ## __VA_ARGS__, n_); \
+} while (0)
 
 #define HVNET_MAX_QUEUES	64u	/* channels a host grants per NIC, primary included */
 #define HVNET_RETA_SIZE		HV_NDIS_RSS_INDIRECTION_SIZE	/* 128 */
@@ -296,9 +315,15 @@ struct hvnet_orphan_acks {
  * pointers are that process's).
  */
 struct hvnet_upcalls {
-	/* NVSP control traffic: a completion without HVNET_XID_TX_TAG, or an in-band message. */
+	/*
+	 * NVSP control traffic: a completion without HVNET_XID_TX_TAG, or an in-band message,
+	 * still in the host's ring (the NVSP layer copies it out once).
+	 */
 	void (*nvs_msg)(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt);
-	/* An RNDIS message other than a data PACKET, read on the primary: len is its range. */
+	/*
+	 * An RNDIS message other than a data PACKET, read on the primary: a private copy of its
+	 * range (up to HVNET_CTL_BUF_SIZE bytes), len bytes long.
+	 */
 	void (*rndis_msg)(struct hvnet_dev *hv, const void *msg, uint32_t len);
 };
 
@@ -344,6 +369,7 @@ struct hvnet_dev {
 	volatile bool lsc_pending;		/* an indication arrived: raise LSC from an alarm */
 	/* The host rescinded the device: bursts return 0, control requests -ENODEV. */
 	volatile bool rescinded;
+	uint64_t host_bad[HVNET_BAD_MAX];	/* HVNET_HOST_LOG, by enum hvnet_host_bad */
 
 	/* Capabilities and configuration. */
 	struct rte_ether_addr mac;

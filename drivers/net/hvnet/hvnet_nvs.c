@@ -15,6 +15,8 @@
 /* Every request goes out at the 6.1 message size, zero padded, whatever was negotiated. */
 #define HVNET_NVS_REQ_SIZE	HV_NVSP_MSG_SIZE_V61
 #define HVNET_NVS_RETRY_US	100u	/* between tries of a send to a full ring */
+/* Bytes of a host NVSP message copied out of the ring: the longest we read is 76. */
+#define HVNET_NVS_MSG_MAX	128u
 /* A full-size frame and its RNDIS header: the host's choice also sizes our ack arrays. */
 #define HVNET_RXBUF_MIN_SECTION	(RTE_ETHER_HDR_LEN + RTE_ETHER_MTU + HVNET_RNDIS_PKT_ROOM)
 
@@ -376,7 +378,7 @@ hvnet_nvs_vf_assoc(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	struct hv_nvsp_vf_assoc m;
 
 	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short VF association (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short VF association (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
@@ -392,7 +394,7 @@ hvnet_nvs_datapath_notice(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	struct hv_nvsp_switch_datapath m;
 
 	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short data path notice (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short data path notice (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
@@ -407,15 +409,15 @@ hvnet_nvs_indirection(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	uint32_t hdr = offsetof(struct hv_nvsp_indirection_table, entry);
 
 	if (len < hdr) {
-		HVNET_LOG(NOTICE, "port %u: short indirection table (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short indirection table (%u bytes)", len);
 		return;
 	}
 	memcpy(&t, msg, hdr);
 	/* Only logged: transmit queues map to channels one to one, whatever the host says. */
 	if (t.count > HV_NVSP_INDIRECTION_COUNT || t.offset < hdr ||
 	    (uint64_t)t.offset + (uint64_t)t.count * sizeof(uint32_t) > len)
-		HVNET_LOG(NOTICE, "port %u: bad indirection table (count %u offset %u len %u)",
-			  hv->port_id, t.count, t.offset, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "bad indirection table (count %u offset %u "
+			       "len %u)", t.count, t.offset, len);
 	else
 		HVNET_LOG(DEBUG, "port %u: host send indirection table, %u entries", hv->port_id,
 			  t.count);
@@ -428,7 +430,7 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	uint32_t type;
 
 	if (len < sizeof(type)) {
-		HVNET_LOG(NOTICE, "port %u: in-band message of %u bytes", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "in-band message of %u bytes", len);
 		return;
 	}
 	memcpy(&type, msg, sizeof(type));
@@ -443,8 +445,8 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 		hvnet_nvs_indirection(hv, msg, len);
 		break;
 	default:
-		HVNET_LOG(DEBUG, "port %u: unsolicited NVSP message type %u ignored",
-			  hv->port_id, type);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "unsolicited NVSP message type %u ignored",
+			       type);
 		break;
 	}
 }
@@ -452,32 +454,41 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 /*
  * A completion that is not a tx descriptor's: the reply to the NVSP request awaited (on the
  * primary only), or the completion of an RNDIS control carrier (its answer comes in the
- * receive buffer). Anything else is logged and dropped.
+ * receive buffer). Anything else is counted and dropped. msg is our copy.
  */
 static void
-hvnet_nvs_completion(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
+hvnet_nvs_completion(struct hvnet_dev *hv, unsigned int q, uint64_t xid, const void *msg,
+		     uint32_t len)
 {
 	uint32_t type = HV_NVSP_MSG_NONE;
 
-	if (pkt->len >= sizeof(type)) {
-		memcpy(&type, pkt->data, sizeof(type));
-		if (pkt->xid == HVNET_XID_NVS_CTL && q == 0 &&
-		    hvnet_ctl_complete(hv, type, 0, pkt->data, pkt->len))
+	if (len >= sizeof(type)) {
+		memcpy(&type, msg, sizeof(type));
+		if (xid == HVNET_XID_NVS_CTL && q == 0 &&
+		    hvnet_ctl_complete(hv, type, 0, msg, len))
 			return;
-		if (pkt->xid == HVNET_XID_RNDIS_CTL && type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
+		if (xid == HVNET_XID_RNDIS_CTL && type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
 			return;
 	}
-	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
-		  " type %u len %u dropped", hv->port_id, q, pkt->xid, type, pkt->len);
+	HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "channel %u: unexpected completion xid %#" PRIx64
+		       " type %u len %u dropped", q, xid, type, len);
 }
 
-/* The upcall the channel reader makes for NVSP control traffic (hvnet.h). */
+/*
+ * The upcall the channel reader makes for NVSP control traffic (hvnet.h). The message is in
+ * the host's ring: it is copied out once (every NVSP message we use is far shorter than the
+ * copy) and everything is decided on the copy.
+ */
 static void
 hvnet_nvs_receive(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
 {
+	uint8_t msg[HVNET_NVS_MSG_MAX];
+	uint32_t len = RTE_MIN(pkt->len, (uint32_t)sizeof(msg));
+
+	memcpy(msg, pkt->data, len);
 	if (pkt->type == HVBUS_PKT_COMPLETION)
-		hvnet_nvs_completion(hv, q, pkt);
+		hvnet_nvs_completion(hv, q, pkt->xid, msg, len);
 	else
 		/* Host notifications: Linux and DPDK never complete them, even when asked. */
-		hvnet_nvs_notify(hv, pkt->data, pkt->len);
+		hvnet_nvs_notify(hv, msg, len);
 }

@@ -669,7 +669,7 @@ hvnet_rndis_speed_event(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len,
 	/* Old hosts leave the buffer out of the message length: bound it by the range. */
 	if (ind->buf_length < sizeof(speed) ||
 	    ind->buf_offset < sizeof(*ind) - HV_RNDIS_OFFSET_BASE || end > len) {
-		HVNET_LOG(NOTICE, "port %u: malformed link speed indication", hv->port_id);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "malformed link speed indication");
 		return;
 	}
 	memcpy(&speed, msg + HV_RNDIS_OFFSET_BASE + ind->buf_offset, sizeof(speed));
@@ -684,8 +684,7 @@ hvnet_rndis_indication(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 	struct hv_rndis_indicate ind;
 
 	if (len < sizeof(ind)) {
-		HVNET_LOG(NOTICE, "port %u: short status indication (%u bytes)", hv->port_id,
-			  len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "short status indication (%u bytes)", len);
 		return;
 	}
 	memcpy(&ind, msg, sizeof(ind));
@@ -719,20 +718,22 @@ hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 	struct hv_rndis_rid_msg m;
 
 	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short RNDIS completion (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "short RNDIS completion (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
 	if (m.rid == 0 || !hvnet_ctl_complete(hv, 0, m.rid, msg, len))
-		HVNET_LOG(DEBUG, "port %u: RNDIS completion 0x%x rid %u not awaited", hv->port_id,
-			  m.type, m.rid);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "RNDIS completion 0x%x rid %u not awaited",
+			       m.type, m.rid);
 }
 
 /*
  * The upcall the channel reader makes for a control-channel RNDIS message: a completion or an
  * indication. len is what the host gave (the transfer range), not the message's own length:
  * old hosts leave an indication's status buffer out of that (hvnet_protocol.rst, "Status
- * indications and their length"). Everything read is bounded by len.
+ * indications and their length"). msg is the reader's private copy (hvnet_rx.c copies the
+ * range out of the receive buffer once, up to a control buffer's size): everything is decided
+ * on it and bounded by len.
  */
 static void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
@@ -740,13 +741,13 @@ hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	struct hv_rndis_hdr h;
 
 	if (len < sizeof(h)) {
-		HVNET_LOG(NOTICE, "port %u: RNDIS control message of %u bytes", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "RNDIS control message of %u bytes", len);
 		return;
 	}
 	memcpy(&h, msg, sizeof(h));
 	if (h.length < sizeof(h) || h.length > len) {
-		HVNET_LOG(NOTICE, "port %u: RNDIS message 0x%x claims %u bytes in %u", hv->port_id,
-			  h.type, h.length, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "RNDIS message 0x%x claims %u bytes in %u",
+			       h.type, h.length, len);
 		return;
 	}
 	if (h.type == HV_RNDIS_MSG_INDICATE)
@@ -754,6 +755,6 @@ hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	else if (h.type & HV_RNDIS_MSG_CMPLT_BIT)
 		hvnet_rndis_completion(hv, msg, h.length);
 	else
-		HVNET_LOG(NOTICE, "port %u: unexpected RNDIS message 0x%x from the host",
-			  hv->port_id, h.type);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "unexpected RNDIS message 0x%x from the host",
+			       h.type);
 }

@@ -75,6 +75,7 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 int
 hvnet_stats_reset(struct rte_eth_dev *dev)
 {
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
 	struct hvnet_rxq *rxq;
 	struct hvnet_txq *txq;
 	uint16_t q;
@@ -89,6 +90,7 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 		if (txq != NULL)
 			memset(&txq->stats, 0, sizeof(txq->stats));
 	}
+	memset(hv->host_bad, 0, sizeof(hv->host_bad));
 	return 0;
 }
 
@@ -159,11 +161,17 @@ hvnet_xstats_per_queue(unsigned int dir)
 	return n;
 }
 
+/* Per-port counters of host messages the control layers refused (enum hvnet_host_bad). */
+static const char *const hvnet_host_bad_names[HVNET_BAD_MAX] = {
+	[HVNET_BAD_NVSP] = "host_bad_nvsp_msgs",
+	[HVNET_BAD_RNDIS] = "host_bad_rndis_msgs",
+};
+
 static unsigned int
 hvnet_xstats_count(const struct rte_eth_dev *dev)
 {
 	return dev->data->nb_rx_queues * hvnet_xstats_per_queue(HVNET_XS_RX) +
-	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX);
+	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX) + HVNET_BAD_MAX;
 }
 
 /*
@@ -218,22 +226,31 @@ int
 hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		       unsigned int limit)
 {
-	unsigned int n = hvnet_xstats_count(dev);
+	unsigned int n = hvnet_xstats_count(dev), i;
 
 	if (names == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_name, names);
+	for (i = 0; i < HVNET_BAD_MAX; i++)
+		snprintf(names[n - HVNET_BAD_MAX + i].name, sizeof(names[0].name), "%s",
+			 hvnet_host_bad_names[i]);
 	return n;
 }
 
 int
 hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int limit)
 {
-	unsigned int n = hvnet_xstats_count(dev);
+	const struct hvnet_dev *hv = hvnet_dev_of(dev);
+	unsigned int n = hvnet_xstats_count(dev), i;
 
 	if (xs == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_value, xs);
+	for (i = 0; i < HVNET_BAD_MAX; i++) {
+		xs[n - HVNET_BAD_MAX + i].id = n - HVNET_BAD_MAX + i;
+		xs[n - HVNET_BAD_MAX + i].value =
+			__atomic_load_n(&hv->host_bad[i], __ATOMIC_RELAXED);
+	}
 	return n;
 }
 
