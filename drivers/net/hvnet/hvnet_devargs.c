@@ -10,6 +10,7 @@
 #include <rte_kvargs.h>
 
 #include "hvnet_ethdev.h"
+#include "hvnet_isolation.h"
 
 /*
  * Devarg bounds: the monitor page holds latency in 100 ns units in a u16; a copybreak above
@@ -109,6 +110,31 @@ hvnet_parse_pair(const char *dev, const struct rte_kvargs_pair *p, uint32_t *see
 	return 0;
 }
 
+/*
+ * rx_extmbuf_enable=1 hands the application mbufs that point into the receive buffer, which
+ * the host shares and can rewrite after the driver checked a frame: fine with a trusted host,
+ * not in an isolated (confidential) VM, whose host is outside the trust boundary. Refused
+ * there (doc/guides/nics/hvnet.rst, "Trust model"). When the leaves cannot be read the VM is
+ * taken as not isolated, and said so.
+ */
+static int
+hvnet_extmbuf_allowed(const char *dev)
+{
+	int type = hvnet_isolation_detect(getenv(HVNET_SYSROOT_ENV));
+
+	if (type < 0) {
+		HVNET_INIT_LOG(NOTICE, "%s: cannot tell whether the VM is isolated (%s): %s=1 "
+			       "allowed", dev, strerror(-type), HVNET_ARG_RX_EXTMBUF);
+		return 0;
+	}
+	if (type == HVNET_ISOLATION_NONE)
+		return 0;
+	HVNET_INIT_LOG(ERR, "%s: %s=1 refused: this is a Hyper-V isolated VM (isolation type %d)"
+		       " and external mbufs would expose the application to memory the host can "
+		       "rewrite after the driver's checks", dev, HVNET_ARG_RX_EXTMBUF, type);
+	return -EPERM;
+}
+
 int
 hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *args)
 {
@@ -130,5 +156,7 @@ hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *a
 	for (i = 0; i < kvl->count && ret == 0; i++)
 		ret = hvnet_parse_pair(vdev->name, &kvl->pairs[i], &seen, args);
 	rte_kvargs_free(kvl);
+	if (ret == 0 && args->rx_extmbuf)
+		ret = hvnet_extmbuf_allowed(vdev->name);
 	return ret;
 }
