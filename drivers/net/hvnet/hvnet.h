@@ -38,6 +38,7 @@
 
 #include "bus_hvbus_driver.h"
 #include "hv_wire.h"
+#include "hvnet_ctl_parse.h"
 #include "hvnet_parse.h"
 
 extern int hvnet_logtype_init;

@@ -190,16 +190,6 @@ hvnet_nvs_ndis_version(struct hvnet_dev *hv)
 	return hvnet_nvs_send(hv, &req, sizeof(req));
 }
 
-static bool
-hvnet_rxbuf_layout_ok(const struct hv_nvsp_rxbuf_complete *r, uint64_t map_len)
-{
-	const struct hv_nvsp_rxbuf_section *s = &r->section;
-
-	return r->num_sections == 1 && s->offset == 0 &&
-	       s->sub_alloc_size >= HVNET_RXBUF_MIN_SECTION && s->num_sub_allocs != 0 &&
-	       (uint64_t)s->sub_alloc_size * s->num_sub_allocs <= map_len;
-}
-
 static int
 hvnet_nvs_connect_rxbuf(struct hvnet_dev *hv)
 {
@@ -221,7 +211,7 @@ hvnet_nvs_connect_rxbuf(struct hvnet_dev *hv)
 			       resp.status);
 		return -EIO;
 	}
-	if (!hvnet_rxbuf_layout_ok(&resp, map_len)) {
+	if (hvnet_parse_rxbuf_layout(&resp, map_len, HVNET_RXBUF_MIN_SECTION) != 0) {
 		HVNET_INIT_LOG(ERR, "port %u: bad receive buffer: %u sections at %u, %u x %u in %"
 			       PRIu64, hv->port_id, resp.num_sections, resp.section.offset,
 			       resp.section.num_sub_allocs, resp.section.sub_alloc_size, map_len);
@@ -255,8 +245,7 @@ hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
 			       resp.status);
 		return -EIO;
 	}
-	if (resp.section_size == 0 || resp.section_size % 4 != 0 ||
-	    resp.section_size > map_len) {
+	if (hvnet_parse_sendbuf(resp.section_size, map_len) != 0) {
 		HVNET_INIT_LOG(ERR, "port %u: bad send section size %u (buffer %" PRIu64 ")",
 			       hv->port_id, resp.section_size, map_len);
 		return -EPROTO;
@@ -340,18 +329,11 @@ hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count)
 				sizeof(resp), "SUBCHANNEL allocate");
 	if (ret < 0)
 		return ret;
-	if (resp.op_or_status != HV_NVSP_STATUS_SUCCESS) {
-		HVNET_LOG(ERR, "port %u: %u subchannels refused, status %u", hv->port_id, *count,
-			  resp.op_or_status);
-		return -EIO;
-	}
-	if (resp.num_subchannels > *count) {
-		HVNET_LOG(ERR, "port %u: host granted %u subchannels, %u asked", hv->port_id,
-			  resp.num_subchannels, *count);
-		return -EPROTO;
-	}
-	*count = resp.num_subchannels;
-	return 0;
+	ret = hvnet_parse_subchannels(&resp, *count, count);
+	if (ret != 0)
+		HVNET_LOG(ERR, "port %u: %u subchannels asked: status %u, %u granted",
+			  hv->port_id, *count, resp.op_or_status, resp.num_subchannels);
+	return ret;
 }
 
 int
@@ -405,22 +387,14 @@ hvnet_nvs_datapath_notice(struct hvnet_dev *hv, const void *msg, uint32_t len)
 static void
 hvnet_nvs_indirection(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
-	struct hv_nvsp_indirection_table t;
-	uint32_t hdr = offsetof(struct hv_nvsp_indirection_table, entry);
+	uint32_t count;
 
-	if (len < hdr) {
-		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short indirection table (%u bytes)", len);
-		return;
-	}
-	memcpy(&t, msg, hdr);
-	/* Only logged: transmit queues map to channels one to one, whatever the host says. */
-	if (t.count > HV_NVSP_INDIRECTION_COUNT || t.offset < hdr ||
-	    (uint64_t)t.offset + (uint64_t)t.count * sizeof(uint32_t) > len)
-		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "bad indirection table (count %u offset %u "
-			       "len %u)", t.count, t.offset, len);
+	/* Only checked: transmit queues map to channels one to one, whatever the host says. */
+	if (hvnet_parse_indirection(msg, len, &count) != 0)
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "bad indirection table (%u bytes)", len);
 	else
 		HVNET_LOG(DEBUG, "port %u: host send indirection table, %u entries", hv->port_id,
-			  t.count);
+			  count);
 }
 
 /* An unsolicited in-band NVSP message: VF association, data path notice, send table. */
