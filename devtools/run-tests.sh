@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Run every hvnet test on this machine: install what is needed, build, run all meson test
-# suites, then the unit suite again under ASan+UBSan. Ends with "N passed, N failed[, N skipped]".
+# suites, then the unit suite again under ASan+UBSan, then the fuzz suite (libFuzzer harnesses
+# built with clang in a build directory of their own, 60 s each). Ends with
+# "N passed, N failed[, N skipped]".
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
 asan=${HVNET_BUILD_ASAN:-build-asan}
+fuzz=${HVNET_BUILD_FUZZ:-build-fuzz}
 
 fail() {
 	echo "run-tests: $*" >&2
@@ -31,6 +34,8 @@ configure() {
 
 configure "$build" -Db_sanitize=none || fail "build failed"
 configure "$asan" -Db_sanitize=address,undefined -Db_lundef=false || fail "ASan build failed"
+# The fuzz harnesses: clang's libFuzzer, in their own build directory (fuzz/meson.build).
+CC=clang configure "$fuzz" -Dfuzz=true -Dfuzz_seconds=60 || fail "fuzz build failed"
 
 total_ok=0 total_fail=0 total_skip=0
 # Adds the counts of one "meson test" run (from its testlog.json) to the totals.
@@ -47,12 +52,15 @@ count() {
 	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
 }
 
-rm -f "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json"
+rm -f "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json" \
+	"$fuzz/meson-logs/testlog.json"
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 count "$build" $?
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2
 count "$asan" $?
+meson test -C "$fuzz" --suite fuzz --print-errorlogs --num-processes 2
+count "$fuzz" $?
 
 echo "$total_ok passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -14,9 +14,12 @@ umask 022
 
 CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 # dpdk-dev: dpdk-testpmd, dpdk-proc-info, dpdk-dumpcap. iproute2, iputils-ping: namespace and
-# TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3).
+# TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3). clang and
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes of Debian 12's clang 14): the fuzz
+# harnesses.
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
-	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev"
+	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
+	clang libclang-rt-14-dev"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h
 	drivers/bus/pci/bus_pci_driver.h drivers/bus/vdev/bus_vdev_driver.h"
