@@ -596,8 +596,12 @@ host_fault_nvsp_reply(struct sim_nic *nic, void *msg)
 	if (type == HV_NVSP_MSG_INIT_COMPLETE && armed(hn, HOST_FAULT_INIT_STATUS, 0)) {
 		struct hv_nvsp_init_complete *r = msg;
 
+		/* Refused as a host refuses a version: still waiting for an INIT. */
 		kind = HOST_FAULT_INIT_STATUS;
 		r->status = HV_NVSP_STATUS_FAILURE;
+		hn->state = HOST_WAIT_INIT;
+		hn->version = 0;
+		hn->msg_size = HV_NVSP_MSG_SIZE_V1;
 	} else if (type == HV_NVSP_MSG_RXBUF_COMPLETE && armed(hn, HOST_FAULT_RXBUF_LAYOUT, 0)) {
 		struct hv_nvsp_rxbuf_complete *r = msg;
 
