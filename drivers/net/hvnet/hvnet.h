@@ -129,6 +129,12 @@ struct hvnet_devargs {
 	bool rx_extmbuf;
 	bool numa_aware;
 	uint32_t ctl_timeout_ms;
+	/*
+	 * Not an argument: Hyper-V reports the VM as isolated (confidential), so that guest
+	 * memory is private and the host reads only what is in the shared buffers. Then no
+	 * GPA-direct send: RNDIS requests and frames go through the send buffer.
+	 */
+	bool isolated;
 };
 
 /* Transaction ids: control requests use fixed values; tx carriers encode queue and slot. */
@@ -263,6 +269,7 @@ struct hvnet_txq {
 	uint8_t *sendbuf;			/* send buffer (map 4) */
 	uint32_t section_size;
 	uint32_t tx_copybreak;
+	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;
 	uint32_t agg_align;
@@ -348,7 +355,8 @@ struct hvnet_dev {
 	uint32_t rxbuf_section_size;
 	uint32_t rxbuf_section_cnt;
 	uint32_t sendbuf_section_size;
-	uint32_t sendbuf_section_cnt;
+	uint32_t sendbuf_section_cnt;		/* for the tx queues (ctl_section excluded) */
+	uint32_t ctl_section;			/* RNDIS requests' section, or HV_NVSP_NO_SECTION */
 	bool vf_present;
 	uint32_t vf_serial;
 
@@ -415,8 +423,9 @@ void hvnet_nvs_detach(struct hvnet_dev *hv);
 int hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count);
 int hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path);
 /*
- * Send the RNDIS message in ctl_buf (len bytes) as a GPA-direct control carrier, with
- * ctl_lock held and the slot armed: xid HVNET_XID_RNDIS_CTL, or HVNET_XID_NVS_CTL for HALT,
+ * Send the RNDIS message in ctl_buf (len bytes) as a control carrier, with ctl_lock held and
+ * the slot armed: GPA-direct from ctl_buf, or, in an isolated VM, copied into the send
+ * section kept for it (ctl_section). xid HVNET_XID_RNDIS_CTL, or HVNET_XID_NVS_CTL for HALT,
  * whose carrier completion (type 108) is awaited through hv->wait before ctl_buf is freed.
  */
 int hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid);

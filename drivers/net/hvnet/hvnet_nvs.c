@@ -78,7 +78,7 @@ hvnet_nvs_send(struct hvnet_dev *hv, const void *msg, uint32_t len)
 int
 hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid)
 {
-	const struct hv_nvsp_rndis_pkt msg = {
+	struct hv_nvsp_rndis_pkt msg = {
 		.type = HV_NVSP_MSG_RNDIS_PKT,
 		.channel_type = HV_NVSP_RNDIS_CHAN_CONTROL,
 		.section_index = HV_NVSP_NO_SECTION,
@@ -89,8 +89,19 @@ hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid)
 		.ofs = hv->ctl_buf_iova & (HV_PAGE_SIZE - 1),
 		.pfn = hv->ctl_buf_iova >> HV_PAGE_SHIFT,
 	};
+	uint8_t *sec;
 
-	return hvnet_nvs_write(hv, &gpa, &msg, sizeof(msg), xid, true);
+	if (hv->ctl_section == HV_NVSP_NO_SECTION)
+		return hvnet_nvs_write(hv, &gpa, &msg, sizeof(msg), xid, true);
+	/* Bounced through the shared send buffer: the host cannot read our private pages. */
+	if (len > hv->sendbuf_section_size)
+		return -EMSGSIZE;
+	sec = (uint8_t *)hv->vdev->resource[HVBUS_MAP_SEND].addr +
+	      (size_t)hv->ctl_section * hv->sendbuf_section_size;
+	memcpy(sec, hv->ctl_buf, len);
+	msg.section_index = hv->ctl_section;
+	msg.section_size = len;
+	return hvnet_nvs_write(hv, NULL, &msg, sizeof(msg), xid, true);
 }
 
 /*
@@ -253,6 +264,17 @@ hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
 	hv->sendbuf_section_size = resp.section_size;
 	hv->sendbuf_section_cnt = (uint32_t)RTE_MIN(map_len / resp.section_size,
 						    (uint64_t)UINT32_MAX);
+	hv->ctl_section = HV_NVSP_NO_SECTION;
+	if (hv->args.isolated) {
+		/* The last section carries the RNDIS requests; the tx queues share the rest. */
+		if (hv->sendbuf_section_cnt < 2 ||
+		    resp.section_size < HVNET_CTL_BUF_SIZE) {
+			HVNET_INIT_LOG(ERR, "port %u: isolated VM and no send section for control",
+				       hv->port_id);
+			return -ENOTSUP;
+		}
+		hv->ctl_section = --hv->sendbuf_section_cnt;
+	}
 	HVNET_INIT_LOG(DEBUG, "port %u: send buffer: %u x %u bytes", hv->port_id,
 		       hv->sendbuf_section_cnt, hv->sendbuf_section_size);
 	return 0;
@@ -265,6 +287,7 @@ hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 
 	hv->rxbuf_section_cnt = 0;
 	hv->sendbuf_section_cnt = 0;
+	hv->ctl_section = HV_NVSP_NO_SECTION;
 	hv->up.nvs_msg = hvnet_nvs_receive;
 	ret = hvnet_ctl_alloc(hv);
 	if (ret == 0)

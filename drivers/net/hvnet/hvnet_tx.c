@@ -617,12 +617,11 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	int rc;
 
 	/* Large frames go GPA-direct unless they need too many ranges and fit a section. */
-	if (m->pkt_len > txq->tx_copybreak || !fits) {
+	if (txq->gpa_direct && (m->pkt_len > txq->tx_copybreak || !fits))
 		ngpa = hvnet_tx_fill_gpa(m, gpa);
-		if (ngpa == 0 && !fits) {
-			hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
-			return 0;
-		}
+	if (ngpa == 0 && !fits) {
+		hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
+		return 0;
 	}
 	if (ngpa == 0) {
 		rc = hvnet_tx_copy(txq, b, m, ppi_len, msg_len, left);
@@ -777,8 +776,9 @@ hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
 	    (uint32_t)m->l2_len + m->l3_len > HV_TXCSUM_THOFF_MASK)
 		return EINVAL;
 	/* Too many pages for GPA-direct is fine only if the frame can be copied instead. */
-	if (msg_len > txq->agg_max_bytes && hvnet_tx_pages(m) > HVNET_MAX_TX_PAGES)
-		return EINVAL;
+	if (msg_len > txq->agg_max_bytes &&
+	    (!txq->gpa_direct || hvnet_tx_pages(m) > HVNET_MAX_TX_PAGES))
+		return txq->gpa_direct ? EINVAL : EMSGSIZE;
 	if (ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) {
 		/* The checksum fields get the pseudo-header sum (NDIS); headers must be ours. */
 		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)
@@ -1022,6 +1022,8 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	txq->nb_desc = nb_desc;
 	txq->offloads = offloads;
 	txq->tx_copybreak = hv->args.tx_copybreak;
+	/* In an isolated VM the host reads only shared memory: every frame is copied. */
+	txq->gpa_direct = !hv->args.isolated;
 	hvnet_txq_sendbuf_init(txq, hv, qid);
 	hvnet_txq_agg_init(txq, hv);
 	rc = hvnet_txq_alloc(txq, socket);

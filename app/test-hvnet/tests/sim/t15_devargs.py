@@ -68,22 +68,27 @@ def run_case(bad, name, good=GOOD):
         run_gen(r, 1, 500, "60-1514", flows=4)
         r.cmd("stop")
         r.quit()
-        r.check_clean_exit(2)
+        summ = r.check_clean_exit(2)
         wire = r.wire()
     check_gen(wire, 1, 500, "NIC 1 with all arguments set, beside a refused '%s'" % bad)
     log("'%s' refused with a log line naming it; the other NIC works" % bad)
+    return summ
 
 
 def isolation_cases():
-    """SEV-SNP isolated: rx_extmbuf_enable=1 refused, the NIC without it forwards. Not
+    """SEV-SNP isolated: rx_extmbuf_enable=1 refused; the NIC without it forwards with every
+    frame copied through the send buffer (none GPA-direct, tx_copybreak notwithstanding). Not
     isolated: both NICs take it (run_case's NIC 1 forwards with it)."""
     root = cpuid_root(2)
     os.environ["HVNET_SYSROOT"] = root
     try:
-        run_case("rx_extmbuf_enable=1", "rx_extmbuf_enable", good=GOOD.replace(
+        summ = run_case("rx_extmbuf_enable=1", "rx_extmbuf_enable", good=GOOD.replace(
             "rx_extmbuf_enable=1", "rx_extmbuf_enable=0"))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    check(summ[1]["tx_gpa"] == 0 and summ[1]["tx_chimney"] == 500,
+          "isolated VM: frames sent GPA-direct (%d) or not all through the send buffer (%d)"
+          % (summ[1]["tx_gpa"], summ[1]["tx_chimney"]))
     root = cpuid_root(0)
     os.environ["HVNET_SYSROOT"] = root
     try:
