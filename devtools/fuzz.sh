@@ -21,14 +21,15 @@ if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$top" -Dfuzz=true >/dev/null
 fi
 ninja -C "$build" >/dev/null
+# The lines worth showing of a run: its count of inputs, and any finding.
+report='^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)|crash-|leak-|timeout-'
 rc=0
 for t in $targets; do
 	exe="$build/fuzz/fuzz-$t"
 	[ -x "$exe" ] || { echo "fuzz.sh: no harness '$t'" >&2; exit 2; }
 	echo "== $t: $secs s"
 	sh "$top/devtools/fuzz-run.sh" "$exe" "$top/fuzz/corpus/$t" "$build/fuzz/corpus-$t" \
-		"$secs" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)|crash-|leak-|timeout-" ||
-		true
+		"$secs" 2>&1 | grep -E "$report" || true
 	ls "$build/fuzz/corpus-$t/artifacts/" 2>/dev/null | grep -q . && rc=1
 done
 exit $rc

@@ -741,7 +741,7 @@ guest_ring_free(const struct host_chan *hc)
 	return hc->in.size - (w >= hc->in.idx ? w - hc->in.idx : hc->in.size - hc->in.idx + w);
 }
 
-/* Whether the guest wrote tid and the host has not read it yet (then the host must not forge it). */
+/* Whether the guest wrote tid and the host has not read it yet (then it must not be forged). */
 static bool
 race_unread(struct sim_nic *nic, unsigned int c, uint64_t tid)
 {

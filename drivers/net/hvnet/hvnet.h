@@ -350,6 +350,7 @@ struct hvnet_dev {
 	unsigned int max_chan;			/* from sysfs and the RSS capabilities */
 
 	/* NVSP. */
+	uint16_t port_mtu;			/* MTU of this NVS session (NDIS_CONFIG) */
 	uint32_t nvs_ver;
 	uint32_t ndis_ver;
 	uint32_t rxbuf_section_size;

@@ -288,6 +288,7 @@ hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 	hv->rxbuf_section_cnt = 0;
 	hv->sendbuf_section_cnt = 0;
 	hv->ctl_section = HV_NVSP_NO_SECTION;
+	hv->port_mtu = mtu;
 	hv->up.nvs_msg = hvnet_nvs_receive;
 	ret = hvnet_ctl_alloc(hv);
 	if (ret == 0)

@@ -1047,7 +1047,8 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	rxq->rxbuf_len = (uint32_t)rb->len;
 	rxq->rx_copybreak = hv->args.rx_extmbuf ? hv->args.rx_copybreak : UINT32_MAX;
 	rxq->section_len = hv->rxbuf_section_size;
-	rxq->max_frame = (uint32_t)hv->eth->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	/* The session's MTU: during an MTU change ethdev's data->mtu is still the old one. */
+	rxq->max_frame = (uint32_t)hv->port_mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	rxq->seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	offloads |= hv->eth->data->dev_conf.rxmode.offloads;
 	rxq->scatter = (offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;

@@ -66,6 +66,16 @@ def gen_counts(r, nic):
                                      "gen_wrong_queue")}
 
 
+def start_baseline(r):
+    """With the ports stopped, the mbufs in use (returned), then start the ports and
+    forwarding."""
+    r.cmd("port stop all")
+    baseline = r.mbufs_in_use()
+    r.cmd("port start all", timeout=60)
+    r.cmd("start")
+    return baseline
+
+
 def alive(r, nports=2):
     out = r.cmd("show port summary all")
     check(all(re.search(r"^%d\s" % p, out, re.M) for p in range(nports)),
@@ -169,10 +179,7 @@ def main():
     tally = Tally()
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS,
              eal_opts=eal, deadline=280) as r:
-        r.cmd("port stop all")
-        baseline = r.mbufs_in_use()
-        r.cmd("port start all", timeout=60)
-        r.cmd("start")
+        baseline = start_baseline(r)
         run_gen(r, 0, COUNT, SIZES, flows=8)
         run_gen(r, 1, COUNT, SIZES, flows=8)
         tally.check(r, 0, "before any fault")

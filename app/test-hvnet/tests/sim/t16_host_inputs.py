@@ -22,10 +22,10 @@ Then the data kinds again with rx_extmbuf_enable=1. Each part ends with the mbuf
 back at their baseline; the ports still stop, start and close, with no host violation."""
 import sys
 
-from simtest import (GEN_RINGS, Run, check, check_eq, log, mac_list, nic_uuid, run_gen,
-                     run_test, upstream)
+from simtest import (GEN_RINGS, Run, check, check_eq, close_clean, log, mac_list, nic_uuid,
+                     run_gen, run_test, upstream)
 from t14_hostile import (COUNT, LINK_FAILED, SIZES, Tally, alive, drop_counters, faults,
-                         inject, xstats)
+                         inject, start_baseline, xstats)
 
 NICS = 2
 CTL_TIMEOUT_MS = 2000
@@ -188,10 +188,7 @@ def run(devargs, parts):
     tally = Tally(NICS)
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS,
              eal_opts=eal, deadline=280) as r:
-        r.cmd("port stop all")
-        baseline = r.mbufs_in_use()
-        r.cmd("port start all", timeout=60)
-        r.cmd("start")
+        baseline = start_baseline(r)
         run_gen(r, 0, COUNT, SIZES, flows=8)
         tally.check(r, 0, "before any fault")
         for part in parts:
@@ -202,12 +199,7 @@ def run(devargs, parts):
         x1 = xstats(r, 1)
         check(not any(drop_counters(x1).values()), "NIC 1 counted drops")
         alive(r, NICS)
-        r.cmd("stop")
-        r.cmd("port stop all", timeout=60)
-        r.cmd("port close all", timeout=60)
-        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
-        r.quit(timeout=120)
-        r.check_clean_exit(NICS)
+        close_clean(r, NICS)
 
 
 def data_kinds(r, tally):

@@ -4,7 +4,8 @@
 (hvnet; t14 and t16 have the rest). Two runs of testpmd under the simulator:
 1. One NIC with 8 queues (io forwarding, loop wire, 128 KiB rings). The host over-grants
    subchannels: the configure fails, the next one works. Data faults on one subchannel
-   only (the busiest): counted under its queue's reasons exactly, all else byte for byte (t14's inject). Then one
+   only (the busiest): counted under its queue's reasons exactly, all else byte for byte
+   (t14's inject). Then one
    fatal ring fault on each of subchannels 1-6: a write index past the data or misaligned,
    a GPA-direct or unknown packet type, a descriptor longer than what was published, a
    wrapped packet larger than the bounce buffer: hvbus stops exactly that channel's reader
@@ -19,7 +20,8 @@
 import re
 import sys
 
-from simtest import (GEN_RINGS, Run, check, check_eq, log, run_gen, run_test, upstream)
+from simtest import (GEN_RINGS, Run, check, check_eq, close_clean, log, run_gen, run_test,
+                     upstream)
 from t14_hostile import COUNT, SIZES, Tally, alive, faults, inject, xstats
 
 QUEUES = 8
@@ -101,12 +103,7 @@ def multiqueue():
             log("%s on channel %d: hvbus stopped that channel's reader" % (kind, chan))
         alive(r, 1)
         gen_all_back(r, "channels 1-6 stopped, all on the primary")
-        r.cmd("stop")
-        r.cmd("port stop all", timeout=60)
-        r.cmd("port close all", timeout=60)
-        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
-        r.quit(timeout=120)
-        r.check_clean_exit(1)
+        close_clean(r, 1)
     log("subchannels: over-grant refused, data faults counted on a subchannel's queue, 6 "
         "ring faults each stopped only its channel")
 
@@ -155,12 +152,7 @@ def tx_race():
         check_eq(faults(r, "rindex", 0)[0], 1, "rindex faults")
         errors = xstats(r, 0)["tx_q0_send_errors"]
         check(errors > 0, "no send error after the read index was corrupted")
-        r.cmd("stop")
-        r.cmd("port stop all", timeout=60)
-        r.cmd("port close all", timeout=60)
-        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
-        r.quit(timeout=120)
-        r.check_clean_exit(1)
+        close_clean(r, 1)
     log("rindex: the guest's sends refused by the bus (%d frames counted as send errors), "
         "the port closed without a leak" % errors)
 

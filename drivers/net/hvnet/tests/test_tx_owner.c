@@ -61,6 +61,7 @@ setup(void)
 	data.nb_rx_queues = 1;
 	data.mtu = RTE_ETHER_MTU;
 	hv.socket_id = SOCKET_ID_ANY;
+	hv.port_mtu = RTE_ETHER_MTU;
 	hv.args.tx_copybreak = 512;
 	hv.args.rx_copybreak = UINT32_MAX;
 	hv.args.ctl_timeout_ms = 1000;
