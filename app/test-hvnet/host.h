@@ -166,6 +166,7 @@ enum host_fault_kind {
 	/* Concurrency. */
 	HOST_FAULT_TX_RACE,		/* forged completions while the guest's sends fail */
 	HOST_FAULT_REWRITE,		/* a frame's RNDIS length rewritten until the guest acks it */
+	HOST_FAULT_SUBCH_ID,		/* a subchannel offered with a duplicate or out-of-range id */
 	HOST_FAULT_KINDS,
 	HOST_FAULT_NONE = HOST_FAULT_KINDS,
 };

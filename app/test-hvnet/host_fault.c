@@ -51,6 +51,7 @@ static const char *const fault_names[HOST_FAULT_KINDS] = {
 	[HOST_FAULT_XID_FIELD] = "xid_field",
 	[HOST_FAULT_TX_RACE] = "tx_race",
 	[HOST_FAULT_REWRITE] = "rewrite",
+	[HOST_FAULT_SUBCH_ID] = "subch_id",
 };
 
 #define OVERLAP_RANGES		64u	/* ranges range_overlap adds */
@@ -628,6 +629,23 @@ host_fault_nvsp_reply(struct sim_nic *nic, void *msg)
 	}
 	if (kind != HOST_FAULT_NONE)
 		host_fault_sent(nic, 0, kind, 0);
+}
+
+#define SUBCH_ID_FAR	200u	/* above any channel count */
+
+uint16_t
+host_fault_subch_id(struct sim_nic *nic, unsigned int c, unsigned int first, unsigned int n)
+{
+	struct host_nic *hn = host_of(nic);
+	uint16_t id;
+
+	if (hn == NULL || c + 1 != first + n || hn->fault_left[HOST_FAULT_SUBCH_ID] == 0)
+		return (uint16_t)c;
+	/* The last one offered: the id of the first one again, or far beyond the count. */
+	id = fault_variant(hn, HOST_FAULT_SUBCH_ID, 2) == 0 && n >= 2 ? (uint16_t)first :
+									 SUBCH_ID_FAR;
+	host_fault_sent(nic, 0, HOST_FAULT_SUBCH_ID, 0);
+	return id;
 }
 
 /* Malformed VF association and indirection table messages, and a type nobody knows. */

@@ -200,6 +200,12 @@ void host_nic_set_speed(struct sim_nic *nic, uint64_t mbps);
  * comes first); -EINVAL for an unknown kind or channel.
  */
 int host_fault_arm(struct sim_nic *nic, const char *kind, uint32_t count, int chan);
+/*
+ * The subchannel id to offer for channel c, the last of the n offered from first on: c, or
+ * a duplicate or out-of-range one while a subch_id fault is armed (host_fault.c).
+ */
+uint16_t host_fault_subch_id(struct sim_nic *nic, unsigned int c, unsigned int first,
+			     unsigned int n);
 /* Record a broken rule: logs "violation nic=N chan=C rule=..." and counts it. */
 void host_violation(struct sim_nic *nic, unsigned int chan, const char *rule);
 

@@ -3,7 +3,8 @@
 """A hostile host at ring level, racing the guest, and on the subchannels of a multi-queue port
 (hvnet; t14 and t16 have the rest). Two runs of testpmd under the simulator:
 1. One NIC with 8 queues (io forwarding, loop wire, 128 KiB rings). The host over-grants
-   subchannels: the configure fails, the next one works. Data faults on one subchannel
+   subchannels, offers one with the id of another, one with an id beyond the count: each
+   configure fails, the next one works. Data faults on one subchannel
    only (the busiest): counted under its queue's reasons exactly, all else byte for byte
    (t14's inject). Then one
    fatal ring fault on each of subchannels 1-6: a write index past the data or misaligned,
@@ -77,9 +78,15 @@ def multiqueue():
         r.ctl("fault 0 subch_grant 1")
         set_queues(r, 2, fail=True)
         check_eq(faults(r, "subch_grant", 0)[0] - n0, 1, "subch_grant faults injected")
+        # Subchannel ids: the last of 3 offered repeats the first; the one of 1 is far out.
+        n0 = faults(r, "subch_id", 0)[0]
+        for n in (4, 2):
+            r.ctl("fault 0 subch_id 1")  # one per configure: the next one is honest
+            set_queues(r, n, fail=True)
+        check_eq(faults(r, "subch_id", 0)[0] - n0, 2, "subch_id faults injected")
         set_queues(r, QUEUES)
         r.cmd("start")
-        gen_all_back(r, "8 queues after an over-grant")
+        gen_all_back(r, "8 queues after an over-grant and bad subchannel ids")
         xs = xstats(r, 0)
         sub = max(range(1, QUEUES), key=lambda q: xs.get("rx_q%d_good_packets" % q, 0))
         check(xs.get("rx_q%d_good_packets" % sub, 0) > 0, "no subchannel received frames")
