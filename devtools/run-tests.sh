@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Run every hvnet test on this machine: install what is needed, build, run all meson test
-# suites, then the unit suite again under ASan+UBSan and built with clang. Ends with "N passed, N failed[, N skipped]".
+# suites, then the unit suite again under ASan+UBSan and built with clang, then the fuzz suite
+# (libFuzzer harnesses built with clang in a build directory of their own, 60 s each), then the
+# quick suite against every cached DPDK LTS build. Ends with "N passed, N failed[, N skipped]".
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,6 +11,7 @@ cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
 asan=${HVNET_BUILD_ASAN:-build-asan}
 clang_build=${HVNET_BUILD_CLANG:-build-clang}
+fuzz=${HVNET_BUILD_FUZZ:-build-fuzz}
 
 fail() {
 	echo "run-tests: $*" >&2
@@ -34,6 +37,8 @@ configure "$build" -Db_sanitize=none || fail "build failed"
 configure "$asan" -Db_sanitize=address,undefined -Db_lundef=false || fail "ASan build failed"
 # The same tree with clang (warnings are errors there too); its unit suite runs below.
 CC=clang configure "$clang_build" -Db_sanitize=none || fail "clang build failed"
+# The fuzz harnesses: clang's libFuzzer, in their own build directory (fuzz/meson.build).
+CC=clang configure "$fuzz" -Dfuzz=true -Dfuzz_seconds=60 || fail "fuzz build failed"
 
 . devtools/lib.sh
 total_ok=0 total_fail=0 total_skip=0
@@ -53,9 +58,11 @@ count "$build" $?
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2
 count "$asan" $?
-rm -f "$clang_build/meson-logs/testlog.json"
+rm -f "$clang_build/meson-logs/testlog.json" "$fuzz/meson-logs/testlog.json"
 meson test -C "$clang_build" --suite unit --print-errorlogs --num-processes 2
 count "$clang_build" $?
+meson test -C "$fuzz" --suite fuzz --print-errorlogs --num-processes 2
+count "$fuzz" $?
 
 # The other DPDK LTS releases whose build is cached (devtools/dpdk-build.sh): the quick suites
 # against each (devtools/lts-matrix.sh), one line per version.

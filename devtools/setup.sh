@@ -15,12 +15,13 @@ umask 022
 
 CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 # dpdk-dev: dpdk-testpmd, dpdk-proc-info, dpdk-dumpcap. iproute2, iputils-ping: namespace and
-# TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3).
-# clang: the second compiler of run-tests.sh. openvswitch-switch-dpdk: the OVS scenario (its
-# services are not started by the tests; they run their own daemons in a test folder).
+# TAP tests. python3-pyelftools: dpdk-pmdinfo.py (run by Debian's /usr/bin/python3). clang:
+# the second compiler of run-tests.sh, and with libclang-rt-14-dev (libFuzzer and the sanitizer
+# runtimes of Debian 12's clang 14) the fuzz harnesses. openvswitch-switch-dpdk: the OVS
+# scenario (the tests never use the system's OVS; they run their own daemons in a test folder).
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
 	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
-	clang openvswitch-switch-dpdk"
+	clang libclang-rt-14-dev openvswitch-switch-dpdk"
 EXAMPLES="l3fwd common"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h

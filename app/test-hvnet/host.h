@@ -25,6 +25,7 @@
 #define HOST_RNDIS_ALIGN_SHIFT	3u
 #define HOST_RX_BATCH_MAX	375u	/* ranges per data transfer-page packet at NDIS >= 6.0 */
 #define HOST_RX_BATCH_OLD	64u	/* ... and below NDIS 6.0 */
+#define HOST_XFER_RANGES_MAX	600u	/* ranges one packet can carry (faults: above 562) */
 #define HOST_NDIS_6_0		0x00060000u
 #define HOST_RX_NONE		UINT32_MAX	/* end of a sub-allocation chain */
 
@@ -100,10 +101,18 @@ struct host_rxbuf {
 	uint32_t *stack;	/* per channel free stacks, per_chan entries each */
 };
 
-/* Extension header of a transfer-page packet with room for the largest batch. */
+/* Extension header of a transfer-page packet with room for the largest batch (and more). */
 struct host_xfer {
 	struct hv_xfer_page_hdr hdr;
-	struct hv_xfer_page_range range[HOST_RX_BATCH_MAX];
+	struct hv_xfer_page_range range[HOST_XFER_RANGES_MAX];
+};
+
+/* How a data transfer-page packet goes out: honest, or as a fault made it (host_fault_xfer). */
+struct host_xfer_out {
+	uint32_t nranges;	/* ranges carried in the packet */
+	uint32_t claim;		/* range count announced in its header */
+	uint16_t set_id;	/* buffer id announced */
+	uint32_t nvsp_type;	/* NVSP message type */
 };
 
 struct host_ctl_msg {
@@ -121,6 +130,43 @@ enum host_fault_kind {
 	HOST_FAULT_CTL_LEN,		/* QUERY_CMPLT info buffer beyond the message */
 	HOST_FAULT_NVSP_SHORT,		/* NVSP completion shorter than its type */
 	HOST_FAULT_DESC,		/* VMBus descriptor with len8 < offset8 */
+	/* Ring level (the first three stop the channel: the guest cannot read past them). */
+	HOST_FAULT_WINDEX,		/* host->guest write index past the data or misaligned */
+	HOST_FAULT_PKT_TYPE,		/* a packet type the guest must refuse: GPA-direct, unknown */
+	HOST_FAULT_PKT_LEN,		/* a descriptor longer than what was published */
+	HOST_FAULT_BOUNCE,		/* a wrapped packet larger than the guest's bounce buffer */
+	HOST_FAULT_RINDEX,		/* guest->host read index corrupt (the host stops reading) */
+	/* Transfer pages. */
+	HOST_FAULT_XFER_ID,		/* a buffer id that is not the receive buffer's */
+	HOST_FAULT_XFER_TYPE,		/* an NVSP type other than RNDIS_PKT */
+	HOST_FAULT_RANGE_MANY,		/* 563 ranges carried (more than 562) */
+	HOST_FAULT_RANGE_OVERSIZE,	/* a range longer than a section, inside the buffer */
+	HOST_FAULT_RANGE_OVERLAP,	/* 64 extra ranges over the first, each to the buffer end */
+	/* RNDIS data. */
+	HOST_FAULT_RNDIS_AREA,		/* OOB or PPI area out of bounds, PPI offset misaligned */
+	HOST_FAULT_PPI_SHORT,		/* a PPI shorter than its header, or than its value */
+	HOST_FAULT_FRAME_OVERSIZE,	/* a frame longer than MTU + Ethernet header + VLAN tag */
+	/* RNDIS control. */
+	HOST_FAULT_CTL_TYPE,		/* a QUERY answered with another completion type */
+	HOST_FAULT_CTL_RID,		/* a QUERY answered with another request id */
+	HOST_FAULT_CTL_STATUS,		/* a QUERY answered with a failure status */
+	HOST_FAULT_INIT_SHORT,		/* INITIALIZE_CMPLT shorter than its fields */
+	HOST_FAULT_AGG,			/* hostile aggregation limits in INITIALIZE_CMPLT */
+	HOST_FAULT_INDICATION,		/* malformed indications and unexpected control messages */
+	HOST_FAULT_OID_SIZE,		/* a MAC, MTU, link or speed reply of the wrong size */
+	HOST_FAULT_RSS_CAPS,		/* a bad RSS capabilities header */
+	HOST_FAULT_OFFLOAD_CAPS,	/* a bad offload capabilities header */
+	/* NVSP. */
+	HOST_FAULT_INIT_STATUS,		/* NVSP INIT refused (the guest tries the next version) */
+	HOST_FAULT_RXBUF_LAYOUT,	/* a receive-buffer layout the guest must refuse */
+	HOST_FAULT_SECTION_SIZE,	/* a send section size the guest must refuse */
+	HOST_FAULT_SUBCH_GRANT,		/* more subchannels granted than asked */
+	HOST_FAULT_NVSP_MSG,		/* malformed VF and indirection-table messages, unknown ones */
+	HOST_FAULT_XID_FIELD,		/* tx completions naming another queue, epoch, index */
+	/* Concurrency. */
+	HOST_FAULT_TX_RACE,		/* forged completions while the guest's sends fail */
+	HOST_FAULT_REWRITE,		/* a frame's RNDIS length rewritten until the guest acks it */
+	HOST_FAULT_SUBCH_ID,		/* a subchannel offered with a duplicate or out-of-range id */
 	HOST_FAULT_KINDS,
 	HOST_FAULT_NONE = HOST_FAULT_KINDS,
 };
@@ -159,6 +205,8 @@ struct host_nic {
 	/* Armed faults: kept across NVSP sessions, only the control command changes them. */
 	uint32_t fault_left[HOST_FAULT_KINDS];
 	uint32_t fault_seq[HOST_FAULT_KINDS];	/* injected so far: picks the next variant */
+	int32_t fault_chan[HOST_FAULT_KINDS];	/* the only channel hit, or -1: any */
+	struct host_fault_state *fault;		/* the multi-step faults' state (host_fault.c) */
 };
 
 /* A guest->host packet after the ring checks: the NVSP message is msg/msg_len. */
@@ -255,18 +303,43 @@ int host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t b
  */
 void host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind,
 		     uint32_t frames);
-/* Data batch x of n ranges: may corrupt a range; *claim is the range count to announce. */
-enum host_fault_kind host_fault_xfer(const struct sim_nic *nic, struct host_xfer *x,
-				     uint32_t n, uint32_t *claim);
+/*
+ * Data batch x of n ranges on channel c: may corrupt or add ranges; *out says how the packet
+ * goes out (initialised honest by the caller).
+ */
+enum host_fault_kind host_fault_xfer(const struct sim_nic *nic, unsigned int c,
+				     struct host_xfer *x, uint32_t n, struct host_xfer_out *out);
+/* Frames the guest loses with an xfer fault of kind on a batch of n frames. */
+uint32_t host_fault_xfer_lost(enum host_fault_kind kind, uint32_t n);
+/* Sub-allocation idx is free again: no fault touches it any more. */
+void host_fault_released(struct sim_nic *nic, uint32_t idx);
 /* A filled data sub-allocation: RNDIS lengths or its first PPI (consumed at once). */
 void host_fault_rx_frame(struct sim_nic *nic, unsigned int c, uint8_t *sub, uint32_t sub_size);
 /* After a tx carrier's completion: an unknown and a repeated completion id. */
 void host_fault_tx_done(struct sim_nic *nic, unsigned int c, uint64_t tid);
-/* A QUERY_CMPLT about to be queued: info buffer beyond the message (consumed at once). */
-void host_fault_query(struct sim_nic *nic, struct hv_rndis_query_cmplt *r);
-/* Length to send of an RNDIS packet completion of len bytes. */
-uint32_t host_fault_nvsp_len(const struct sim_nic *nic, uint32_t len);
-/* A descriptor about to be written: true when it was made len8 < offset8. */
-bool host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d);
+/*
+ * A QUERY_CMPLT for oid about to be queued, info its answer: info buffer beyond the message,
+ * another type, request id or status, a wrong size, bad capability headers.
+ */
+void host_fault_query(struct sim_nic *nic, uint32_t oid, struct hv_rndis_query_cmplt *r,
+		      uint8_t *info);
+/* An INITIALIZE_CMPLT about to be queued (*len bytes): short, or hostile limits. */
+void host_fault_init(struct sim_nic *nic, struct hv_rndis_init_cmplt *r, uint32_t *len);
+/* An NVSP completion about to be sent (INIT, receive and send buffer, subchannels). */
+void host_fault_nvsp_reply(struct sim_nic *nic, void *msg);
+/* Length to send on channel c of an RNDIS packet completion of len bytes. */
+uint32_t host_fault_nvsp_len(const struct sim_nic *nic, unsigned int c, uint32_t len);
+/* A descriptor about to be written on channel c: the ring fault made of it, or NONE. */
+enum host_fault_kind host_fault_desc(const struct sim_nic *nic, unsigned int c,
+				     struct hv_vmbus_desc *d);
+/* Right after a packet was written on channel c's ring r: the fault made of it, or NONE. */
+enum host_fault_kind host_fault_written(const struct sim_nic *nic, unsigned int c,
+					struct host_ring *r);
+/* Before channel c's guest->host ring is read: true to leave it unread now. */
+bool host_fault_hold(struct sim_nic *nic, unsigned int c);
+/* Once per host poll: the faults that are messages of their own or take several steps. */
+void host_fault_poll(struct sim_nic *nic);
+/* Free the faults' state (NIC teardown). */
+void host_fault_fini(struct host_nic *hn);
 
 #endif /* HVNET_HOST_H */

@@ -126,6 +126,7 @@ host_rxbuf_put_back(struct sim_nic *nic, uint32_t idx)
 {
 	struct host_nic *hn = host_of(nic);
 
+	host_fault_released(nic, idx);
 	hn->rx.busy[idx] = HOST_RX_FREE;
 	rx_push(hn, idx);
 }
@@ -161,24 +162,32 @@ xfer_ring_bytes(const struct host_nic *hn, uint32_t n)
 	return ((len + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1)) + HV_RING_TRAILER_SIZE;
 }
 
+/* The honest way a packet of n ranges goes out. */
+static struct host_xfer_out
+xfer_out(const struct host_nic *hn, uint32_t n)
+{
+	return (struct host_xfer_out){ .nranges = n, .claim = n, .set_id = hn->rx.id,
+				       .nvsp_type = HV_NVSP_MSG_RNDIS_PKT };
+}
+
 /* Send x (its ranges filled) as one transfer-page packet; same returns as host_chan_send. */
 static int
 send_xfer(struct sim_nic *nic, unsigned int c, uint64_t tid, struct host_xfer *x,
-	  uint32_t nranges, uint32_t claim, uint32_t chan_type)
+	  const struct host_xfer_out *out, uint32_t chan_type)
 {
 	struct host_nic *hn = host_of(nic);
 	uint8_t msg[HV_NVSP_MSG_SIZE_V61] = { 0 };
 	struct hv_nvsp_rndis_pkt m = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.type = out->nvsp_type,
 		.channel_type = chan_type,
 		.section_index = HV_NVSP_NO_SECTION,
 	};
 
-	x->hdr = (struct hv_xfer_page_hdr){ .set_id = hn->rx.id, .range_count = claim };
+	x->hdr = (struct hv_xfer_page_hdr){ .set_id = out->set_id, .range_count = out->claim };
 	memcpy(msg, &m, sizeof(m));
 	return host_chan_send(nic, c, HV_PKT_DATA_XFER_PAGES, HV_PKT_FLAG_RC, tid, x,
-			      (uint32_t)(sizeof(x->hdr) + nranges * sizeof(x->range[0])), msg,
-			      hn->msg_size, HOST_REPLY_ROOM);
+			      (uint32_t)(sizeof(x->hdr) + out->nranges * sizeof(x->range[0])),
+			      msg, hn->msg_size, HOST_REPLY_ROOM);
 }
 
 int
@@ -186,12 +195,13 @@ host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_
 	       uint32_t chan_type)
 {
 	struct host_nic *hn = host_of(nic);
+	const struct host_xfer_out out = xfer_out(hn, 1);
 
 	hn->xfer.range[0] = (struct hv_xfer_page_range){
 		.byte_count = byte_count,
 		.byte_offset = idx * hn->rx.sub_size,
 	};
-	return send_xfer(nic, c, idx, &hn->xfer, 1, 1, chan_type);
+	return send_xfer(nic, c, idx, &hn->xfer, &out, chan_type);
 }
 
 /* ---- batches of received frames ---------------------------------------------------------- */
@@ -209,8 +219,9 @@ rx_batch_send(struct sim_nic *nic, unsigned int c)
 {
 	struct host_nic *hn = host_of(nic);
 	struct host_rx_batch *b = &hn->chan[c].batch;
+	struct host_xfer_out out = xfer_out(hn, b->n);
 	enum host_fault_kind fault;
-	uint32_t idx = b->head, i, claim;
+	uint32_t idx = b->head, i;
 	int rc;
 
 	if (b->n == 0)
@@ -223,12 +234,12 @@ rx_batch_send(struct sim_nic *nic, unsigned int c)
 		};
 		hn->rx.busy[idx] = i ? HOST_RX_MEMBER : HOST_RX_PENDING;
 	}
-	fault = host_fault_xfer(nic, &hn->xfer, b->n, &claim);
-	rc = send_xfer(nic, c, b->head, &hn->xfer, b->n, claim, HV_NVSP_RNDIS_CHAN_DATA);
+	fault = host_fault_xfer(nic, c, &hn->xfer, b->n, &out);
+	rc = send_xfer(nic, c, b->head, &hn->xfer, &out, HV_NVSP_RNDIS_CHAN_DATA);
 	if (rc < 0)
 		return rc;
 	if (fault != HOST_FAULT_NONE)
-		host_fault_sent(nic, c, fault, fault == HOST_FAULT_RANGE_COUNT ? b->n : 1);
+		host_fault_sent(nic, c, fault, host_fault_xfer_lost(fault, b->n));
 	hn->rx.busy[b->head] = HOST_RX_HEAD;
 	memset(b, 0, sizeof(*b));
 	return 0;

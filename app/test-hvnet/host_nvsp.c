@@ -73,6 +73,7 @@ host_nic_fini(struct sim_nic *nic)
 	if (hn == NULL)
 		return;
 	host_rxbuf_free(&hn->rx);
+	host_fault_fini(hn);
 	for (c = 0; c < SIM_MAX_CHANNELS; c++)
 		nic->chan[c].host = NULL;
 	free(hn);
@@ -99,6 +100,7 @@ host_nic_poll(struct sim_nic *nic)
 	unsigned int c, work;
 
 	host_count_signals(nic);
+	host_fault_poll(nic);
 	work = host_rndis_flush(nic);
 	for (c = 0; c < nic->nchan; c++)
 		work += host_chan_poll(nic, c);
@@ -142,7 +144,7 @@ host_nvsp_rndis_complete(struct sim_nic *nic, unsigned int c, uint64_t tid,
 		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		.status = status,
 	};
-	uint32_t len = host_fault_nvsp_len(nic, sizeof(m));
+	uint32_t len = host_fault_nvsp_len(nic, c, sizeof(m));
 	int rc;
 
 	if (len == sizeof(m))
@@ -234,6 +236,7 @@ handle_init(struct sim_nic *nic, const struct host_pkt *pkt)
 	} else {
 		r.status = HV_NVSP_STATUS_NONE;
 	}
+	host_fault_nvsp_reply(nic, &r);
 	sim_vlog(nic, "NVSP INIT 0x%x -> status %u", m.min_version, r.status);
 	/* INIT_COMPLETE always goes out in the small form, before the size is settled. */
 	return send_completion(nic, 0, pkt->tid, &r, sizeof(r), HV_NVSP_MSG_SIZE_V1);
@@ -306,6 +309,7 @@ handle_rxbuf(struct sim_nic *nic, const struct host_pkt *pkt)
 	}
 	sim_vlog(nic, "receive buffer gpadl %u id 0x%x: %u x %u", m.gpadl, m.id,
 		 hn->rx.count, hn->rx.sub_size);
+	host_fault_nvsp_reply(nic, &r);
 	return host_nvsp_complete(nic, 0, pkt->tid, &r, sizeof(r));
 }
 
@@ -332,6 +336,7 @@ handle_sendbuf(struct sim_nic *nic, const struct host_pkt *pkt)
 		r.section_size = HV_SENDBUF_SECTION_SIZE;
 	}
 	sim_vlog(nic, "send buffer gpadl %u: %u sections", m.gpadl, hn->sendbuf_sections);
+	host_fault_nvsp_reply(nic, &r);
 	return host_nvsp_complete(nic, 0, pkt->tid, &r, sizeof(r));
 }
 
@@ -432,6 +437,8 @@ handle_subchannel(struct sim_nic *nic, const struct host_pkt *pkt)
 	}
 	sim_vlog(nic, "SUBCHANNEL op %u n %u -> status %u, %u channels", m.op_or_status, n,
 		 r.op_or_status, nic->nchan);
+	if (r.op_or_status == HV_NVSP_STATUS_SUCCESS)
+		host_fault_nvsp_reply(nic, &r);
 	rc = host_nvsp_complete(nic, 0, pkt->tid, &r, sizeof(r));
 	if (rc == 0 && r.op_or_status == HV_NVSP_STATUS_SUCCESS)
 		rc = send_indirection_table(nic);

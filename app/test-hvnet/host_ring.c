@@ -262,18 +262,21 @@ host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flag
 		{ .iov_base = (void *)(uintptr_t)ext, .iov_len = ext_len },
 		{ .iov_base = (void *)(uintptr_t)msg, .iov_len = msg_len },
 	};
-	bool signal, fault;
+	enum host_fault_kind fault;
+	bool signal;
 	int rc;
 
 	if (hc->dead || !host_chan_sync(nic, c))
 		return -EAGAIN;
-	fault = host_fault_desc(nic, &d);
+	fault = host_fault_desc(nic, c, &d);
 	rc = host_ring_write(&hc->out, iov, 3, reserve, &signal);
 	if (rc == -EBADMSG)
 		return host_fatal(nic, c, "host->guest ring read_index corrupt");
-	if (rc == 0 && fault) {
+	if (rc == 0 && fault == HOST_FAULT_NONE)
+		fault = host_fault_written(nic, c, &hc->out);
+	if (rc == 0 && fault != HOST_FAULT_NONE) {
 		/* The guest cannot read past it: nothing more goes to (or comes from) it. */
-		host_fault_sent(nic, c, HOST_FAULT_DESC, 0);
+		host_fault_sent(nic, c, fault, 0);
 		hc->dead = true;
 		sim_log("nic %u: channel %u stopped after its ring was corrupted", nic->idx, c);
 	}
@@ -329,7 +332,7 @@ host_chan_poll(struct sim_nic *nic, unsigned int c)
 	struct host_pkt pkt;
 	int len, rc = 0;
 
-	if (hc->dead || !host_chan_sync(nic, c))
+	if (hc->dead || !host_chan_sync(nic, c) || host_fault_hold(nic, c))
 		return 0;
 	if (host_ring_write_index(&hc->in, &w) < 0) {
 		host_fatal(nic, c, "guest->host ring write_index corrupt");

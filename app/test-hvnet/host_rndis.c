@@ -518,13 +518,15 @@ rndis_init(struct sim_nic *nic, const uint8_t *msg)
 		.max_transfer = HOST_RNDIS_MAX_XFER,
 		.align_shift = HOST_RNDIS_ALIGN_SHIFT,
 	};
+	uint32_t len = sizeof(r);
 
 	memcpy(&m, msg, sizeof(m));
 	r.rid = m.rid;
 	host_of(nic)->rndis_init = true;
 	sim_vlog(nic, "RNDIS INITIALIZE rid %u version %u.%u max transfer %u", m.rid, m.major,
 		 m.minor, m.max_transfer);
-	reply(nic, &r, sizeof(r));
+	host_fault_init(nic, &r, &len);
+	reply(nic, &r, len);
 }
 
 /* Info buffer of a QUERY/SET, bounded by the message; false if it lies outside. */
@@ -557,7 +559,7 @@ rndis_query(struct sim_nic *nic, const uint8_t *msg)
 	r.info_length = o.len;
 	r.info_offset = o.len ? (uint32_t)QUERY_DATA_OFF - HV_RNDIS_OFFSET_BASE : 0;
 	r.length = (uint32_t)QUERY_DATA_OFF + o.len;
-	host_fault_query(nic, &r);
+	host_fault_query(nic, m.oid, &r, buf + QUERY_DATA_OFF);
 	memcpy(buf, &r, sizeof(r));
 	sim_vlog(nic, "RNDIS QUERY oid 0x%08x (len %u) -> 0x%x, %u bytes", m.oid, m.info_length,
 		 r.status, o.len);

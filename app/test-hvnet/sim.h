@@ -195,8 +195,17 @@ int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
 unsigned int host_nic_flush(struct sim_nic *nic);
 void host_nic_set_link(struct sim_nic *nic, bool up);
 void host_nic_set_speed(struct sim_nic *nic, uint64_t mbps);
-/* Arm COUNT faults of KIND (host_fault.c names) on nic; -EINVAL for an unknown kind. */
-int host_fault_arm(struct sim_nic *nic, const char *kind, uint32_t count);
+/*
+ * Arm COUNT faults of KIND (host_fault.c names) on nic, on channel chan only (-1: whichever
+ * comes first); -EINVAL for an unknown kind or channel.
+ */
+int host_fault_arm(struct sim_nic *nic, const char *kind, uint32_t count, int chan);
+/*
+ * The subchannel id to offer for channel c, the last of the n offered from first on: c, or
+ * a duplicate or out-of-range one while a subch_id fault is armed (host_fault.c).
+ */
+uint16_t host_fault_subch_id(struct sim_nic *nic, unsigned int c, unsigned int first,
+			     unsigned int n);
 /* Record a broken rule: logs "violation nic=N chan=C rule=..." and counts it. */
 void host_violation(struct sim_nic *nic, unsigned int chan, const char *rule);
 

@@ -100,16 +100,17 @@ static void cmd_speed(struct sim_nic *nic, const char *arg, char *reply, size_t 
 	snprintf(reply, len, "ok speed nic=%u %llu", nic->idx, v);
 }
 
-/* "KIND [COUNT]": arm COUNT (default 1) corruptions of the next host->guest messages. */
+/* "KIND [COUNT [CHAN]]": arm COUNT (default 1) corruptions of the next host->guest messages. */
 static void cmd_fault(struct sim_nic *nic, char *arg, char *reply, size_t len)
 {
-	char *save = NULL, *kind, *count_s, *end;
-	unsigned long count = 1;
+	char *save = NULL, *kind, *count_s, *chan_s, *end;
+	unsigned long count = 1, chan = 0;
 
 	kind = arg != NULL ? strtok_r(arg, " \t", &save) : NULL;
 	count_s = kind != NULL ? strtok_r(NULL, " \t", &save) : NULL;
+	chan_s = count_s != NULL ? strtok_r(NULL, " \t", &save) : NULL;
 	if (kind == NULL)
-		return (void)snprintf(reply, len, "error fault wants KIND [COUNT]");
+		return (void)snprintf(reply, len, "error fault wants KIND [COUNT [CHAN]]");
 	if (count_s != NULL) {
 		errno = 0;
 		count = strtoul(count_s, &end, 10);
@@ -117,9 +118,17 @@ static void cmd_fault(struct sim_nic *nic, char *arg, char *reply, size_t len)
 		    count > UINT32_MAX)
 			return (void)snprintf(reply, len, "error bad fault count %.32s", count_s);
 	}
-	if (host_fault_arm(nic, kind, (uint32_t)count) < 0)
+	if (chan_s != NULL) {
+		errno = 0;
+		chan = strtoul(chan_s, &end, 10);
+		if (chan_s[0] < '0' || chan_s[0] > '9' || errno != 0 || *end != '\0' ||
+		    chan >= SIM_MAX_CHANNELS)
+			return (void)snprintf(reply, len, "error bad fault channel %.32s", chan_s);
+	}
+	if (host_fault_arm(nic, kind, (uint32_t)count, chan_s != NULL ? (int)chan : -1) < 0)
 		return (void)snprintf(reply, len, "error unknown fault kind %.32s", kind);
-	sim_log("fault armed nic=%u kind=%s count=%lu", nic->idx, kind, count);
+	sim_log("fault armed nic=%u kind=%s count=%lu chan=%s", nic->idx, kind, count,
+		chan_s != NULL ? chan_s : "any");
 	snprintf(reply, len, "ok fault nic=%u %s %lu", nic->idx, kind, count);
 }
 

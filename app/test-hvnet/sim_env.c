@@ -545,7 +545,8 @@ int sim_env_offer_subchannels(struct sim_nic *nic, unsigned int n)
 	if (n > SIM_MAX_CHANNELS - first)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		rc = offer_one(nic, &nic->chan[first + i], (uint16_t)(first + i));
+		rc = offer_one(nic, &nic->chan[first + i],
+			       host_fault_subch_id(nic, first + i, first, n));
 		if (rc < 0)
 			break;
 	}

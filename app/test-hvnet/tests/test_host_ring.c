@@ -51,11 +51,29 @@ host_nvsp_packet(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt
 	return 0;
 }
 
-bool
-host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d)
+enum host_fault_kind
+host_fault_desc(const struct sim_nic *nic, unsigned int c, struct hv_vmbus_desc *d)
 {
 	(void)nic;
+	(void)c;
 	(void)d;
+	return HOST_FAULT_NONE;
+}
+
+enum host_fault_kind
+host_fault_written(const struct sim_nic *nic, unsigned int c, struct host_ring *r)
+{
+	(void)nic;
+	(void)c;
+	(void)r;
+	return HOST_FAULT_NONE;
+}
+
+bool
+host_fault_hold(struct sim_nic *nic, unsigned int c)
+{
+	(void)nic;
+	(void)c;
 	return false;
 }
 

@@ -22,6 +22,15 @@ void host_ring_pair_reset(uint8_t *ring, size_t ring_size)
 	ring[ring_size / 2 + 64] = 1;
 }
 
+uint16_t host_fault_subch_id(struct sim_nic *nic, unsigned int c, unsigned int first,
+			     unsigned int n)
+{
+	(void)nic;
+	(void)first;
+	(void)n;
+	return (uint16_t)c;
+}
+
 void host_violation(struct sim_nic *nic, unsigned int chan, const char *rule)
 {
 	(void)nic;

@@ -24,6 +24,7 @@
 #ifndef HVNET_H
 #define HVNET_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,7 @@
 
 #include "bus_hvbus_driver.h"
 #include "hv_wire.h"
+#include "hvnet_ctl_parse.h"
 #include "hvnet_parse.h"
 
 extern int hvnet_logtype_init;
@@ -86,6 +88,24 @@ hvnet_log_due(uint64_t *count)
 	return (c & (c - 1)) == 0 ? c : 0;
 }
 
+/*
+ * Host messages the control layers refused, per port (xstats host_bad_<name>_msgs): NVSP
+ * notifications and completions, RNDIS completions and indications. The host can send them
+ * at will, so each is counted and logged rate-limited, never a log line per message.
+ */
+enum hvnet_host_bad {
+	HVNET_BAD_NVSP,
+	HVNET_BAD_RNDIS,
+	HVNET_BAD_MAX
+};
+
+#define HVNET_HOST_LOG(hv, kind, fmt, ...) do { \
+	uint64_t n_ = hvnet_log_due(&(hv)->host_bad[kind]); \
+	if (n_ != 0) \
+		HVNET_LOG(NOTICE, "port %u: " fmt " (%" PRIu64 " refused so far)", \
+			  (hv)->port_id, ## __VA_ARGS__, n_); \
+} while (0)
+
 #define HVNET_MAX_QUEUES	64u	/* channels a host grants per NIC, primary included */
 #define HVNET_RETA_SIZE		HV_NDIS_RSS_INDIRECTION_SIZE	/* 128 */
 #define HVNET_RSS_KEY_SIZE	HV_NDIS_RSS_KEY_SIZE		/* 40 */
@@ -110,6 +130,12 @@ struct hvnet_devargs {
 	bool rx_extmbuf;
 	bool numa_aware;
 	uint32_t ctl_timeout_ms;
+	/*
+	 * Not an argument: Hyper-V reports the VM as isolated (confidential), so that guest
+	 * memory is private and the host reads only what is in the shared buffers. Then no
+	 * GPA-direct send: RNDIS requests and frames go through the send buffer.
+	 */
+	bool isolated;
 };
 
 /* Transaction ids: control requests use fixed values; tx carriers encode queue and slot. */
@@ -180,6 +206,10 @@ struct hvnet_rxq {
 	const uint8_t *rxbuf;			/* receive buffer (map 3) */
 	uint32_t rxbuf_len;
 	uint32_t rx_copybreak;			/* UINT32_MAX when external mbufs are off */
+	uint32_t section_len;			/* receive section size the host announced */
+	uint32_t max_frame;			/* MTU + Ethernet header + VLAN tag */
+	uint32_t seg_room;			/* data room of one mbuf (after headroom) */
+	bool scatter;				/* RTE_ETH_RX_OFFLOAD_SCATTER: chains allowed */
 	uint16_t port_id;
 	uint16_t queue_id;
 	bool vlan_strip;
@@ -197,6 +227,26 @@ struct hvnet_rxq {
 	uint32_t ext_outstanding;
 } __rte_cache_aligned;
 
+/*
+ * Who owns a transmit descriptor: one word, own = generation << 16 | state, that only these
+ * transitions change (a descriptor is always in exactly one of the states):
+ *   FREE -> STAGED      the tx burst takes it (from free_txd); every per-use field is reset
+ *   STAGED -> INFLIGHT  the tx burst wrote its send into the ring, before publishing the
+ *                       write: only then can the host see it, so only then may it complete
+ *   STAGED -> FREE      the send failed for good (or the descriptor was not needed)
+ *   INFLIGHT -> DONE    the reader of the channel, by compare-and-swap on the generation the
+ *                       completion names: the one transition two threads can race for, and
+ *                       won at most once per send; then it goes into done_txd
+ *   DONE -> FREE        the tx burst reclaims it (done_txd to free_txd)
+ * A completion for a descriptor in any other state (a send still being staged or that failed,
+ * one already completed, a stale generation) is refused and counted.
+ */
+#define HVNET_TXD_FREE		0u
+#define HVNET_TXD_STAGED	1u
+#define HVNET_TXD_INFLIGHT	2u
+#define HVNET_TXD_DONE		3u
+#define HVNET_TXD_STATE		0xffffu	/* mask of the state in own */
+
 /* One transmit descriptor: owns send-buffer section 'section' for its whole life. */
 struct hvnet_txd {
 	struct rte_mbuf *mbuf;		/* GPA-direct frame, freed on completion; NULL for chimney */
@@ -206,7 +256,7 @@ struct hvnet_txd {
 	uint32_t npkts;			/* frames the completion finishes (stats) */
 	uint32_t nbytes;		/* their bytes (stats) */
 	uint32_t status;		/* NVSP status of the completion, set by the reader */
-	volatile uint32_t inflight;	/* low word of the xid while the host owns it, else 0 */
+	uint32_t own;			/* gen << 16 | HVNET_TXD_* (see above) */
 	uint16_t gen;			/* bumped per send: a stale completion id never matches */
 	uint8_t *rndis;			/* header room for GPA-direct sends */
 	rte_iova_t rndis_iova;
@@ -220,6 +270,7 @@ struct hvnet_txq {
 	uint8_t *sendbuf;			/* send buffer (map 4) */
 	uint32_t section_size;
 	uint32_t tx_copybreak;
+	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;
 	uint32_t agg_align;
@@ -273,9 +324,15 @@ struct hvnet_orphan_acks {
  * pointers are that process's).
  */
 struct hvnet_upcalls {
-	/* NVSP control traffic: a completion without HVNET_XID_TX_TAG, or an in-band message. */
+	/*
+	 * NVSP control traffic: a completion without HVNET_XID_TX_TAG, or an in-band message,
+	 * still in the host's ring (the NVSP layer copies it out once).
+	 */
 	void (*nvs_msg)(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt);
-	/* An RNDIS message other than a data PACKET, read on the primary: len is its range. */
+	/*
+	 * An RNDIS message other than a data PACKET, read on the primary: a private copy of its
+	 * range (up to HVNET_CTL_BUF_SIZE bytes), len bytes long.
+	 */
 	void (*rndis_msg)(struct hvnet_dev *hv, const void *msg, uint32_t len);
 };
 
@@ -294,12 +351,14 @@ struct hvnet_dev {
 	unsigned int max_chan;			/* from sysfs and the RSS capabilities */
 
 	/* NVSP. */
+	uint16_t port_mtu;			/* MTU of this NVS session (NDIS_CONFIG) */
 	uint32_t nvs_ver;
 	uint32_t ndis_ver;
 	uint32_t rxbuf_section_size;
 	uint32_t rxbuf_section_cnt;
 	uint32_t sendbuf_section_size;
-	uint32_t sendbuf_section_cnt;
+	uint32_t sendbuf_section_cnt;		/* for the tx queues (ctl_section excluded) */
+	uint32_t ctl_section;			/* RNDIS requests' section, or HV_NVSP_NO_SECTION */
 	bool vf_present;
 	uint32_t vf_serial;
 
@@ -321,6 +380,7 @@ struct hvnet_dev {
 	volatile bool lsc_pending;		/* an indication arrived: raise LSC from an alarm */
 	/* The host rescinded the device: bursts return 0, control requests -ENODEV. */
 	volatile bool rescinded;
+	uint64_t host_bad[HVNET_BAD_MAX];	/* HVNET_HOST_LOG, by enum hvnet_host_bad */
 
 	/* Capabilities and configuration. */
 	struct rte_ether_addr mac;
@@ -365,8 +425,9 @@ void hvnet_nvs_detach(struct hvnet_dev *hv);
 int hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count);
 int hvnet_nvs_set_datapath(struct hvnet_dev *hv, uint32_t path);
 /*
- * Send the RNDIS message in ctl_buf (len bytes) as a GPA-direct control carrier, with
- * ctl_lock held and the slot armed: xid HVNET_XID_RNDIS_CTL, or HVNET_XID_NVS_CTL for HALT,
+ * Send the RNDIS message in ctl_buf (len bytes) as a control carrier, with ctl_lock held and
+ * the slot armed: GPA-direct from ctl_buf, or, in an isolated VM, copied into the send
+ * section kept for it (ctl_section). xid HVNET_XID_RNDIS_CTL, or HVNET_XID_NVS_CTL for HALT,
  * whose carrier completion (type 108) is awaited through hv->wait before ctl_buf is freed.
  */
 int hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid);
@@ -387,7 +448,7 @@ int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
 
 /* hvnet_rx.c */
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
-		    struct rte_mempool *mp, struct hvnet_rxq **out);
+		    struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out);
 void hvnet_rxq_free(struct hvnet_rxq *rxq);
 uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 /*

@@ -10,6 +10,7 @@
 #include <rte_kvargs.h>
 
 #include "hvnet_ethdev.h"
+#include "hvnet_isolation.h"
 
 /*
  * Devarg bounds: the monitor page holds latency in 100 ns units in a u16; a copybreak above
@@ -42,6 +43,7 @@ hvnet_default_args(struct hvnet_devargs *args)
 	args->rx_extmbuf = false;
 	args->numa_aware = false;
 	args->ctl_timeout_ms = 60000;
+	args->isolated = false;
 }
 
 /* Decimal digits only: strtoul alone would take signs, blanks and hex prefixes. */
@@ -109,6 +111,39 @@ hvnet_parse_pair(const char *dev, const struct rte_kvargs_pair *p, uint32_t *see
 	return 0;
 }
 
+/*
+ * Whether this is a Hyper-V isolated (confidential) VM, whose host is outside the trust
+ * boundary and cannot read the guest's private memory (doc/guides/nics/hvnet.rst, "Trust
+ * model"). There rx_extmbuf_enable=1, which hands the application mbufs pointing into the
+ * receive buffer the host can rewrite after the driver's checks, is refused; and no send is
+ * GPA-direct (args->isolated). When the leaves cannot be read the VM is taken as not
+ * isolated, and said so.
+ */
+static int
+hvnet_isolation_check(const char *dev, struct hvnet_devargs *args)
+{
+	int type = hvnet_isolation_detect(getenv(HVNET_SYSROOT_ENV));
+
+	args->isolated = type > 0;
+	if (type < 0) {
+		HVNET_INIT_LOG(NOTICE, "%s: cannot tell whether the VM is isolated (%s): taken as "
+			       "not isolated", dev, strerror(-type));
+		return 0;
+	}
+	if (type == HVNET_ISOLATION_NONE)
+		return 0;
+	if (args->rx_extmbuf) {
+		HVNET_INIT_LOG(ERR, "%s: %s=1 refused: this is a Hyper-V isolated VM (isolation "
+			       "type %d) and external mbufs would expose the application to memory "
+			       "the host can rewrite after the driver's checks", dev,
+			       HVNET_ARG_RX_EXTMBUF, type);
+		return -EPERM;
+	}
+	HVNET_INIT_LOG(NOTICE, "%s: Hyper-V isolated VM (isolation type %d): RNDIS requests and "
+		       "frames go through the shared send buffer, none GPA-direct", dev, type);
+	return 0;
+}
+
 int
 hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *args)
 {
@@ -119,16 +154,19 @@ hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *a
 	int ret = 0;
 
 	hvnet_default_args(args);
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return 0;
-	/* No key list here: rte_kvargs would reject an unknown key without naming it. */
-	kvl = rte_kvargs_parse(da->args, NULL);
-	if (kvl == NULL) {
-		HVNET_INIT_LOG(ERR, "%s: malformed device arguments \"%s\"", vdev->name, da->args);
-		return -EINVAL;
+	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
+		/* No key list here: rte_kvargs would reject an unknown key without naming it. */
+		kvl = rte_kvargs_parse(da->args, NULL);
+		if (kvl == NULL) {
+			HVNET_INIT_LOG(ERR, "%s: malformed device arguments \"%s\"", vdev->name,
+				       da->args);
+			return -EINVAL;
+		}
+		for (i = 0; i < kvl->count && ret == 0; i++)
+			ret = hvnet_parse_pair(vdev->name, &kvl->pairs[i], &seen, args);
+		rte_kvargs_free(kvl);
 	}
-	for (i = 0; i < kvl->count && ret == 0; i++)
-		ret = hvnet_parse_pair(vdev->name, &kvl->pairs[i], &seen, args);
-	rte_kvargs_free(kvl);
+	if (ret == 0)
+		ret = hvnet_isolation_check(vdev->name, args);
 	return ret;
 }

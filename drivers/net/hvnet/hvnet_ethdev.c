@@ -223,7 +223,8 @@ hvnet_rxq_create(struct rte_eth_dev *dev, uint16_t q)
 	struct hvnet_rxq *rxq;
 	int ret;
 
-	ret = hvnet_rxq_setup(hv, q, c->nb_desc, hvnet_queue_socket(hv, c->socket), c->mp, &rxq);
+	ret = hvnet_rxq_setup(hv, q, c->nb_desc, hvnet_queue_socket(hv, c->socket), c->mp,
+			      c->offloads, &rxq);
 	if (ret != 0) {
 		HVNET_LOG(ERR, "port %u: rx queue %u setup failed: %s", hv->port_id, q,
 			  strerror(-ret));
@@ -434,11 +435,10 @@ hvnet_setup_channels(struct rte_eth_dev *dev, unsigned int nb)
  * channels and queues the port had built again.
  */
 static int
-hvnet_reattach(struct rte_eth_dev *dev, uint16_t mtu, unsigned int nb_chan)
+hvnet_reattach_queues(struct rte_eth_dev *dev, uint16_t mtu, unsigned int nb_chan,
+		      uint64_t rx_had, uint64_t tx_had)
 {
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	uint64_t rx_had = hvnet_queue_map(dev->data->rx_queues, dev->data->nb_rx_queues);
-	uint64_t tx_had = hvnet_queue_map(dev->data->tx_queues, dev->data->nb_tx_queues);
 	int ret;
 
 	hvnet_queues_destroy(dev);
@@ -455,6 +455,14 @@ hvnet_reattach(struct rte_eth_dev *dev, uint16_t mtu, unsigned int nb_chan)
 	if (ret == 0)
 		ret = hvnet_queues_rebuild(dev, rx_had, tx_had);
 	return ret;
+}
+
+static int
+hvnet_reattach(struct rte_eth_dev *dev, uint16_t mtu, unsigned int nb_chan)
+{
+	return hvnet_reattach_queues(dev, mtu, nb_chan,
+				     hvnet_queue_map(dev->data->rx_queues, dev->data->nb_rx_queues),
+				     hvnet_queue_map(dev->data->tx_queues, dev->data->nb_tx_queues));
 }
 
 /*
@@ -804,6 +812,9 @@ hvnet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
 	uint16_t old = dev->data->mtu;
 	unsigned int nb = RTE_MAX(hv->nb_chan, 1u);
+	/* The queues to build again, also when the first attempt fails half way. */
+	uint64_t rx_had = hvnet_queue_map(dev->data->rx_queues, dev->data->nb_rx_queues);
+	uint64_t tx_had = hvnet_queue_map(dev->data->tx_queues, dev->data->nb_tx_queues);
 	int ret;
 
 	if (dev->data->dev_started) {
@@ -812,7 +823,7 @@ hvnet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	}
 	if (mtu == old)
 		return 0;
-	ret = hvnet_reattach(dev, mtu, nb);
+	ret = hvnet_reattach_queues(dev, mtu, nb, rx_had, tx_had);
 	if (ret == 0 && hv->mtu >= mtu)
 		return 0;
 	if (ret == 0) {
@@ -820,7 +831,7 @@ hvnet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 			  mtu);
 		ret = -EINVAL;
 	}
-	if (hvnet_reattach(dev, old, nb) != 0)
+	if (hvnet_reattach_queues(dev, old, nb, rx_had, tx_had) != 0)
 		HVNET_LOG(ERR, "port %u: MTU %u not restored: reset the port", hv->port_id, old);
 	return ret;
 }

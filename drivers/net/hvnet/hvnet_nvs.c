@@ -15,6 +15,8 @@
 /* Every request goes out at the 6.1 message size, zero padded, whatever was negotiated. */
 #define HVNET_NVS_REQ_SIZE	HV_NVSP_MSG_SIZE_V61
 #define HVNET_NVS_RETRY_US	100u	/* between tries of a send to a full ring */
+/* Bytes of a host NVSP message copied out of the ring: the longest we read is 76. */
+#define HVNET_NVS_MSG_MAX	128u
 /* A full-size frame and its RNDIS header: the host's choice also sizes our ack arrays. */
 #define HVNET_RXBUF_MIN_SECTION	(RTE_ETHER_HDR_LEN + RTE_ETHER_MTU + HVNET_RNDIS_PKT_ROOM)
 
@@ -76,7 +78,7 @@ hvnet_nvs_send(struct hvnet_dev *hv, const void *msg, uint32_t len)
 int
 hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid)
 {
-	const struct hv_nvsp_rndis_pkt msg = {
+	struct hv_nvsp_rndis_pkt msg = {
 		.type = HV_NVSP_MSG_RNDIS_PKT,
 		.channel_type = HV_NVSP_RNDIS_CHAN_CONTROL,
 		.section_index = HV_NVSP_NO_SECTION,
@@ -87,8 +89,19 @@ hvnet_nvs_send_rndis_ctl(struct hvnet_dev *hv, uint32_t len, uint64_t xid)
 		.ofs = hv->ctl_buf_iova & (HV_PAGE_SIZE - 1),
 		.pfn = hv->ctl_buf_iova >> HV_PAGE_SHIFT,
 	};
+	uint8_t *sec;
 
-	return hvnet_nvs_write(hv, &gpa, &msg, sizeof(msg), xid, true);
+	if (hv->ctl_section == HV_NVSP_NO_SECTION)
+		return hvnet_nvs_write(hv, &gpa, &msg, sizeof(msg), xid, true);
+	/* Bounced through the shared send buffer: the host cannot read our private pages. */
+	if (len > hv->sendbuf_section_size)
+		return -EMSGSIZE;
+	sec = (uint8_t *)hv->vdev->resource[HVBUS_MAP_SEND].addr +
+	      (size_t)hv->ctl_section * hv->sendbuf_section_size;
+	memcpy(sec, hv->ctl_buf, len);
+	msg.section_index = hv->ctl_section;
+	msg.section_size = len;
+	return hvnet_nvs_write(hv, NULL, &msg, sizeof(msg), xid, true);
 }
 
 /*
@@ -188,16 +201,6 @@ hvnet_nvs_ndis_version(struct hvnet_dev *hv)
 	return hvnet_nvs_send(hv, &req, sizeof(req));
 }
 
-static bool
-hvnet_rxbuf_layout_ok(const struct hv_nvsp_rxbuf_complete *r, uint64_t map_len)
-{
-	const struct hv_nvsp_rxbuf_section *s = &r->section;
-
-	return r->num_sections == 1 && s->offset == 0 &&
-	       s->sub_alloc_size >= HVNET_RXBUF_MIN_SECTION && s->num_sub_allocs != 0 &&
-	       (uint64_t)s->sub_alloc_size * s->num_sub_allocs <= map_len;
-}
-
 static int
 hvnet_nvs_connect_rxbuf(struct hvnet_dev *hv)
 {
@@ -219,7 +222,7 @@ hvnet_nvs_connect_rxbuf(struct hvnet_dev *hv)
 			       resp.status);
 		return -EIO;
 	}
-	if (!hvnet_rxbuf_layout_ok(&resp, map_len)) {
+	if (hvnet_parse_rxbuf_layout(&resp, map_len, HVNET_RXBUF_MIN_SECTION) != 0) {
 		HVNET_INIT_LOG(ERR, "port %u: bad receive buffer: %u sections at %u, %u x %u in %"
 			       PRIu64, hv->port_id, resp.num_sections, resp.section.offset,
 			       resp.section.num_sub_allocs, resp.section.sub_alloc_size, map_len);
@@ -253,8 +256,7 @@ hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
 			       resp.status);
 		return -EIO;
 	}
-	if (resp.section_size == 0 || resp.section_size % 4 != 0 ||
-	    resp.section_size > map_len) {
+	if (hvnet_parse_sendbuf(resp.section_size, map_len) != 0) {
 		HVNET_INIT_LOG(ERR, "port %u: bad send section size %u (buffer %" PRIu64 ")",
 			       hv->port_id, resp.section_size, map_len);
 		return -EPROTO;
@@ -262,6 +264,17 @@ hvnet_nvs_connect_sendbuf(struct hvnet_dev *hv)
 	hv->sendbuf_section_size = resp.section_size;
 	hv->sendbuf_section_cnt = (uint32_t)RTE_MIN(map_len / resp.section_size,
 						    (uint64_t)UINT32_MAX);
+	hv->ctl_section = HV_NVSP_NO_SECTION;
+	if (hv->args.isolated) {
+		/* The last section carries the RNDIS requests; the tx queues share the rest. */
+		if (hv->sendbuf_section_cnt < 2 ||
+		    resp.section_size < HVNET_CTL_BUF_SIZE) {
+			HVNET_INIT_LOG(ERR, "port %u: isolated VM and no send section for control",
+				       hv->port_id);
+			return -ENOTSUP;
+		}
+		hv->ctl_section = --hv->sendbuf_section_cnt;
+	}
 	HVNET_INIT_LOG(DEBUG, "port %u: send buffer: %u x %u bytes", hv->port_id,
 		       hv->sendbuf_section_cnt, hv->sendbuf_section_size);
 	return 0;
@@ -274,6 +287,8 @@ hvnet_nvs_attach(struct hvnet_dev *hv, uint16_t mtu)
 
 	hv->rxbuf_section_cnt = 0;
 	hv->sendbuf_section_cnt = 0;
+	hv->ctl_section = HV_NVSP_NO_SECTION;
+	hv->port_mtu = mtu;
 	hv->up.nvs_msg = hvnet_nvs_receive;
 	ret = hvnet_ctl_alloc(hv);
 	if (ret == 0)
@@ -338,18 +353,11 @@ hvnet_nvs_alloc_subchannels(struct hvnet_dev *hv, uint32_t *count)
 				sizeof(resp), "SUBCHANNEL allocate");
 	if (ret < 0)
 		return ret;
-	if (resp.op_or_status != HV_NVSP_STATUS_SUCCESS) {
-		HVNET_LOG(ERR, "port %u: %u subchannels refused, status %u", hv->port_id, *count,
-			  resp.op_or_status);
-		return -EIO;
-	}
-	if (resp.num_subchannels > *count) {
-		HVNET_LOG(ERR, "port %u: host granted %u subchannels, %u asked", hv->port_id,
-			  resp.num_subchannels, *count);
-		return -EPROTO;
-	}
-	*count = resp.num_subchannels;
-	return 0;
+	ret = hvnet_parse_subchannels(&resp, *count, count);
+	if (ret != 0)
+		HVNET_LOG(ERR, "port %u: %u subchannels asked: status %u, %u granted",
+			  hv->port_id, *count, resp.op_or_status, resp.num_subchannels);
+	return ret;
 }
 
 int
@@ -376,7 +384,7 @@ hvnet_nvs_vf_assoc(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	struct hv_nvsp_vf_assoc m;
 
 	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short VF association (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short VF association (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
@@ -392,7 +400,7 @@ hvnet_nvs_datapath_notice(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	struct hv_nvsp_switch_datapath m;
 
 	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short data path notice (%u bytes)", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "short data path notice (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
@@ -403,22 +411,14 @@ hvnet_nvs_datapath_notice(struct hvnet_dev *hv, const void *msg, uint32_t len)
 static void
 hvnet_nvs_indirection(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
-	struct hv_nvsp_indirection_table t;
-	uint32_t hdr = offsetof(struct hv_nvsp_indirection_table, entry);
+	uint32_t count;
 
-	if (len < hdr) {
-		HVNET_LOG(NOTICE, "port %u: short indirection table (%u bytes)", hv->port_id, len);
-		return;
-	}
-	memcpy(&t, msg, hdr);
-	/* Only logged: transmit queues map to channels one to one, whatever the host says. */
-	if (t.count > HV_NVSP_INDIRECTION_COUNT || t.offset < hdr ||
-	    (uint64_t)t.offset + (uint64_t)t.count * sizeof(uint32_t) > len)
-		HVNET_LOG(NOTICE, "port %u: bad indirection table (count %u offset %u len %u)",
-			  hv->port_id, t.count, t.offset, len);
+	/* Only checked: transmit queues map to channels one to one, whatever the host says. */
+	if (hvnet_parse_indirection(msg, len, &count) != 0)
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "bad indirection table (%u bytes)", len);
 	else
 		HVNET_LOG(DEBUG, "port %u: host send indirection table, %u entries", hv->port_id,
-			  t.count);
+			  count);
 }
 
 /* An unsolicited in-band NVSP message: VF association, data path notice, send table. */
@@ -428,7 +428,7 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 	uint32_t type;
 
 	if (len < sizeof(type)) {
-		HVNET_LOG(NOTICE, "port %u: in-band message of %u bytes", hv->port_id, len);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "in-band message of %u bytes", len);
 		return;
 	}
 	memcpy(&type, msg, sizeof(type));
@@ -443,8 +443,8 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 		hvnet_nvs_indirection(hv, msg, len);
 		break;
 	default:
-		HVNET_LOG(DEBUG, "port %u: unsolicited NVSP message type %u ignored",
-			  hv->port_id, type);
+		HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "unsolicited NVSP message type %u ignored",
+			       type);
 		break;
 	}
 }
@@ -452,32 +452,41 @@ hvnet_nvs_notify(struct hvnet_dev *hv, const void *msg, uint32_t len)
 /*
  * A completion that is not a tx descriptor's: the reply to the NVSP request awaited (on the
  * primary only), or the completion of an RNDIS control carrier (its answer comes in the
- * receive buffer). Anything else is logged and dropped.
+ * receive buffer). Anything else is counted and dropped. msg is our copy.
  */
 static void
-hvnet_nvs_completion(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
+hvnet_nvs_completion(struct hvnet_dev *hv, unsigned int q, uint64_t xid, const void *msg,
+		     uint32_t len)
 {
 	uint32_t type = HV_NVSP_MSG_NONE;
 
-	if (pkt->len >= sizeof(type)) {
-		memcpy(&type, pkt->data, sizeof(type));
-		if (pkt->xid == HVNET_XID_NVS_CTL && q == 0 &&
-		    hvnet_ctl_complete(hv, type, 0, pkt->data, pkt->len))
+	if (len >= sizeof(type)) {
+		memcpy(&type, msg, sizeof(type));
+		if (xid == HVNET_XID_NVS_CTL && q == 0 &&
+		    hvnet_ctl_complete(hv, type, 0, msg, len))
 			return;
-		if (pkt->xid == HVNET_XID_RNDIS_CTL && type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
+		if (xid == HVNET_XID_RNDIS_CTL && type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
 			return;
 	}
-	HVNET_LOG(DEBUG, "port %u channel %u: unexpected completion xid %#" PRIx64
-		  " type %u len %u dropped", hv->port_id, q, pkt->xid, type, pkt->len);
+	HVNET_HOST_LOG(hv, HVNET_BAD_NVSP, "channel %u: unexpected completion xid %#" PRIx64
+		       " type %u len %u dropped", q, xid, type, len);
 }
 
-/* The upcall the channel reader makes for NVSP control traffic (hvnet.h). */
+/*
+ * The upcall the channel reader makes for NVSP control traffic (hvnet.h). The message is in
+ * the host's ring: it is copied out once (every NVSP message we use is far shorter than the
+ * copy) and everything is decided on the copy.
+ */
 static void
 hvnet_nvs_receive(struct hvnet_dev *hv, unsigned int q, const struct rte_hvbus_pkt *pkt)
 {
+	uint8_t msg[HVNET_NVS_MSG_MAX];
+	uint32_t len = RTE_MIN(pkt->len, (uint32_t)sizeof(msg));
+
+	memcpy(msg, pkt->data, len);
 	if (pkt->type == HVBUS_PKT_COMPLETION)
-		hvnet_nvs_completion(hv, q, pkt);
+		hvnet_nvs_completion(hv, q, pkt->xid, msg, len);
 	else
 		/* Host notifications: Linux and DPDK never complete them, even when asked. */
-		hvnet_nvs_notify(hv, pkt->data, pkt->len);
+		hvnet_nvs_notify(hv, msg, len);
 }

@@ -35,6 +35,9 @@ enum hvnet_rx_drop {
 	HVNET_RX_UNKNOWN_COMPLETION,	/* tx completion id not in flight on this channel */
 	HVNET_RX_STRAY_CONTROL,		/* RNDIS completion on a subchannel */
 	HVNET_RX_VLAN_INSERT,		/* the stripped tag could not be put back in the frame */
+	HVNET_RX_RANGE_OVERSIZE,	/* range longer than the receive section size announced */
+	HVNET_RX_FRAME_OVERSIZE,	/* frame longer than MTU + Ethernet header + VLAN tag */
+	HVNET_RX_NO_SCATTER,		/* frame longer than one mbuf, scattered rx not enabled */
 	HVNET_RX_DROP_MAX,
 	HVNET_RX_OK = HVNET_RX_DROP_MAX	/* what a check returns for a good message */
 };
@@ -83,13 +86,19 @@ hvnet_parse_xfer(uint16_t set_id, uint32_t range_count, const void *msg, uint32_
 	return HVNET_RX_OK;
 }
 
-/* One range (already copied out) against a receive buffer of buf_len bytes. */
+/*
+ * One range (already copied out) against a receive buffer of buf_len bytes carved in sections
+ * of section_len bytes: a message never spans two sections, so a longer range is the host
+ * making the guest copy (or walk) more than it announced, however often it repeats a range.
+ */
 static inline enum hvnet_rx_drop
-hvnet_parse_range(uint32_t buf_len, const struct hv_xfer_page_range *r)
+hvnet_parse_range(uint32_t buf_len, uint32_t section_len, const struct hv_xfer_page_range *r)
 {
 	if (!hvnet_span_ok(buf_len, r->byte_offset, r->byte_count) ||
 	    r->byte_count < sizeof(struct hv_rndis_hdr))
 		return HVNET_RX_BAD_RANGE;
+	if (r->byte_count > section_len)
+		return HVNET_RX_RANGE_OVERSIZE;
 	return HVNET_RX_OK;
 }
 
@@ -136,41 +145,55 @@ hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 }
 
 /*
- * An RNDIS PACKET at msg, in a range of range_len bytes (hvnet_parse_range passed): its own
- * length within the range, then the frame, OOB and PPI areas within that length, then the
- * PPIs. Offsets count from byte 8 (HV_RNDIS_OFFSET_BASE); the first valid one is right after
- * the 44-byte header. HVNET_RX_OK with the frame's offset from msg, its length and the PPIs.
+ * The first bytes of an RNDIS message in a range of range_len bytes at msg, copied out once:
+ * the whole PACKET header when the range holds it, else what there is (zeroes after).
+ * Everything the receive path decides about the message is decided on this copy.
+ */
+static inline void
+hvnet_parse_rndis_head(const uint8_t *msg, uint32_t range_len, struct hv_rndis_packet *p)
+{
+	uint32_t n = range_len < sizeof(*p) ? range_len : (uint32_t)sizeof(*p);
+
+	memset(p, 0, sizeof(*p));
+	memcpy(p, msg, n);
+}
+
+/*
+ * An RNDIS PACKET at msg, in a range of range_len bytes (hvnet_parse_range passed), whose
+ * header p was copied out by hvnet_parse_rndis_head: its own length within the range, then
+ * the frame (at most max_frame bytes), OOB and PPI areas within that length, then the PPIs.
+ * Offsets count from byte 8 (HV_RNDIS_OFFSET_BASE); the first valid one is right after the
+ * 44-byte header. HVNET_RX_OK with the frame's offset from msg, its length and the PPIs.
  */
 static inline enum hvnet_rx_drop
-hvnet_parse_rndis_packet(const uint8_t *msg, uint32_t range_len, uint32_t *frame_off,
+hvnet_parse_rndis_packet(const struct hv_rndis_packet *p, const uint8_t *msg,
+			 uint32_t range_len, uint32_t max_frame, uint32_t *frame_off,
 			 uint32_t *frame_len, struct hvnet_rx_info *info)
 {
 	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
-	struct hv_rndis_packet p;
-	struct hv_rndis_hdr h;
 	uint32_t avail;
 
-	memcpy(&h, msg, sizeof(h));
-	if (h.length > range_len || h.length < sizeof(p))
+	if (range_len < sizeof(*p) || p->length > range_len || p->length < sizeof(*p))
 		return HVNET_RX_BAD_RNDIS;
-	memcpy(&p, msg, sizeof(p));
-	avail = h.length - HV_RNDIS_OFFSET_BASE;
-	if (p.data_length < HVNET_PARSE_MIN_FRAME || p.data_offset < min_off ||
-	    !hvnet_span_ok(avail, p.data_offset, p.data_length))
+	avail = p->length - HV_RNDIS_OFFSET_BASE;
+	if (p->data_length < HVNET_PARSE_MIN_FRAME || p->data_offset < min_off ||
+	    !hvnet_span_ok(avail, p->data_offset, p->data_length))
 		return HVNET_RX_BAD_RNDIS;
-	if (p.oob_length != 0 && (p.oob_offset < min_off ||
-				  !hvnet_span_ok(avail, p.oob_offset, p.oob_length)))
+	if (p->oob_length != 0 && (p->oob_offset < min_off ||
+				   !hvnet_span_ok(avail, p->oob_offset, p->oob_length)))
 		return HVNET_RX_BAD_RNDIS;
-	if (p.ppi_length != 0) {
-		if (p.ppi_offset < min_off || (p.ppi_offset & 3) != 0 ||
-		    !hvnet_span_ok(avail, p.ppi_offset, p.ppi_length))
-			return HVNET_RX_BAD_RNDIS;
-		if (hvnet_parse_ppis(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset, p.ppi_length,
-				     info) != HVNET_RX_OK)
-			return HVNET_RX_BAD_PPI;
-	}
-	*frame_off = HV_RNDIS_OFFSET_BASE + p.data_offset;
-	*frame_len = p.data_length;
+	if (p->ppi_length != 0 && (p->ppi_offset < min_off || (p->ppi_offset & 3) != 0 ||
+				   !hvnet_span_ok(avail, p->ppi_offset, p->ppi_length)))
+		return HVNET_RX_BAD_RNDIS;
+	/* Well formed but longer than the port takes: dropped before any mbuf is spent. */
+	if (p->data_length > max_frame)
+		return HVNET_RX_FRAME_OVERSIZE;
+	if (p->ppi_length != 0 &&
+	    hvnet_parse_ppis(msg + HV_RNDIS_OFFSET_BASE + p->ppi_offset, p->ppi_length,
+			     info) != HVNET_RX_OK)
+		return HVNET_RX_BAD_PPI;
+	*frame_off = HV_RNDIS_OFFSET_BASE + p->data_offset;
+	*frame_len = p->data_length;
 	return HVNET_RX_OK;
 }
 

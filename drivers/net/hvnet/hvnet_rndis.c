@@ -11,13 +11,6 @@
 #include "hvnet.h"
 
 #define HVNET_RNDIS_MAX_XFER		0x4000u
-/* INITIALIZE_CMPLT up to the address-family list, whose size and entries are not used. */
-#define HVNET_RNDIS_INIT_CMPLT_MIN	offsetof(struct hv_rndis_init_cmplt, af_list_size)
-/* The first info offset of a QUERY_CMPLT (counted from byte 8): right after its header. */
-#define HVNET_RNDIS_QUERY_DATA_MIN \
-	(sizeof(struct hv_rndis_query_cmplt) - HV_RNDIS_OFFSET_BASE)
-#define HVNET_RNDIS_MIN_ALIGN		4u
-#define HVNET_RNDIS_MAX_ALIGN_SHIFT	12u	/* beyond a page, aggregation makes no sense */
 #define HVNET_LINK_SPEED_UNITS_PER_MBPS	10000u	/* LINK_SPEED is in 100 b/s units */
 
 /*
@@ -89,8 +82,7 @@ static int
 hvnet_rndis_execute(struct hvnet_dev *hv, uint32_t len, uint32_t resp_type, uint32_t min_len,
 		    const char *what)
 {
-	struct hv_rndis_status_cmplt c;
-	uint32_t rid = hvnet_rndis_next_rid(hv);
+	uint32_t rid = hvnet_rndis_next_rid(hv), status;
 	int ret;
 
 	memcpy(hv->ctl_buf + offsetof(struct hv_rndis_rid_msg, rid), &rid, sizeof(rid));
@@ -100,20 +92,15 @@ hvnet_rndis_execute(struct hvnet_dev *hv, uint32_t len, uint32_t resp_type, uint
 		ret = hvnet_ctl_wait(hv, what);
 	if (ret < 0)
 		return ret;
-	if (hv->wait->len < RTE_MAX(min_len, (uint32_t)sizeof(c))) {
-		HVNET_LOG(ERR, "port %u: %s: reply of %u bytes", hv->port_id, what, hv->wait->len);
+	if (hvnet_parse_rndis_reply(hv->wait->buf, hv->wait->len, resp_type, min_len,
+				    &status) != 0) {
+		HVNET_LOG(ERR, "port %u: %s: malformed reply of %u bytes (type 0x%x expected)",
+			  hv->port_id, what, hv->wait->len, resp_type);
 		return -EPROTO;
 	}
-	memcpy(&c, hv->wait->buf, sizeof(c));
-	if (c.type != resp_type) {
-		HVNET_LOG(ERR, "port %u: %s: reply type 0x%x, expected 0x%x", hv->port_id, what,
-			  c.type, resp_type);
-		return -EPROTO;
-	}
-	if (c.status != HV_RNDIS_STATUS_SUCCESS) {
-		HVNET_LOG(NOTICE, "port %u: %s: host status 0x%08x", hv->port_id, what,
-			  c.status);
-		return hvnet_rndis_errno(c.status);
+	if (status != HV_RNDIS_STATUS_SUCCESS) {
+		HVNET_LOG(NOTICE, "port %u: %s: host status 0x%08x", hv->port_id, what, status);
+		return hvnet_rndis_errno(status);
 	}
 	return 0;
 }
@@ -143,24 +130,18 @@ hvnet_rndis_query_data(struct hvnet_dev *hv, uint32_t oid, void *out, uint32_t o
 		       uint32_t *got)
 {
 	const struct hvnet_ctl_wait *w = hv->wait;
-	struct hv_rndis_query_cmplt c;
+	uint32_t off, len;
+	int ret;
 
-	memcpy(&c, w->buf, sizeof(c));
-	if (c.info_length != 0 &&
-	    (c.info_offset < HVNET_RNDIS_QUERY_DATA_MIN ||
-	     (uint64_t)HV_RNDIS_OFFSET_BASE + c.info_offset + c.info_length > w->len)) {
-		HVNET_LOG(ERR, "port %u: QUERY 0x%08x: %u bytes at %u outside a %u-byte reply",
-			  hv->port_id, oid, c.info_length, c.info_offset, w->len);
+	ret = hvnet_parse_query_cmplt(w->buf, w->len, out_len, &off, &len);
+	if (ret != 0) {
+		HVNET_LOG(ERR, "port %u: QUERY 0x%08x: info buffer outside the %u-byte reply or "
+			  "above the %u bytes expected", hv->port_id, oid, w->len, out_len);
 		return -EPROTO;
 	}
-	if (c.info_length > out_len) {
-		HVNET_LOG(ERR, "port %u: QUERY 0x%08x: %u bytes returned, at most %u expected",
-			  hv->port_id, oid, c.info_length, out_len);
-		return -EPROTO;
-	}
-	if (c.info_length != 0)
-		memcpy(out, w->buf + HV_RNDIS_OFFSET_BASE + c.info_offset, c.info_length);
-	*got = c.info_length;
+	if (len != 0)
+		memcpy(out, w->buf + off, len);
+	*got = len;
 	return 0;
 }
 
@@ -228,16 +209,14 @@ hvnet_rndis_query_u32(struct hvnet_dev *hv, uint32_t oid, uint32_t *val)
 static void
 hvnet_rndis_agg_limits(struct hvnet_dev *hv, const struct hv_rndis_init_cmplt *c)
 {
-	hv->rndis_agg_size = RTE_MIN(c->max_transfer, hv->sendbuf_section_size);
-	hv->rndis_agg_pkts = RTE_MAX(c->max_packets, 1u);
-	hv->rndis_agg_align = HVNET_RNDIS_MIN_ALIGN;
-	if (c->align_shift > HVNET_RNDIS_MAX_ALIGN_SHIFT) {
+	struct hvnet_agg_limits agg;
+
+	if (!hvnet_parse_agg_limits(c, hv->sendbuf_section_size, &agg))
 		HVNET_INIT_LOG(NOTICE, "port %u: alignment 2^%u: no tx aggregation",
 			       hv->port_id, c->align_shift);
-		hv->rndis_agg_pkts = 1;
-	} else if ((1u << c->align_shift) > HVNET_RNDIS_MIN_ALIGN) {
-		hv->rndis_agg_align = 1u << c->align_shift;
-	}
+	hv->rndis_agg_size = agg.size;
+	hv->rndis_agg_pkts = agg.pkts;
+	hv->rndis_agg_align = agg.align;
 	HVNET_INIT_LOG(DEBUG, "port %u: RNDIS %u.%u, aggregation %u packets, %u bytes, align %u",
 		       hv->port_id, c->major, c->minor, hv->rndis_agg_pkts, hv->rndis_agg_size,
 		       hv->rndis_agg_align);
@@ -410,32 +389,6 @@ hvnet_rndis_set_filter(struct hvnet_dev *hv, uint32_t filter)
 
 /* ---- RSS -------------------------------------------------------------------------------- */
 
-/* Checks of the host's RSS capabilities; the usable queue count, or 0 when unusable. */
-static unsigned int
-hvnet_rss_caps_queues(struct hvnet_dev *hv, const struct hv_ndis_rss_caps *caps, uint32_t got)
-{
-	uint32_t entries = HVNET_RETA_SIZE;
-
-	if (caps->hdr.type != HV_NDIS_OBJ_RSS_CAPS || caps->hdr.revision < 1 ||
-	    caps->hdr.size < HV_NDIS_RSS_CAPS_REV1_SIZE || caps->hdr.size > got) {
-		HVNET_INIT_LOG(ERR, "port %u: bad RSS caps (type 0x%x rev %u size %u of %u)",
-			       hv->port_id, caps->hdr.type, caps->hdr.revision, caps->hdr.size,
-			       got);
-		return 0;
-	}
-	if (caps->hdr.revision >= 2 && caps->hdr.size >= HV_NDIS_RSS_CAPS_REV2_SIZE)
-		entries = caps->num_indirection_entries;
-	if (caps->num_receive_queues == 0 || entries == 0 || entries > HVNET_RETA_SIZE) {
-		HVNET_INIT_LOG(ERR, "port %u: bad RSS capabilities: %u queues, %u table entries",
-			       hv->port_id, caps->num_receive_queues, entries);
-		return 0;
-	}
-	if (!rte_is_power_of_2(entries))
-		HVNET_INIT_LOG(NOTICE, "port %u: RSS table of %u entries is not a power of 2",
-			       hv->port_id, entries);
-	return RTE_MIN(RTE_MIN(caps->num_receive_queues, entries), HVNET_MAX_QUEUES);
-}
-
 int
 hvnet_rndis_rss_caps(struct hvnet_dev *hv, unsigned int *max_queues)
 {
@@ -461,8 +414,11 @@ hvnet_rndis_rss_caps(struct hvnet_dev *hv, unsigned int *max_queues)
 		return 0;	/* no RSS: one queue */
 	if (ret < 0)
 		return ret;
-	*max_queues = hvnet_rss_caps_queues(hv, &caps, got);
+	*max_queues = hvnet_parse_rss_caps(&caps, got, HVNET_RETA_SIZE, HVNET_MAX_QUEUES);
 	if (*max_queues == 0) {
+		HVNET_INIT_LOG(ERR, "port %u: bad RSS capabilities (type 0x%x rev %u size %u of "
+			       "%u, %u queues)", hv->port_id, caps.hdr.type, caps.hdr.revision,
+			       caps.hdr.size, got, caps.num_receive_queues);
 		*max_queues = 1;
 		return -EPROTO;
 	}
@@ -541,9 +497,7 @@ hvnet_offload_caps_query(struct hvnet_dev *hv, struct hv_ndis_offload *caps)
 				caps, sizeof(*caps), &got);
 	if (ret < 0)
 		return ret;
-	if (got < HV_NDIS_OFFLOAD_REV1_SIZE || caps->hdr.type != HV_NDIS_OBJ_OFFLOAD ||
-	    caps->hdr.revision < 1 || caps->hdr.size < HV_NDIS_OFFLOAD_REV1_SIZE ||
-	    caps->hdr.size > got) {
+	if (hvnet_parse_offload_caps(&caps->hdr, got) != 0) {
 		HVNET_LOG(ERR, "port %u: bad offload capabilities (type 0x%x rev %u size %u of %u)",
 			  hv->port_id, caps->hdr.type, caps->hdr.revision, caps->hdr.size, got);
 		return -EPROTO;
@@ -660,35 +614,16 @@ hvnet_rndis_link_event(struct hvnet_dev *hv, bool up)
 }
 
 static void
-hvnet_rndis_speed_event(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len,
-			const struct hv_rndis_indicate *ind)
-{
-	uint64_t end = (uint64_t)HV_RNDIS_OFFSET_BASE + ind->buf_offset + sizeof(uint32_t);
-	uint32_t speed;
-
-	/* Old hosts leave the buffer out of the message length: bound it by the range. */
-	if (ind->buf_length < sizeof(speed) ||
-	    ind->buf_offset < sizeof(*ind) - HV_RNDIS_OFFSET_BASE || end > len) {
-		HVNET_LOG(NOTICE, "port %u: malformed link speed indication", hv->port_id);
-		return;
-	}
-	memcpy(&speed, msg + HV_RNDIS_OFFSET_BASE + ind->buf_offset, sizeof(speed));
-	hv->link_speed_mbps = speed / HVNET_LINK_SPEED_UNITS_PER_MBPS;
-	__atomic_store_n(&hv->lsc_pending, true, __ATOMIC_RELEASE);
-	HVNET_LOG(INFO, "port %u: link speed %u Mb/s", hv->port_id, hv->link_speed_mbps);
-}
-
-static void
 hvnet_rndis_indication(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_indicate ind;
+	uint32_t speed = 0;
 
-	if (len < sizeof(ind)) {
-		HVNET_LOG(NOTICE, "port %u: short status indication (%u bytes)", hv->port_id,
-			  len);
+	if (hvnet_parse_indication(msg, len, &ind, &speed) != 0) {
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "malformed status indication 0x%08x (%u "
+			       "bytes)", len >= sizeof(ind) ? ind.status : 0, len);
 		return;
 	}
-	memcpy(&ind, msg, sizeof(ind));
 	switch (ind.status) {
 	case HV_RNDIS_STATUS_MEDIA_CONNECT:
 		hvnet_rndis_link_event(hv, true);
@@ -697,7 +632,9 @@ hvnet_rndis_indication(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 		hvnet_rndis_link_event(hv, false);
 		break;
 	case HV_RNDIS_STATUS_LINK_SPEED_CHANGE:
-		hvnet_rndis_speed_event(hv, msg, len, &ind);
+		hv->link_speed_mbps = speed / HVNET_LINK_SPEED_UNITS_PER_MBPS;
+		__atomic_store_n(&hv->lsc_pending, true, __ATOMIC_RELEASE);
+		HVNET_LOG(INFO, "port %u: link speed %u Mb/s", hv->port_id, hv->link_speed_mbps);
 		break;
 	case HV_RNDIS_STATUS_NETWORK_CHANGE:
 		/* The network behind the port changed: let the application re-check the link. */
@@ -718,42 +655,39 @@ hvnet_rndis_completion(struct hvnet_dev *hv, const uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_rid_msg m;
 
-	if (len < sizeof(m)) {
-		HVNET_LOG(NOTICE, "port %u: short RNDIS completion (%u bytes)", hv->port_id, len);
-		return;
-	}
-	memcpy(&m, msg, sizeof(m));
+	memcpy(&m, msg, sizeof(m));	/* len >= sizeof(m): hvnet_parse_rndis_ctl */
 	if (m.rid == 0 || !hvnet_ctl_complete(hv, 0, m.rid, msg, len))
-		HVNET_LOG(DEBUG, "port %u: RNDIS completion 0x%x rid %u not awaited", hv->port_id,
-			  m.type, m.rid);
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "RNDIS completion 0x%x rid %u not awaited",
+			       m.type, m.rid);
 }
 
 /*
  * The upcall the channel reader makes for a control-channel RNDIS message: a completion or an
  * indication. len is what the host gave (the transfer range), not the message's own length:
  * old hosts leave an indication's status buffer out of that (hvnet_protocol.rst, "Status
- * indications and their length"). Everything read is bounded by len.
+ * indications and their length"). msg is the reader's private copy (hvnet_rx.c copies the
+ * range out of the receive buffer once, up to a control buffer's size): everything is decided
+ * on it and bounded by len.
  */
 static void
 hvnet_rndis_receive_ctl(struct hvnet_dev *hv, const void *msg, uint32_t len)
 {
 	struct hv_rndis_hdr h;
 
-	if (len < sizeof(h)) {
-		HVNET_LOG(NOTICE, "port %u: RNDIS control message of %u bytes", hv->port_id, len);
-		return;
-	}
-	memcpy(&h, msg, sizeof(h));
-	if (h.length < sizeof(h) || h.length > len) {
-		HVNET_LOG(NOTICE, "port %u: RNDIS message 0x%x claims %u bytes in %u", hv->port_id,
-			  h.type, h.length, len);
-		return;
-	}
-	if (h.type == HV_RNDIS_MSG_INDICATE)
+	switch (hvnet_parse_rndis_ctl(msg, len, &h)) {
+	case HVNET_CTL_INDICATION:
 		hvnet_rndis_indication(hv, msg, len);
-	else if (h.type & HV_RNDIS_MSG_CMPLT_BIT)
+		break;
+	case HVNET_CTL_COMPLETION:
 		hvnet_rndis_completion(hv, msg, h.length);
-	else
-		HVNET_LOG(NOTICE, "port %u: unexpected RNDIS message 0x%x from the host",
-			  hv->port_id, h.type);
+		break;
+	case HVNET_CTL_UNEXPECTED:
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "unexpected RNDIS message 0x%x from the host",
+			       h.type);
+		break;
+	default:
+		HVNET_HOST_LOG(hv, HVNET_BAD_RNDIS, "malformed RNDIS control message (%u bytes)",
+			       len);
+		break;
+	}
 }

@@ -23,9 +23,18 @@
 
 #define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
+/*
+ * Transfer-page ranges one read walks at most: a host repeating ranges (562 per packet, each
+ * as long as a section) cannot keep the reader, nor the lcore behind it, busy for longer.
+ * The packet under way stays current and the next read goes on with it.
+ */
+#define HVNET_RX_RANGE_BUDGET	4096u
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
 
 _Static_assert(HVNET_PARSE_MIN_FRAME == RTE_ETHER_HDR_LEN, "shortest frame: a header");
+/* The longest frame in the smallest segments never wraps nb_segs (a uint16_t). */
+_Static_assert((HVNET_MAX_MTU + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN) / HVNET_RX_MIN_SEG_ROOM
+	       + 1 < UINT16_MAX, "segments of the longest frame");
 
 struct hvnet_rx_ext_pkt;
 
@@ -61,6 +70,7 @@ struct hvnet_rx_ctx {
 	uint16_t nb;
 	uint16_t nb_bulk;
 	uint16_t next_bulk;
+	uint32_t ranges_left;		/* of HVNET_RX_RANGE_BUDGET */
 	struct rte_mbuf *bulk[HVNET_RX_ALLOC_BULK];
 };
 
@@ -75,12 +85,14 @@ hvnet_rx_ctx_init(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, struct rte_mb
 	ctx->nb = 0;
 	ctx->nb_bulk = 0;
 	ctx->next_bulk = 0;
+	ctx->ranges_left = HVNET_RX_RANGE_BUDGET;
 }
 
+/* The read stops here: the caller's burst is full, or the read walked its ranges' worth. */
 static bool
 hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
 {
-	return ctx->pkts != NULL && ctx->nb == ctx->n;
+	return (ctx->pkts != NULL && ctx->nb == ctx->n) || ctx->ranges_left == 0;
 }
 
 /* Send the collected acks in ring order; what cannot be sent now stays for the next read. */
@@ -360,7 +372,11 @@ hvnet_rx_copy(struct hvnet_rx_ctx *ctx, struct rte_mbuf *head, const uint8_t *fr
 		off += chunk;
 		if (off == len)
 			break;
-		seg->next = hvnet_rx_mbuf(ctx);
+		/* Frames are at most max_frame long: far fewer segments than nb_segs can count. */
+		if (unlikely(head->nb_segs == UINT16_MAX))
+			seg->next = NULL;
+		else
+			seg->next = hvnet_rx_mbuf(ctx);
 		if (seg->next == NULL) {
 			rte_pktmbuf_free(head);
 			return NULL;
@@ -469,11 +485,25 @@ hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 /* ---- RNDIS ----------------------------------------------------------------------------- */
 
 /*
- * One RNDIS PACKET of the current transfer-page packet, in a range of range_len bytes: at
- * most one frame delivered.
+ * Whether a well-formed frame of len bytes can be delivered by this queue, before an mbuf is
+ * spent on it: not when longer than one mbuf (with its tag put back) without scattered rx,
+ * which the application did not ask for.
+ */
+static inline enum hvnet_rx_drop
+hvnet_rx_frame_fits(const struct hvnet_rxq *rxq, uint32_t len, bool tag)
+{
+	if (!rxq->scatter && len + (tag ? RTE_VLAN_HLEN : 0) > rxq->seg_room)
+		return HVNET_RX_NO_SCATTER;
+	return HVNET_RX_OK;
+}
+
+/*
+ * One RNDIS PACKET of the current transfer-page packet, in a range of range_len bytes, whose
+ * header p the caller copied out: at most one frame delivered.
  */
 static void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len)
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const struct hv_rndis_packet *p, const uint8_t *msg,
+		uint32_t range_len)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info = { 0 };
@@ -481,16 +511,27 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len
 	struct rte_mbuf *m, *done;
 	enum hvnet_rx_drop why;
 	const uint8_t *frame;
+	bool tag;
 
-	why = hvnet_parse_rndis_packet(msg, range_len, &off, &len, &info);
+	why = hvnet_parse_rndis_packet(p, msg, range_len, rxq->max_frame, &off, &len, &info);
 	if (unlikely(why != HVNET_RX_OK)) {
 		hvnet_rx_drop(rxq, why);
-		HVNET_RX_LOG(DEBUG, "port %u rxq %u: malformed RNDIS packet dropped (%s)",
-			     rxq->port_id, rxq->queue_id, why == HVNET_RX_BAD_PPI ? "PPI" : "header");
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: RNDIS packet dropped (reason %d)",
+			     rxq->port_id, rxq->queue_id, why);
 		return;
 	}
 	if (rxq->mp == NULL)	/* a channel read before its rx queue exists */
 		return;
+	tag = !rxq->vlan_strip && (info.have & HVNET_RX_HAVE(HV_PPI_VLAN));
+	why = hvnet_rx_frame_fits(rxq, len, tag);
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, why);
+		return;
+	}
+	if (ctx->pkts == NULL && rte_ring_full(rxq->stash)) {
+		rxq->stats.ring_full++;		/* no copy for a frame nobody can take */
+		return;
+	}
 	m = hvnet_rx_mbuf(ctx);
 	if (unlikely(m == NULL)) {
 		rxq->stats.nombuf++;
@@ -498,8 +539,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len
 	}
 	frame = msg + off;
 	done = NULL;
-	if (len > rxq->rx_copybreak &&
-	    (rxq->vlan_strip || !(info.have & HVNET_RX_HAVE(HV_PPI_VLAN))))
+	if (len > rxq->rx_copybreak && !tag)
 		done = hvnet_rx_ext_attach(rxq, m, frame, len);
 	if (done == NULL)
 		done = hvnet_rx_copy(ctx, m, frame, len);
@@ -527,20 +567,28 @@ hvnet_rx_upcall_nvs(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 
 /*
  * A control message: given the whole range, which old hosts' indications need (their
- * length leaves the status buffer out). The control wait slot is filled only by the reader
- * of the primary, serialised by its rx lock: completions elsewhere are not ours to take.
+ * length leaves the status buffer out), copied out of the receive buffer once: the RNDIS
+ * layer decides everything on that copy, never on memory the host can still change. The
+ * control wait slot is filled only by the reader of the primary, serialised by its rx lock:
+ * completions elsewhere are not ours to take.
  */
 static void
-hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len, uint32_t type)
+hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len)
 {
-	if ((type & HV_RNDIS_MSG_CMPLT_BIT) && rxq->queue_id != 0) {
+	uint8_t copy[HVNET_CTL_BUF_SIZE];
+	struct hv_rndis_hdr h;
+
+	len = RTE_MIN(len, (uint32_t)sizeof(copy));
+	memcpy(copy, msg, len);
+	memcpy(&h, copy, sizeof(h));	/* len >= sizeof(h): hvnet_parse_range */
+	if ((h.type & HV_RNDIS_MSG_CMPLT_BIT) && rxq->queue_id != 0) {
 		hvnet_rx_drop(rxq, HVNET_RX_STRAY_CONTROL);
 		HVNET_RX_LOG(DEBUG, "port %u channel %u: RNDIS completion 0x%x off the primary "
-			     "ignored", rxq->port_id, rxq->queue_id, type);
+			     "ignored", rxq->port_id, rxq->queue_id, h.type);
 		return;
 	}
 	if (rxq->hv->up.rndis_msg != NULL)
-		rxq->hv->up.rndis_msg(rxq->hv, msg, len);
+		rxq->hv->up.rndis_msg(rxq->hv, copy, len);
 }
 
 /*
@@ -551,21 +599,31 @@ static void
 hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
-	struct hv_rndis_hdr h;
+	struct hv_rndis_packet p;
+	enum hvnet_rx_drop why;
 	const uint8_t *msg;
 
-	if (unlikely(hvnet_parse_range(rxq->rxbuf_len, r) != HVNET_RX_OK)) {
-		hvnet_rx_drop(rxq, HVNET_RX_BAD_RANGE);
-		HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer",
-			     rxq->port_id, rxq->queue_id, r->byte_count, r->byte_offset);
+	if (ctx->ranges_left != 0)
+		ctx->ranges_left--;
+	why = hvnet_parse_range(rxq->rxbuf_len, rxq->section_len, r);
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or "
+			     "longer than a section", rxq->port_id, rxq->queue_id, r->byte_count,
+			     r->byte_offset);
 		return;
 	}
 	msg = rxq->rxbuf + r->byte_offset;
-	memcpy(&h, msg, sizeof(h));
-	if (h.type != HV_RNDIS_MSG_PACKET || control)
-		hvnet_rx_control(rxq, msg, r->byte_count, h.type);
+	if (control) {
+		hvnet_rx_control(rxq, msg, r->byte_count);
+		return;
+	}
+	/* The header is copied once; the message is routed and parsed on that copy. */
+	hvnet_parse_rndis_head(msg, r->byte_count, &p);
+	if (p.type != HV_RNDIS_MSG_PACKET)
+		hvnet_rx_control(rxq, msg, r->byte_count);
 	else
-		hvnet_rx_packet(ctx, msg, r->byte_count);
+		hvnet_rx_packet(ctx, &p, msg, r->byte_count);
 }
 
 /*
@@ -636,6 +694,7 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 	uint64_t xq = (xid >> 32) & HVNET_XID_QUEUE_MASK;
 	struct hvnet_txq *txq;
 	struct hvnet_txd *txd;
+	uint32_t expect;
 
 	if (xq != q) {
 		hvnet_txd_bad_id(hv, q, xid, "not this channel's queue");
@@ -655,11 +714,14 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 		return false;
 	}
 	txd = &txq->txd[idx];
-	if (lo == 0 || txd->inflight != lo) {
+	/* INFLIGHT -> DONE for the generation the id names, or nothing (hvnet.h). */
+	expect = (lo & ~HVNET_TXD_STATE) | HVNET_TXD_INFLIGHT;
+	if (!__atomic_compare_exchange_n(&txd->own, &expect,
+					 (lo & ~HVNET_TXD_STATE) | HVNET_TXD_DONE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		hvnet_txd_bad_id(hv, q, xid, "descriptor not in flight");
 		return false;
 	}
-	txd->inflight = 0;
 	txd->status = status;
 	if (unlikely(status != HV_NVSP_STATUS_SUCCESS))
 		HVNET_TX_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
@@ -863,6 +925,8 @@ hvnet_rx_read_orphan(struct hvnet_dev *hv, unsigned int q)
 	tmp.rxbuf = rb->addr;
 	tmp.rxbuf_len = (uint32_t)RTE_MIN(rb->len, (uint64_t)UINT32_MAX);
 	tmp.rx_copybreak = UINT32_MAX;
+	tmp.section_len = hv->rxbuf_section_size;
+	tmp.max_frame = UINT32_MAX;	/* no queue: every frame is dropped anyway */
 	tmp.port_id = hv->port_id;
 	tmp.queue_id = (uint16_t)q;
 	tmp.cur = &cur;
@@ -952,7 +1016,7 @@ hvnet_rxq_free(struct hvnet_rxq *rxq)
 
 int
 hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
-		struct rte_mempool *mp, struct hvnet_rxq **out)
+		struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out)
 {
 	const struct rte_mem_resource *rb = &hv->vdev->resource[HVBUS_MAP_RECV];
 	char name[RTE_RING_NAMESIZE];
@@ -983,6 +1047,12 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	rxq->rxbuf = rb->addr;
 	rxq->rxbuf_len = (uint32_t)rb->len;
 	rxq->rx_copybreak = hv->args.rx_extmbuf ? hv->args.rx_copybreak : UINT32_MAX;
+	rxq->section_len = hv->rxbuf_section_size;
+	/* The session's MTU: during an MTU change ethdev's data->mtu is still the old one. */
+	rxq->max_frame = (uint32_t)hv->port_mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	rxq->seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	offloads |= hv->eth->data->dev_conf.rxmode.offloads;
+	rxq->scatter = (offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
 	rxq->port_id = hv->port_id;
 	rxq->queue_id = qid;
 	rxq->vlan_strip = !!(hv->eth->data->dev_conf.rxmode.offloads &

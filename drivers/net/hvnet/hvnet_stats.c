@@ -97,6 +97,7 @@ hvnet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 int
 hvnet_stats_reset(struct rte_eth_dev *dev)
 {
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
 	struct hvnet_rxq *rxq;
 	struct hvnet_txq *txq;
 	uint16_t q;
@@ -111,6 +112,7 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 		if (txq != NULL)
 			memset(&txq->stats, 0, sizeof(txq->stats));
 	}
+	memset(hv->host_bad, 0, sizeof(hv->host_bad));
 	return 0;
 }
 
@@ -121,7 +123,7 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 #define HVNET_XS_ERR(why)	offsetof(struct hvnet_qstats, errors[why])
 
 /* A new drop reason needs its line in the table below (and in doc/guides/nics/hvnet.rst). */
-_Static_assert(HVNET_RX_DROP_MAX == 8 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
+_Static_assert(HVNET_RX_DROP_MAX == 11 && HVNET_TX_DROP_MAX == 3, "drop reasons and xstats differ");
 
 /* Per-queue extended statistics, named <rx|tx>_q<N>_<name>. */
 static const struct {
@@ -140,6 +142,9 @@ static const struct {
 	{ "unknown_completion_errors", HVNET_XS_ERR(HVNET_RX_UNKNOWN_COMPLETION), HVNET_XS_RX },
 	{ "stray_control_errors", HVNET_XS_ERR(HVNET_RX_STRAY_CONTROL), HVNET_XS_RX },
 	{ "vlan_insert_errors", HVNET_XS_ERR(HVNET_RX_VLAN_INSERT), HVNET_XS_RX },
+	{ "range_oversize_errors", HVNET_XS_ERR(HVNET_RX_RANGE_OVERSIZE), HVNET_XS_RX },
+	{ "frame_oversize_errors", HVNET_XS_ERR(HVNET_RX_FRAME_OVERSIZE), HVNET_XS_RX },
+	{ "no_scatter_errors", HVNET_XS_ERR(HVNET_RX_NO_SCATTER), HVNET_XS_RX },
 	{ "oversize_errors", HVNET_XS_ERR(HVNET_TX_OVERSIZE), HVNET_XS_TX },
 	{ "send_errors", HVNET_XS_ERR(HVNET_TX_SEND_FAILED), HVNET_XS_TX },
 	{ "host_errors", HVNET_XS_ERR(HVNET_TX_HOST_FAILED), HVNET_XS_TX },
@@ -178,11 +183,17 @@ hvnet_xstats_per_queue(unsigned int dir)
 	return n;
 }
 
+/* Per-port counters of host messages the control layers refused (enum hvnet_host_bad). */
+static const char *const hvnet_host_bad_names[HVNET_BAD_MAX] = {
+	[HVNET_BAD_NVSP] = "host_bad_nvsp_msgs",
+	[HVNET_BAD_RNDIS] = "host_bad_rndis_msgs",
+};
+
 static unsigned int
 hvnet_xstats_count(const struct rte_eth_dev *dev)
 {
 	return dev->data->nb_rx_queues * hvnet_xstats_per_queue(HVNET_XS_RX) +
-	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX);
+	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX) + HVNET_BAD_MAX;
 }
 
 /*
@@ -237,22 +248,31 @@ int
 hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		       unsigned int limit)
 {
-	unsigned int n = hvnet_xstats_count(dev);
+	unsigned int n = hvnet_xstats_count(dev), i;
 
 	if (names == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_name, names);
+	for (i = 0; i < HVNET_BAD_MAX; i++)
+		snprintf(names[n - HVNET_BAD_MAX + i].name, sizeof(names[0].name), "%s",
+			 hvnet_host_bad_names[i]);
 	return n;
 }
 
 int
 hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int limit)
 {
-	unsigned int n = hvnet_xstats_count(dev);
+	const struct hvnet_dev *hv = hvnet_dev_of(dev);
+	unsigned int n = hvnet_xstats_count(dev), i;
 
 	if (xs == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_value, xs);
+	for (i = 0; i < HVNET_BAD_MAX; i++) {
+		xs[n - HVNET_BAD_MAX + i].id = n - HVNET_BAD_MAX + i;
+		xs[n - HVNET_BAD_MAX + i].value =
+			__atomic_load_n(&hv->host_bad[i], __ATOMIC_RELAXED);
+	}
 	return n;
 }
 
@@ -299,7 +319,7 @@ hvnet_rxq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_rxq_info 
 
 	qinfo->mp = rxq->mp;
 	qinfo->nb_desc = rxq->nb_desc;
-	qinfo->scattered_rx = 1;
+	qinfo->scattered_rx = rxq->scatter;
 	qinfo->conf.offloads = c->offloads;
 	qinfo->conf.rx_deferred_start = c->deferred;
 	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;

@@ -180,7 +180,8 @@ hvnet_tel_txq_inflight(const struct hvnet_txq *txq)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < txq->nb_desc; i++)
-		n += __atomic_load_n(&txq->txd[i].inflight, __ATOMIC_RELAXED) != 0;
+		n += (__atomic_load_n(&txq->txd[i].own, __ATOMIC_RELAXED) & HVNET_TXD_STATE) ==
+		     HVNET_TXD_INFLIGHT;
 	return n;
 }
 

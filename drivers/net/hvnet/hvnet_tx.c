@@ -115,14 +115,38 @@ hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
 
 /* ---- descriptors ----------------------------------------------------------------------- */
 
+/* Move a descriptor to a state of its current generation (hvnet.h: who may, when). */
 static inline void
-hvnet_txd_reset(struct hvnet_txd *txd)
+hvnet_txd_set(struct hvnet_txd *txd, uint32_t state)
+{
+	__atomic_store_n(&txd->own, (uint32_t)txd->gen << 16 | state, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t
+hvnet_txd_state(const struct hvnet_txd *txd)
+{
+	return __atomic_load_n(&txd->own, __ATOMIC_ACQUIRE) & HVNET_TXD_STATE;
+}
+
+/* FREE -> STAGED: nothing of the descriptor's last use survives into this one. */
+static inline void
+hvnet_txd_take(struct hvnet_txd *txd)
 {
 	txd->mbuf = NULL;
 	txd->chim_len = 0;
 	txd->chim_pkts = 0;
 	txd->npkts = 0;
 	txd->nbytes = 0;
+	txd->status = HV_NVSP_STATUS_NONE;
+	hvnet_txd_set(txd, HVNET_TXD_STAGED);
+}
+
+/* STAGED or DONE -> FREE: the frame reference is dropped with it (the caller freed it). */
+static inline void
+hvnet_txd_release(struct hvnet_txd *txd)
+{
+	txd->mbuf = NULL;
+	hvnet_txd_set(txd, HVNET_TXD_FREE);
 }
 
 /* The host failed (or we could not send) frames counted as sent: they are errors instead. */
@@ -135,8 +159,8 @@ hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd, enum hvne
 }
 
 /*
- * Take back what the host completed: free GPA-direct mbufs in bulk, return indices to
- * free_txd. Stops once max_pkts frames are done; returns the frames done.
+ * Take back what the host completed (DONE -> FREE): free GPA-direct mbufs in bulk, return
+ * indices to free_txd. Stops once max_pkts frames are done; returns the frames done.
  */
 static uint32_t
 hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
@@ -152,12 +176,14 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 		for (i = 0; i < n; i++) {
 			struct hvnet_txd *txd = &txq->txd[idx[i]];
 
+			/* The reader put it there after winning INFLIGHT -> DONE, once. */
+			RTE_ASSERT(hvnet_txd_state(txd) == HVNET_TXD_DONE);
 			if (unlikely(txd->status != HV_NVSP_STATUS_SUCCESS))
 				hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_HOST_FAILED);
 			done += txd->npkts;
 			if (txd->mbuf != NULL)
 				mb[nmb++] = txd->mbuf;
-			hvnet_txd_reset(txd);
+			hvnet_txd_release(txd);
 		}
 		if (nmb != 0)
 			rte_pktmbuf_free_bulk(mb, nmb);
@@ -167,10 +193,15 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 	return done;
 }
 
-/* A free descriptor from the chunk's stock, refilled in bulk (want = frames left to send). */
+/*
+ * A free descriptor from the chunk's stock (refilled in bulk, want = frames left to send),
+ * taken: FREE -> STAGED.
+ */
 static struct hvnet_txd *
 hvnet_txd_get(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want)
 {
+	struct hvnet_txd *txd;
+
 	if (b->nstock == 0) {
 		b->nstock = rte_ring_sc_dequeue_burst_elem(txq->free_txd, b->stock,
 							   HVNET_TX_IDX_SIZE, want, NULL);
@@ -180,27 +211,37 @@ hvnet_txd_get(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want
 		if (b->nstock == 0)
 			return NULL;
 	}
-	return &txq->txd[b->stock[--b->nstock]];
+	txd = &txq->txd[b->stock[--b->nstock]];
+	hvnet_txd_take(txd);
+	return txd;
 }
 
+/* STAGED -> FREE, back into the chunk's stock (returned to free_txd at the chunk's end). */
 static inline void
-hvnet_txd_unget(struct hvnet_tx_burst *b, const struct hvnet_txd *txd)
+hvnet_txd_unget(struct hvnet_tx_burst *b, struct hvnet_txd *txd)
 {
+	hvnet_txd_release(txd);
 	b->stock[b->nstock++] = txd->idx;
 }
 
-/* Mark the descriptor as owned by the host and build its transaction id. */
+/* The transaction id of a descriptor's next send: a new generation, never 0. */
 static inline uint64_t
 hvnet_tx_xid(const struct hvnet_txq *txq, struct hvnet_txd *txd)
 {
-	uint32_t lo;
-
-	/* Generation 0 is skipped so that the low word of an id is never 0 (= not in flight). */
 	if (++txd->gen == 0)
 		txd->gen = 1;
-	lo = (uint32_t)txd->gen << 16 | txd->idx;
-	txd->inflight = lo;
-	return txq->xid_base | lo;
+	return txq->xid_base | (uint32_t)txd->gen << 16 | txd->idx;
+}
+
+/*
+ * STAGED -> INFLIGHT, right after the send was written to the ring and before the write is
+ * published (every publish happens under the channel's tx lock, which the caller holds): the
+ * host can complete only what it can see, and a completion that came earlier was refused.
+ */
+static inline void
+hvnet_txd_sent(struct hvnet_txd *txd)
+{
+	hvnet_txd_set(txd, HVNET_TXD_INFLIGHT);
 }
 
 /* ---- RNDIS header ---------------------------------------------------------------------- */
@@ -320,6 +361,19 @@ hvnet_tx_ppi_len(const struct hvnet_txq *txq, const struct rte_mbuf *m)
 }
 
 /*
+ * Bytes m takes in a section: RNDIS header, PPIs, frame, padded to agg_align. Computed in
+ * 64 bits and capped, so that no pkt_len wraps it below the room it needs.
+ */
+static inline uint32_t
+hvnet_tx_msg_len(const struct hvnet_txq *txq, const struct rte_mbuf *m, uint32_t ppi_len)
+{
+	uint64_t len = sizeof(struct hv_rndis_packet) + (uint64_t)ppi_len + m->pkt_len;
+
+	len = RTE_ALIGN_CEIL(len, (uint64_t)txq->agg_align);
+	return (uint32_t)RTE_MIN(len, (uint64_t)UINT32_MAX);
+}
+
+/*
  * The bus refused a packet for a reason other than a full ring: a bug of ours, not the
  * host's doing. Logged as an error, rate-limited: it could repeat at packet rate.
  */
@@ -338,7 +392,7 @@ hvnet_tx_send_failed(const struct hvnet_txq *txq, int rc)
 
 /* Send the section being filled (NVSP 107 in-band). -EAGAIN: ring full, section kept. */
 static int
-hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
+hvnet_tx_flush(struct hvnet_txq *txq)
 {
 	struct hvnet_txd *txd = txq->agg;
 	struct hv_nvsp_rndis_pkt msg = {
@@ -355,24 +409,32 @@ hvnet_tx_flush(struct hvnet_txq *txq, bool *need_sig)
 	msg.section_size = txd->chim_len;
 	hvnet_tx_msg_iov(iov, &msg);
 	rc = rte_hvbus_chan_send_inband(txq->chan, iov, RTE_DIM(iov), hvnet_tx_xid(txq, txd),
-					true, need_sig);
+					true, NULL);
 	if (likely(rc == 0)) {
+		hvnet_txd_sent(txd);
 		txq->agg = NULL;
 		return 0;
 	}
-	txd->inflight = 0;
 	if (rc == -EAGAIN) {
+		/* Still STAGED: the section waits for room in the ring. */
 		txq->stats.ring_full++;
 		return rc;
 	}
 	/* Not retryable (the bus refused the packet): the frames copied here are lost. */
 	hvnet_tx_send_failed(txq, rc);
 	hvnet_tx_uncount(&txq->stats, txd, HVNET_TX_SEND_FAILED);
-	hvnet_txd_reset(txd);
+	hvnet_txd_release(txd);
 	idx = txd->idx;
 	rte_ring_sp_enqueue_elem(txq->free_txd, &idx, HVNET_TX_IDX_SIZE);
 	txq->agg = NULL;
 	return 0;
+}
+
+/* Bytes the section being filled can still take (0 if, against its invariant, it is over). */
+static inline uint32_t
+hvnet_tx_room(const struct hvnet_txq *txq, const struct hvnet_txd *txd)
+{
+	return txd->chim_len < txq->agg_max_bytes ? txq->agg_max_bytes - txd->chim_len : 0;
 }
 
 /*
@@ -404,8 +466,8 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 	int rc;
 
 	if (txd != NULL && (txd->chim_pkts >= txq->agg_max_pkts ||
-			    txq->agg_max_bytes - txd->chim_len < msg_len)) {
-		rc = hvnet_tx_flush(txq, NULL);
+			    hvnet_tx_room(txq, txd) < msg_len)) {
+		rc = hvnet_tx_flush(txq);
 		if (rc != 0)
 			return rc;
 		txd = NULL;
@@ -420,6 +482,9 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 		txq->agg = txd;
 		hvnet_tx_prefetch_section(txq, txd);
 	}
+	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
+	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
+		return -E2BIG;
 	buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
 	hlen = hvnet_tx_rndis(m, buf, ppi_len,
 			      msg_len - sizeof(struct hv_rndis_packet) - ppi_len - m->pkt_len);
@@ -517,10 +582,10 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	hvnet_tx_msg_iov(iov, &msg);
 	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, iov, RTE_DIM(iov),
 				     hvnet_tx_xid(txq, txd), NULL);
-	if (likely(rc == 0))
+	if (likely(rc == 0)) {
+		hvnet_txd_sent(txd);
 		return 0;
-	txd->inflight = 0;
-	hvnet_txd_reset(txd);
+	}
 	hvnet_txd_unget(b, txd);
 	if (rc == -EAGAIN)
 		txq->stats.ring_full++;
@@ -547,28 +612,30 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 {
 	struct rte_hvbus_gpa gpa[HVNET_MAX_TX_PAGES];
 	uint32_t ppi_len = hvnet_tx_ppi_len(txq, m);
-	uint32_t msg_len = RTE_ALIGN_CEIL(sizeof(struct hv_rndis_packet) + ppi_len + m->pkt_len,
-					  txq->agg_align);
+	uint32_t msg_len = hvnet_tx_msg_len(txq, m, ppi_len);
 	bool fits = msg_len <= txq->agg_max_bytes;
 	unsigned int ngpa = 0;
 	int rc;
 
 	/* Large frames go GPA-direct unless they need too many ranges and fit a section. */
-	if (m->pkt_len > txq->tx_copybreak || !fits) {
+	if (txq->gpa_direct && (m->pkt_len > txq->tx_copybreak || !fits))
 		ngpa = hvnet_tx_fill_gpa(m, gpa);
-		if (ngpa == 0 && !fits) {
-			hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
-			return 0;
-		}
+	if (ngpa == 0 && !fits) {
+		hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, -E2BIG);
+		return 0;
 	}
 	if (ngpa == 0) {
 		rc = hvnet_tx_copy(txq, b, m, ppi_len, msg_len, left);
+		if (rc == -E2BIG) {
+			hvnet_tx_drop(txq, b, m, HVNET_TX_OVERSIZE, rc);
+			return 0;
+		}
 		if (rc != 0)
 			return rc;
 		b->free[b->nfree++] = m;
 	} else {
 		/* Frames copied before this one go first. */
-		rc = hvnet_tx_flush(txq, NULL);
+		rc = hvnet_tx_flush(txq);
 		if (rc != 0)
 			return rc;
 		rc = hvnet_tx_gpa(txq, b, m, gpa, ngpa, ppi_len, left);
@@ -601,7 +668,7 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	 * send just found the ring full: it waits for the next burst.
 	 */
 	if (i == n && last)
-		hvnet_tx_flush(txq, NULL);
+		hvnet_tx_flush(txq);
 	/* Everything this chunk sent was staged: one write-index update for all of it. */
 	rte_hvbus_chan_publish(txq->chan, &b->need_sig);
 	rte_spinlock_unlock(&txq->lock->tx);
@@ -692,8 +759,7 @@ static int
 hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
 {
 	uint32_t ppi_len = hvnet_tx_ppi_len(txq, m);
-	uint32_t msg_len = RTE_ALIGN_CEIL(sizeof(struct hv_rndis_packet) + ppi_len + m->pkt_len,
-					  txq->agg_align);
+	uint32_t msg_len = hvnet_tx_msg_len(txq, m, ppi_len);
 	uint32_t max_len = txq->hv->eth->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	uint64_t ol = m->ol_flags;
 	int rc;
@@ -711,8 +777,9 @@ hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
 	    (uint32_t)m->l2_len + m->l3_len > HV_TXCSUM_THOFF_MASK)
 		return EINVAL;
 	/* Too many pages for GPA-direct is fine only if the frame can be copied instead. */
-	if (msg_len > txq->agg_max_bytes && hvnet_tx_pages(m) > HVNET_MAX_TX_PAGES)
-		return EINVAL;
+	if (msg_len > txq->agg_max_bytes &&
+	    (!txq->gpa_direct || hvnet_tx_pages(m) > HVNET_MAX_TX_PAGES))
+		return txq->gpa_direct ? EINVAL : EMSGSIZE;
 	if (ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) {
 		/* The checksum fields get the pseudo-header sum (NDIS); headers must be ours. */
 		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)
@@ -762,7 +829,8 @@ hvnet_tx_done_cleanup(void *queue, uint32_t free_cnt)
 		return 0;	/* nothing completes any more: close frees what the host held */
 	/* Frames sitting in a section are only freed by sending them. */
 	rte_spinlock_lock(&txq->lock->tx);
-	hvnet_tx_flush(txq, &need_sig);
+	hvnet_tx_flush(txq);
+	rte_hvbus_chan_publish(txq->chan, &need_sig);
 	rte_spinlock_unlock(&txq->lock->tx);
 	if (need_sig)
 		rte_hvbus_chan_signal(txq->chan);
@@ -957,6 +1025,8 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	txq->nb_desc = nb_desc;
 	txq->offloads = offloads;
 	txq->tx_copybreak = hv->args.tx_copybreak;
+	/* In an isolated VM the host reads only shared memory: every frame is copied. */
+	txq->gpa_direct = !hv->args.isolated;
 	hvnet_txq_sendbuf_init(txq, hv, qid);
 	hvnet_txq_agg_init(txq, hv);
 	rc = hvnet_txq_alloc(txq, socket);
@@ -988,7 +1058,7 @@ hvnet_txq_free_mbufs(struct hvnet_txq *txq)
 	for (i = 0; txq->txd != NULL && i < txq->nb_desc; i++) {
 		struct hvnet_txd *txd = &txq->txd[i];
 
-		if (txd->inflight != 0 && chan_open)
+		if (hvnet_txd_state(txd) == HVNET_TXD_INFLIGHT && chan_open)
 			held++;
 		else
 			rte_pktmbuf_free(txd->mbuf);
@@ -1014,7 +1084,7 @@ hvnet_txq_free(struct hvnet_txq *txq)
 	    data->tx_queues[txq->queue_id] == txq)
 		data->tx_queues[txq->queue_id] = NULL;
 	rte_spinlock_unlock(&txq->lock->rx);
-	/* No completion reaches this queue any more: inflight is stable. */
+	/* No completion reaches this queue any more: each descriptor's state is stable. */
 	if (hvnet_txq_free_mbufs(txq) == 0 && txq->txd != NULL)
 		rte_free(txq->txd[0].rndis);
 	rte_ring_free(txq->free_txd);

@@ -746,6 +746,17 @@ def upstream_plugin_args():
     return args
 
 
+def close_clean(r, nics):
+    """Stop forwarding, stop and close every port, with no mbuf left in use; then quit and
+    check a clean exit (check_clean_exit). Returns the summary lines."""
+    r.cmd("stop")
+    r.cmd("port stop all", timeout=60)
+    r.cmd("port close all", timeout=60)
+    check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
+    r.quit(timeout=120)
+    return r.check_clean_exit(nics)
+
+
 def nic_uuid(i):
     """The simulator's instance UUID of NIC i (app/test-hvnet/sim_env.c)."""
     return "f8615163-0000-4000-8000-0000000000%02x" % i

@@ -43,9 +43,10 @@ RING_STOPPED = "malformed host ring"
 LINK_FAILED = "link query failed"
 
 
-def faults(r, kind):
-    """(count, frames lost) of the faults of kind the host injected so far."""
-    hits = [m for m in FAULT_RE.finditer(r.stderr()) if m.group(3) == kind]
+def faults(r, kind, nic=None):
+    """(count, frames lost) of the faults of kind the host injected so far (on nic)."""
+    hits = [m for m in FAULT_RE.finditer(r.stderr())
+            if m.group(3) == kind and (nic is None or int(m.group(1)) == nic)]
     return len(hits), sum(int(m.group(4)) for m in hits)
 
 
@@ -65,17 +66,27 @@ def gen_counts(r, nic):
                                      "gen_wrong_queue")}
 
 
-def alive(r):
+def start_baseline(r):
+    """With the ports stopped, the mbufs in use (returned), then start the ports and
+    forwarding."""
+    r.cmd("port stop all")
+    baseline = r.mbufs_in_use()
+    r.cmd("port start all", timeout=60)
+    r.cmd("start")
+    return baseline
+
+
+def alive(r, nports=2):
     out = r.cmd("show port summary all")
-    check(re.search(r"^0\s", out, re.M) and re.search(r"^1\s", out, re.M),
+    check(all(re.search(r"^%d\s" % p, out, re.M) for p in range(nports)),
           "testpmd lost a port:\n" + out)
 
 
 class Tally:
     """Generated frames expected back on a NIC: all but those the faults destroyed."""
 
-    def __init__(self):
-        self.lost = {0: 0, 1: 0}
+    def __init__(self, nics=2):
+        self.lost = {n: 0 for n in range(nics)}
 
     def check(self, r, nic, what):
         g = gen_counts(r, nic)
@@ -87,20 +98,21 @@ class Tally:
                  "destroyed by faults %d)" % (what, nic, g["gen_sent"], self.lost[nic]))
 
 
-def inject(r, tally, kind, count, counter, per_fault, exact=True):
-    """Arm count faults of kind on NIC 0, forward traffic until all were injected, check."""
-    before = xstats(r, 0)
-    n0, lost0 = faults(r, kind)
-    r.ctl("fault 0 %s %d" % (kind, count))
+def inject(r, tally, kind, count, counter, per_fault, exact=True, nic=0, chan=None):
+    """Arm count faults of kind on NIC nic (port nic; on channel chan only if given), forward
+    traffic until all were injected, check."""
+    before = xstats(r, nic)
+    n0, lost0 = faults(r, kind, nic)
+    r.ctl("fault %d %s %d%s" % (nic, kind, count, "" if chan is None else " %d" % chan))
     for _ in range(5):
-        run_gen(r, 0, COUNT, SIZES, flows=8)
-        if faults(r, kind)[0] - n0 >= count:
+        run_gen(r, nic, COUNT, SIZES, flows=8)
+        if faults(r, kind, nic)[0] - n0 >= count:
             break
-    n, lost = faults(r, kind)
+    n, lost = faults(r, kind, nic)
     check_eq(n - n0, count, "faults of kind %s the host injected" % kind)
-    tally.lost[0] += lost - lost0
-    alive(r)
-    after = xstats(r, 0)
+    tally.lost[nic] += lost - lost0
+    alive(r, len(tally.lost))
+    after = xstats(r, nic)
     check(counter in after, "port 0 has no xstat %s:\n%r" % (counter, sorted(after)))
     moved = after[counter] - before.get(counter, 0)
     if exact:
@@ -114,7 +126,7 @@ def inject(r, tally, kind, count, counter, per_fault, exact=True):
     total = "rx_errors" if counter.startswith("rx_") else "tx_errors"
     check_eq(after.get(total, 0) - before.get(total, 0), moved,
              "%s (the sum of the reasons) moved by %s" % (total, kind))
-    tally.check(r, 0, kind)
+    tally.check(r, nic, kind)
     log("%s: %d faults, %d frames destroyed, %s +%d, the rest byte for byte"
         % (kind, count, lost - lost0, counter, moved))
 
@@ -167,10 +179,7 @@ def main():
     tally = Tally()
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS,
              eal_opts=eal, deadline=280) as r:
-        r.cmd("port stop all")
-        baseline = r.mbufs_in_use()
-        r.cmd("port start all", timeout=60)
-        r.cmd("start")
+        baseline = start_baseline(r)
         run_gen(r, 0, COUNT, SIZES, flows=8)
         run_gen(r, 1, COUNT, SIZES, flows=8)
         tally.check(r, 0, "before any fault")

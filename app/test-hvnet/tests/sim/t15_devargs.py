@@ -2,9 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Device arguments: each bad value stops the probe of that NIC with a log line naming the
 argument, and no port is created for it, while a NIC with good arguments (all of them set)
-probes and forwards byte for byte. Runs under HVNET_DRIVER=hvnet only."""
+probes and forwards byte for byte. rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM
+(the CPUID leaves given through the driver's test hook, HVNET_SYSROOT) and taken in a VM that
+is not isolated. Runs under HVNET_DRIVER=hvnet only."""
+import os
 import re
+import shutil
+import struct
 import sys
+import tempfile
 
 from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
@@ -21,16 +27,32 @@ BAD = (
     ("no_such_arg=1", "no_such_arg"),
     ("latency=10,latency=20", "latency"),
 )
+HV_ISOLATION = 1 << 22
 
 
 
 
 
 
-def run_case(bad, name):
+def cpuid_root(isolation_type):
+    """A directory of Hyper-V CPUID leaves (hvnet_isolation.h's test hook) for a VM isolated
+    with isolation_type (0: a Hyper-V VM that is not isolated)."""
+    root = tempfile.mkdtemp(prefix="hvt-cpuid-")
+    os.mkdir(os.path.join(root, "cpuid"))
+    sig = struct.unpack("<3I", b"Microsoft Hv")
+    leaves = {0x40000000: (0x4000000c,) + sig,
+              0x40000003: (0, HV_ISOLATION if isolation_type else 0, 0, 0),
+              0x4000000c: (0, 0xbe0 | isolation_type, 0, 0)}
+    for leaf, regs in leaves.items():
+        with open(os.path.join(root, "cpuid", "%08x" % leaf), "wb") as f:
+            f.write(struct.pack("<4I", *regs))
+    return root
+
+
+def run_case(bad, name, good=GOOD):
     """NIC 0 gets the bad argument, NIC 1 every argument with a good value."""
     macs = mac_list(2)
-    eal = ["-a", "hvbus:%s,%s" % (nic_uuid(0), bad), "-a", "hvbus:%s,%s" % (nic_uuid(1), GOOD),
+    eal = ["-a", "hvbus:%s,%s" % (nic_uuid(0), bad), "-a", "hvbus:%s,%s" % (nic_uuid(1), good),
            "--log-level=pmd.net.hvnet.init:info"]
     opts = ["--nics", "2", "--mac", ",".join(macs), "--wire", "loop"]
     with Run(opts, ["--port-topology=loop", "--forward-mode=io"] + GEN_RINGS, eal_opts=eal,
@@ -46,10 +68,35 @@ def run_case(bad, name):
         run_gen(r, 1, 500, "60-1514", flows=4)
         r.cmd("stop")
         r.quit()
-        r.check_clean_exit(2)
+        summ = r.check_clean_exit(2)
         wire = r.wire()
     check_gen(wire, 1, 500, "NIC 1 with all arguments set, beside a refused '%s'" % bad)
     log("'%s' refused with a log line naming it; the other NIC works" % bad)
+    return summ
+
+
+def isolation_cases():
+    """SEV-SNP isolated: rx_extmbuf_enable=1 refused; the NIC without it forwards with every
+    frame copied through the send buffer (none GPA-direct, tx_copybreak notwithstanding). Not
+    isolated: both NICs take it (run_case's NIC 1 forwards with it)."""
+    root = cpuid_root(2)
+    os.environ["HVNET_SYSROOT"] = root
+    try:
+        summ = run_case("rx_extmbuf_enable=1", "rx_extmbuf_enable", good=GOOD.replace(
+            "rx_extmbuf_enable=1", "rx_extmbuf_enable=0"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    check(summ[1]["tx_gpa"] == 0 and summ[1]["tx_chimney"] == 500,
+          "isolated VM: frames sent GPA-direct (%d) or not all through the send buffer (%d)"
+          % (summ[1]["tx_gpa"], summ[1]["tx_chimney"]))
+    root = cpuid_root(0)
+    os.environ["HVNET_SYSROOT"] = root
+    try:
+        run_case("latency=6554", "latency")
+    finally:
+        del os.environ["HVNET_SYSROOT"]
+        shutil.rmtree(root, ignore_errors=True)
+    log("rx_extmbuf_enable=1 refused in an isolated VM, taken in one that is not")
 
 
 def main():
@@ -58,6 +105,7 @@ def main():
         sys.exit(77)
     for bad, name in BAD:
         run_case(bad, name)
+    isolation_cases()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@
 #define GOOD_LEN	(PKT_HDR + GOOD_PPIS + FRAME_LEN)
 #define GOOD_DATA_OFF	(MIN_OFF + GOOD_PPIS)
 #define FUZZ_ROUNDS	200000u
+#define SECTION_LEN	(16u * 1024u)	/* the receive section of the range tests */
+#define MAX_FRAME	1518u		/* MTU 1500 + Ethernet header + VLAN tag */
 
 /* An RNDIS PACKET being built: header, then PPIs, then the frame. */
 struct msg {
@@ -98,8 +100,11 @@ static enum hvnet_rx_drop
 parse(const struct msg *m, uint32_t range_len, uint32_t *off, uint32_t *len,
       struct hvnet_rx_info *info)
 {
+	struct hv_rndis_packet p;
+
 	memset(info, 0, sizeof(*info));
-	return hvnet_parse_rndis_packet(m->b, range_len, off, len, info);
+	hvnet_parse_rndis_head(m->b, range_len, &p);
+	return hvnet_parse_rndis_packet(&p, m->b, range_len, MAX_FRAME, off, len, info);
 }
 
 /* The message's verdict in a range of exactly its length. */
@@ -153,7 +158,7 @@ range(uint32_t off, uint32_t count)
 {
 	const struct hv_xfer_page_range r = { .byte_count = count, .byte_offset = off };
 
-	return hvnet_parse_range(BUF_LEN, &r);
+	return hvnet_parse_range(BUF_LEN, BUF_LEN, &r);
 }
 
 static void
@@ -364,6 +369,17 @@ rng(void)
 	return (uint32_t)(rng_state >> 16);
 }
 
+/* hvnet_rx.c's two steps on a range of exactly range_len bytes of memory at msg. */
+static enum hvnet_rx_drop
+parse_copy(const uint8_t *msg, uint32_t range_len, uint32_t *off, uint32_t *len,
+	   struct hvnet_rx_info *info)
+{
+	struct hv_rndis_packet p;
+
+	hvnet_parse_rndis_head(msg, range_len, &p);
+	return hvnet_parse_rndis_packet(&p, msg, range_len, MAX_FRAME, off, len, info);
+}
+
 /*
  * Corrupt header and PPI bytes of the good message at random: whatever the verdict, a frame
  * accepted lies inside the range and past the header (ASan watches the reads).
@@ -394,7 +410,7 @@ test_fuzz(void)
 			break;
 		memcpy(copy, m.b, range_len);
 		memset(&info, 0, sizeof(info));
-		if (hvnet_parse_rndis_packet(copy, range_len, &off, &len, &info) == HVNET_RX_OK) {
+		if (parse_copy(copy, range_len, &off, &len, &info) == HVNET_RX_OK) {
 			ok++;
 			if (off < PKT_HDR || off > range_len || len > range_len - off ||
 			    len < HVNET_PARSE_MIN_FRAME)
@@ -408,11 +424,46 @@ test_fuzz(void)
 	CHECK(ok != 0 && bad != 0, "fuzz: %u accepted, %u refused", ok, bad);
 }
 
+/* Bug 2 of issue 11: ranges bounded by the section, frames by the port's maximum. */
+static void
+test_bounds(void)
+{
+	struct hv_xfer_page_range r = { .byte_count = SECTION_LEN, .byte_offset = 0 };
+	struct hvnet_rx_info info;
+	uint32_t off, len;
+	struct msg m;
+
+	CHECK(hvnet_parse_range(BUF_LEN, SECTION_LEN, &r) == HVNET_RX_OK, "a whole section");
+	r.byte_count = SECTION_LEN + 1;
+	CHECK(hvnet_parse_range(BUF_LEN, SECTION_LEN, &r) == HVNET_RX_RANGE_OVERSIZE,
+	      "one byte more than a section");
+	r.byte_count = BUF_LEN;
+	CHECK(hvnet_parse_range(BUF_LEN, SECTION_LEN, &r) == HVNET_RX_RANGE_OVERSIZE,
+	      "the whole buffer in one range");
+	r.byte_offset = BUF_LEN;
+	CHECK(hvnet_parse_range(BUF_LEN, SECTION_LEN, &r) == HVNET_RX_BAD_RANGE,
+	      "outside the buffer is that first");
+
+	memset(&m, 0, sizeof(m));
+	msg_finish(&m, MAX_FRAME);
+	CHECK(parse(&m, m.len, &off, &len, &info) == HVNET_RX_OK && len == MAX_FRAME,
+	      "a frame of the port's maximum");
+	memset(&m, 0, sizeof(m));
+	msg_finish(&m, MAX_FRAME + 1);
+	CHECK(parse(&m, m.len, &off, &len, &info) == HVNET_RX_FRAME_OVERSIZE,
+	      "one byte longer than the maximum");
+	CHECK(parse(&m, m.len - 1, &off, &len, &info) == HVNET_RX_BAD_RNDIS,
+	      "malformed is that first");
+	CHECK(parse(&m, PKT_HDR - 1, &off, &len, &info) == HVNET_RX_BAD_RNDIS,
+	      "a range shorter than the PACKET header");
+}
+
 int
 main(void)
 {
 	test_xfer();
 	test_ranges();
+	test_bounds();
 	test_packet_good();
 	test_packet_header();
 	test_ppi();
