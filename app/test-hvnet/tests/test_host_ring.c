@@ -28,9 +28,24 @@ sim_vlog(struct sim_nic *nic, const char *fmt, ...)
 }
 
 void
-sim_env_interrupt_guest(struct sim_nic *nic)
+sim_env_interrupt_guest(struct sim_nic *nic, unsigned int chan)
 {
 	(void)nic;
+	(void)chan;
+}
+
+uint64_t
+sim_now_ns(void)
+{
+	return 0;
+}
+
+void
+host_violation(struct sim_nic *nic, unsigned int chan, const char *rule)
+{
+	(void)nic;
+	(void)chan;
+	(void)rule;
 }
 
 int
@@ -432,7 +447,7 @@ test_pair_reset(void)
 	const struct hv_ring_ctl *h2g = (const struct hv_ring_ctl *)(pair + sizeof(pair) / 2);
 
 	memset(pair, 0xa5, sizeof(pair));
-	host_ring_pair_reset(pair, sizeof(pair));
+	host_ring_pair_reset(pair, sizeof(pair), true);
 	CHECK(g2h->write_index == 0 && g2h->read_index == 0 && g2h->pending_send_sz == 0,
 	      "guest->host indices");
 	CHECK(g2h->interrupt_mask == 1 && g2h->feature_bits == 1, "guest->host mask/features");
