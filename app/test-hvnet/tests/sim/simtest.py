@@ -287,7 +287,15 @@ class Run:
 
     # -- lifecycle
     def __enter__(self):
-        self.start()
+        # __exit__ does not run when __enter__ fails: a guest stuck before its first prompt
+        # must still be killed, and the simulator's stderr (a violation saying why) shown.
+        try:
+            self.start()
+        except BaseException:
+            if self.proc is not None:
+                self.kill("start failed")
+                self.cleanup(keep=True)
+            raise
         return self
 
     def __exit__(self, etype, evalue, tb):
