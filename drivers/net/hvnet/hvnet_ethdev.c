@@ -203,6 +203,10 @@ hvnet_open_subchannels(struct hvnet_dev *hv, unsigned int nb)
 		}
 		hv->chan[idx] = ch;
 		hv->nb_chan++;
+		/* Each channel with a monitor id has its own latency slot (0: the host's own). */
+		ret = rte_hvbus_chan_set_latency(ch, hv->args.latency_us);
+		if (ret != 0)
+			return ret;
 	}
 	return 0;
 }
