@@ -559,20 +559,45 @@ class Run:
     def violations(self):
         return [l for l in self.stderr().splitlines() if "hvnet-sim: violation" in l]
 
-    def check_clean_exit(self, nics):
-        """After quit: exit code 0, a summary per NIC, no violation logged or counted."""
+    def channels(self):
+        """'hvnet-sim: channel nic=N chan=C ...' lines at exit -> {(N, C): {k: v}}."""
+        out = {}
         for line in self.stderr().splitlines():
-            if re.search(r"hvnet-sim: (summary|wire) ", line):
+            m = re.search(r"hvnet-sim: channel (nic=\d+.*)$", line)
+            if m:
+                kv = parse_kv(m.group(1))
+                out[(kv["nic"], kv["chan"])] = kv
+        return out
+
+    def check_clean_exit(self, nics, latency=None):
+        """After quit: exit code 0, a summary per NIC, no violation logged or counted, nothing
+        owed either way (receive sections, completions, control answers, signals), and the
+        monitor latency the guest set on every channel with a monitor id: latency is
+        {nic: microseconds} for the NICs to check, default 50 (both drivers' default) on all."""
+        for line in self.stderr().splitlines():
+            if re.search(r"hvnet-sim: (summary|wire|channel) ", line):
                 log(line)
         check(not self._killed, "the run had to be killed")
         check_eq(self.rc, 0, "simulator/guest exit code")
         summ = self.summary()
         for n in range(nics):
             check(n in summ, "no 'hvnet-sim: summary nic=%d' line at exit" % n)
-            check_eq(summ[n].get("violations"), 0, "violations counted on nic %d" % n)
+            for key in ("violations", "missed_signals", "rx_sections_leaked",
+                        "tx_completions_owed", "ctl_unanswered"):
+                check_eq(summ[n].get(key), 0, "%s counted on nic %d" % (key, n))
         viol = self.violations()
         check(not viol, "violations logged:\n" + "\n".join(viol[:20]))
+        self.check_latency(latency if latency is not None else {n: 50 for n in range(nics)})
         return summ
+
+    def check_latency(self, latency):
+        """Every channel of those NICs with a monitor id carries the latency asked for, in the
+        monitor page's 100 ns units (a driver that sets only its primary's leaves 0)."""
+        for (nic, chan), c in sorted(self.channels().items()):
+            if nic not in latency or c.get("monitor") == 255:
+                continue
+            check_eq(c.get("latency"), latency[nic] * 10,
+                     "monitor latency of nic %d channel %d (100 ns units)" % (nic, chan))
 
 
 def run_test(fn):
