@@ -159,6 +159,34 @@ fail:
 }
 
 /*
+ * A subchannel the guest cannot signal (no monitor id, and a kernel whose uio write signals
+ * the primary channel alone: no Linux d062463edf17) would carry one send and then stall for
+ * good. No user-space driver can signal it there, so the port takes one queue on such a
+ * kernel: configure fails and the port offers one queue from then on (squeezing all queues
+ * onto the primary would put a lock on every burst). doc/guides/nics/hvnet.rst, "Signalling".
+ */
+static int
+hvnet_check_signalling(struct hvnet_dev *hv)
+{
+	struct hvnet_port *port = hvnet_port_of(hv);
+	unsigned int i;
+
+	for (i = 1; i < HVNET_MAX_QUEUES; i++) {
+		if (hv->chan[i] == NULL || rte_hvbus_chan_can_signal(hv->chan[i]))
+			continue;
+		port->chan_granted = 1;
+		hv->max_chan = 1;
+		HVNET_LOG(ERR, "port %u: subchannel %u has no monitor id, and this kernel's "
+			  "uio_hv_generic signals only the primary channel (it lacks Linux commit "
+			  "d062463edf17, 6.15, or its stable backport): that queue would stall after "
+			  "its first send. The port takes 1 queue on this kernel: configure it again "
+			  "with 1 queue, or update the kernel.", hv->port_id, i);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
  * Open nb - 1 subchannels. The host takes one subchannel request per NVS session, so the
  * caller re-attaches first when one was made already.
  */
@@ -208,7 +236,7 @@ hvnet_open_subchannels(struct hvnet_dev *hv, unsigned int nb)
 		if (ret != 0)
 			return ret;
 	}
-	return 0;
+	return hvnet_check_signalling(hv);
 }
 
 /* ---- queues ------------------------------------------------------------------------------ */
