@@ -711,8 +711,14 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 	hvnet_link_publish(dev);
 	hvnet_queue_states(dev, true);
 	ret = hvnet_lsc_arm(dev);
-	if (ret != 0) {
+	if (ret != 0)
 		HVNET_LOG(ERR, "port %u: cannot watch the link: %s", hv->port_id, strerror(-ret));
+	if (ret == 0) {
+		ret = hvnet_intr_start(dev);
+		if (ret != 0)
+			hvnet_lsc_disarm(dev);
+	}
+	if (ret != 0) {
 		hvnet_queue_states(dev, false);
 		hvnet_rndis_set_filter(hv, HV_NDIS_PACKET_TYPE_NONE);
 	}
@@ -726,6 +732,7 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 	int ret;
 
 	hvnet_lsc_disarm(dev);
+	hvnet_intr_stop(dev);
 	/*
 	 * Nothing new from the host, then wait for what it still holds of ours. A host that does
 	 * not answer must not keep the port started: it could never be closed.
@@ -756,6 +763,7 @@ hvnet_teardown(struct rte_eth_dev *dev)
 static int
 hvnet_dev_close(struct rte_eth_dev *dev)
 {
+	hvnet_intr_free(dev);
 	hvnet_teardown(dev);
 	return 0;
 }
@@ -889,6 +897,8 @@ static const struct eth_dev_ops hvnet_ops = {
 	.rxq_info_get = hvnet_rxq_info_get,
 	.txq_info_get = hvnet_txq_info_get,
 	.tx_done_cleanup = hvnet_tx_done_cleanup,
+	.rx_queue_intr_enable = hvnet_rx_intr_enable,
+	.rx_queue_intr_disable = hvnet_rx_intr_disable,
 	.reta_update = hvnet_reta_update,
 	.reta_query = hvnet_reta_query,
 	.rss_hash_update = hvnet_rss_hash_update,

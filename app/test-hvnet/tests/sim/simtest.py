@@ -249,7 +249,39 @@ def speed_mbps(link_speed):
 
 # ---- one simulator + testpmd run ---------------------------------------------------------------
 
-class Run:
+class CtlClient:
+    """The simulator's control socket (--ctl): needs self.tmp (a private directory) and
+    self.ctl_path, and a self._ctl_sock initialised to None."""
+
+    def ctl(self, msg, timeout=10):
+        if self._ctl_sock is None:
+            self._ctl_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._ctl_sock.bind(os.path.join(self.tmp, "client.sock"))
+        self._ctl_sock.settimeout(timeout)
+        self._ctl_sock.sendto(msg.encode(), self.ctl_path)
+        try:
+            reply = self._ctl_sock.recv(65536).decode("utf-8", "replace").strip()
+        except socket.timeout:
+            raise TestFailure("simulator did not answer control command %r within %d s"
+                              % (msg, timeout))
+        if not reply.startswith("ok"):
+            raise TestFailure("simulator refused %r: %s" % (msg, reply))
+        return reply
+
+    def sim_stats(self):
+        """Control 'stats' -> {nic: {counter: value}} (summary and wire counters merged)."""
+        reply = self.ctl("stats")
+        out, cur = {}, None
+        for tok in reply.split():
+            kv = parse_kv(tok)
+            if "nic" in kv:
+                cur = out.setdefault(kv["nic"], {})
+            elif cur is not None:
+                cur.update(kv)
+        return out
+
+
+class Run(CtlClient):
     """`with Run(sim_opts, testpmd_opts) as r:` starts the simulator with an interactive testpmd
     as its guest and waits for the first prompt; leaving the block quits (or kills) it."""
 
@@ -516,33 +548,6 @@ class Run:
         raise TestFailure("testpmd port stats still changing after %d s" % timeout)
 
     # -- simulator side
-    def ctl(self, msg, timeout=10):
-        if self._ctl_sock is None:
-            self._ctl_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._ctl_sock.bind(os.path.join(self.tmp, "client.sock"))
-        self._ctl_sock.settimeout(timeout)
-        self._ctl_sock.sendto(msg.encode(), self.ctl_path)
-        try:
-            reply = self._ctl_sock.recv(65536).decode("utf-8", "replace").strip()
-        except socket.timeout:
-            raise TestFailure("simulator did not answer control command %r within %d s"
-                              % (msg, timeout))
-        if not reply.startswith("ok"):
-            raise TestFailure("simulator refused %r: %s" % (msg, reply))
-        return reply
-
-    def sim_stats(self):
-        """Control 'stats' -> {nic: {counter: value}} (summary and wire counters merged)."""
-        reply = self.ctl("stats")
-        out, cur = {}, None
-        for tok in reply.split():
-            kv = parse_kv(tok)
-            if "nic" in kv:
-                cur = out.setdefault(kv["nic"], {})
-            elif cur is not None:
-                cur.update(kv)
-        return out
-
     def stderr(self):
         try:
             with open(self.stderr_path, errors="replace") as f:
