@@ -56,7 +56,6 @@ next_scan(struct sim_nic *nic, unsigned int c, uint64_t now)
 {
 	uint16_t lat = host_chan_latency(nic, c);
 
-	nic->chan_stats[c].latency = lat;
 	return now + (lat != 0 ? lat * NS_PER_100NS : SCAN_MIN_NS);
 }
 
@@ -261,6 +260,7 @@ host_chan_serve(struct sim_nic *nic, unsigned int c, uint64_t now)
 
 	if (hc->dead || !host_chan_sync(nic, c))
 		return 0;
+	nic->chan_stats[c].latency = host_chan_latency(nic, c);
 	/* A waiting channel's monitor bit is looked at when its latency is up; any other's is
 	 * taken every round, only to count it.
 	 */
