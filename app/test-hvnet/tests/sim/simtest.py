@@ -10,6 +10,8 @@ Environment (set by meson):
   HVNET_DRIVER       'netvsc' (Debian's upstream net_netvsc, default) or 'hvnet' (our PMD)
   HVNET_PLUGINS      bus and net plugin paths, colon-separated (HVNET_DRIVER=hvnet only)
   HVNET_TESTPMD      testpmd binary (default dpdk-testpmd)
+  HVNET_SIM_OPTS     more simulator options for every run (the suite runs hvnet's scenarios
+                     again with --no-monitor: every channel signalled through the kernel)
   HVNET_TEST_VERBOSE if set, echo the whole testpmd/simulator transcript
 
 Every wait is bounded: each command has a deadline, and a watchdog SIGKILLs the simulator and
@@ -20,6 +22,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -302,7 +305,8 @@ class Run(CtlClient):
                   "--iova-mode=va", "--no-pci"] + driver_eal_args() + list(eal_opts) +
                  ["--", "-i", "--total-num-mbufs=%d" % nb_mbufs] + list(testpmd_opts))
         self.argv = ([sim, "sim", "--ctl", self.ctl_path, "--timeout", str(deadline + 30)] +
-                     list(sim_opts) + ["--"] + guest)
+                     list(sim_opts) + shlex.split(os.environ.get("HVNET_SIM_OPTS", "")) +
+                     ["--"] + guest)
         if netns:
             self.argv = ["ip", "netns", "exec", netns] + self.argv
         self.deadline = time.monotonic() + deadline
