@@ -325,5 +325,7 @@ void host_fault_query(struct sim_nic *nic, struct hv_rndis_query_cmplt *r);
 uint32_t host_fault_nvsp_len(const struct sim_nic *nic, uint32_t len);
 /* A descriptor about to be written: true when it was made len8 < offset8. */
 bool host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d);
+/* Before a write on channel c: hostile pending_send_sz or interrupt_mask values. */
+void host_fault_ring(struct sim_nic *nic, unsigned int c);
 
 #endif /* HVNET_HOST_H */

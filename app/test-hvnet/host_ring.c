@@ -268,6 +268,7 @@ host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flag
 	if (hc->dead || !host_chan_sync(nic, c) || host_chan_blocked(nic, c))
 		return -EAGAIN;
 	fault = host_fault_desc(nic, &d);
+	host_fault_ring(nic, c);
 	rc = host_ring_write(&hc->out, iov, 3, reserve, &signal);
 	if (rc == -EBADMSG)
 		return host_fatal(nic, c, "host->guest ring read_index corrupt");

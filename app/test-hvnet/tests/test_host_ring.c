@@ -89,6 +89,13 @@ host_fault_desc(const struct sim_nic *nic, struct hv_vmbus_desc *d)
 }
 
 void
+host_fault_ring(struct sim_nic *nic, unsigned int c)
+{
+	(void)nic;
+	(void)c;
+}
+
+void
 host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind, uint32_t frames)
 {
 	(void)nic;
