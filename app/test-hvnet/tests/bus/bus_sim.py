@@ -21,17 +21,11 @@ import tempfile
 import time
 
 from simtest import (TestFailure, check, check_eq, kill_tree, log,
-                     parse_sim_lines, run_test, unique_prefix)
+                     parse_sim_lines, run_test, tool_path, unique_prefix)
 
 NICS, SUBCHANNELS = 3, 8
 DEADLINE = 150          # seconds for the whole run; the guest itself is bounded by --timeout
 
-
-def tool(var):
-    path = os.environ.get(var)
-    if not path or not os.access(path, os.X_OK):
-        raise TestFailure("%s must name an executable (got %r)" % (var, path))
-    return path
 
 
 def run(extra):
@@ -39,9 +33,9 @@ def run(extra):
     prefix = unique_prefix()
     tmp = tempfile.mkdtemp(prefix="hvb-")
     ctl = os.path.join(tmp, "ctl.sock")
-    argv = ([tool("HVNET_SIM"), "sim", "--nics", str(NICS), "--queues", str(SUBCHANNELS + 1),
+    argv = ([tool_path("HVNET_SIM"), "sim", "--nics", str(NICS), "--queues", str(SUBCHANNELS + 1),
              "--wire", "loop", "--timeout", str(DEADLINE - 30), "--ctl", ctl] + extra +
-            ["--", tool("HVNET_BUS_SIM_TEST"), "--no-huge", "-m", "256", "--iova-mode=va",
+            ["--", tool_path("HVNET_BUS_SIM_TEST"), "--no-huge", "-m", "256", "--iova-mode=va",
              "--file-prefix", prefix, "--log-level=bus.hvbus:debug", "--", "--nics", str(NICS),
              "--ctl", ctl] + extra)
     what = "run %s" % (" ".join(extra) or "with monitor pages")

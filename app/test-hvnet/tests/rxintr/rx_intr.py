@@ -25,7 +25,8 @@ import tempfile
 import time
 
 from simtest import (CtlClient, TestFailure, check, check_eq, check_gen, driver_eal_args,
-                     kill_tree, log, parse_sim_lines, run_gen, run_test, unique_prefix)
+                     kill_tree, log, parse_sim_lines, run_gen, run_test, tool_path,
+                     unique_prefix)
 
 GEN = 300
 IDLE_S = 3.0
@@ -38,12 +39,6 @@ RUNS = (
     (1, ["--uio-kernel", "primary"]),
 )
 
-
-def tool(var):
-    path = os.environ.get(var)
-    if not path or not os.access(path, os.X_OK):
-        raise TestFailure("%s must name an executable (got %r)" % (var, path))
-    return path
 
 
 def cpu_seconds(pid):
@@ -63,10 +58,10 @@ class Guest(CtlClient):
         self.prefix = unique_prefix()
         self.queues = queues
         lcores = ",".join("%d@%d" % (i, i % 2) for i in range(queues + 1))
-        self.argv = ([tool("HVNET_SIM"), "sim", "--ctl", self.ctl_path, "--timeout",
+        self.argv = ([tool_path("HVNET_SIM"), "sim", "--ctl", self.ctl_path, "--timeout",
                       str(DEADLINE), "--nics", "1", "--queues", str(max(queues, 2)),
                       "--wire", "none"] + sim_opts +
-                     ["--", tool("HVNET_RX_INTR_TEST"), "--no-huge", "-m", "512",
+                     ["--", tool_path("HVNET_RX_INTR_TEST"), "--no-huge", "-m", "512",
                       "--iova-mode=va", "--no-pci", "--file-prefix", self.prefix,
                       "--lcores", lcores] + driver_eal_args() +
                      ["--", "--queues", str(queues)] + (["--poll"] if poll else []))

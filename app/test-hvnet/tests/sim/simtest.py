@@ -609,6 +609,14 @@ class Run(CtlClient):
                      "monitor latency of nic %d channel %d (100 ns units)" % (nic, chan))
 
 
+def tool_path(var):
+    """The executable an environment variable names (set by meson)."""
+    path = os.environ.get(var)
+    if not path or not os.access(path, os.X_OK):
+        raise TestFailure("%s must name an executable (got %r)" % (var, path))
+    return path
+
+
 def run_test(fn):
     """Entry point of a scenario script: exit 0 pass, 1 fail, 77 skip."""
     try:
@@ -670,6 +678,15 @@ def check_gen(wire, nic, sent, what):
             "gen_wrong_queue": 0, "gen_missing": 0}
     check(got == want, "%s: generator counters on nic %d: got %r, expected %r"
           % (what, nic, got, want))
+
+
+def fwd_phase(r, portlist, mode, seconds):
+    """Forward in mode on the ports of portlist for a while; returns 'stop''s output."""
+    r.cmd("set portlist %s" % portlist)
+    r.cmd("set fwd %s" % mode)
+    r.cmd("start")
+    r.pump(seconds)
+    return r.cmd("stop")
 
 
 def mtu_set(r, port, mtu):

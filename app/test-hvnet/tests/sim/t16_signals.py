@@ -17,8 +17,8 @@ an empty ring until the guest signals, and waits with pending_send_sz on a full 
 Every run: signals per packet logged, nothing owed, no violation."""
 import re
 
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list, run_gen,
-                     run_test, upstream)
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, fwd_phase, log, mac_list,
+                     run_gen, run_test, upstream)
 
 GEN_COUNT = 2000
 RING = "16K"
@@ -36,22 +36,15 @@ def xstats(r, port):
     return {k: int(v) for k, v in re.findall(r"^\s*(\w+):\s+(\d+)\s*$", out, re.M)}
 
 
-def phase(r, portlist, mode, seconds):
-    r.cmd("set portlist %s" % portlist)
-    r.cmd("set fwd %s" % mode)
-    r.cmd("start")
-    r.pump(seconds)
-    return r.cmd("stop")
-
 
 def full_rings():
     opts = ["--nics", "2", "--mac", ",".join(mac_list(2)), "--wire", "peer", "--ring", RING]
     tp = ["--port-topology=loop"] + ([] if upstream() else ["--no-flush-rx"])
     with Run(opts, tp) as r:
         r.cmd("clear port stats all")
-        phase(r, "0", "txonly", 2.0)
+        fwd_phase(r, "0", "txonly", 2.0)
         mid = r.sim_stats()
-        phase(r, "1", "rxonly", 2.0)
+        fwd_phase(r, "1", "rxonly", 2.0)
         r.pump(WATCH_S)
         end = r.sim_stats()
         x0 = xstats(r, 0) if not upstream() else {}

@@ -4,11 +4,12 @@
 applied while the host is not waiting on them): pending_send_sz of the host->guest ring set to
 a value no read can satisfy, an odd one, the ring size, and 8 (crossed by reads); the guest's
 own interrupt_mask cleared (the host then interrupts a polling guest) and the host's set to
-0xdeadbeef. The kernel played is one that never masks a channel itself (usermask). On 2 NICs of 2 queues with io forwarding, NIC 0 faulted: every fault injected
-(counted), every generated frame back byte for byte on both NICs, no crash nor stall, and what
-the guest did in answer bounded: interrupts (hvnet masks a polling channel again at its next
-read: a few per cleared mask) and signals (at most one per read batch: below the frames). The port then
-stops, starts and forwards again, and the run ends with nothing owed and no violation."""
+0xdeadbeef. The kernel played is one that never masks a channel itself (usermask). On 2 NICs
+of 2 queues with io forwarding, NIC 0 faulted: every fault injected (counted), every generated
+frame back byte for byte on both NICs, no crash nor stall, and what the guest did in answer
+bounded: interrupts (hvnet masks a polling channel again at its next read: a few per cleared
+mask) and signals (at most one per read batch: below the frames). The port then stops,
+starts and forwards again, and the run ends with nothing owed and no violation."""
 import re
 import sys
 

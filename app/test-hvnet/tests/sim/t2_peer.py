@@ -10,27 +10,20 @@
    header included)."""
 import re
 
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, fwd_phase, log, mac_list,
                      run_gen, run_test, upstream)
 
 GEN_COUNT = 5000
 
-
-def phase(r, portlist, mode, seconds):
-    r.cmd("set portlist %s" % portlist)
-    r.cmd("set fwd %s" % mode)
-    r.cmd("start")
-    r.pump(seconds)
-    return r.cmd("stop")
 
 
 def one_way(r):
     """txonly on port 0 alone, then rxonly on port 1 alone; returns what the host and testpmd
     counted (frames the unpolled port 1 could not take are dropped by the wire or the host)."""
     r.cmd("clear port stats all")
-    phase(r, "0", "txonly", 2.0)
+    fwd_phase(r, "0", "txonly", 2.0)
     r.settle_stats()
-    fwd = parse_port_fwd(phase(r, "1", "rxonly", 2.0))
+    fwd = parse_port_fwd(fwd_phase(r, "1", "rxonly", 2.0))
     tp = r.settle_stats()
     sim = r.sim_stats()
     log("testpmd port 0 TX %d, port 1 RX %d missed %d (rxonly got %s); host nic0 from_guest "
