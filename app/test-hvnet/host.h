@@ -166,7 +166,8 @@ struct host_nic {
 	unsigned int ctlq_count;
 	struct host_ctl_msg ctlq[HOST_CTLQ_LEN];
 
-	uint8_t pkt[HOST_PKT_MAX];		/* packet copied out of a guest->host ring */
+	/* Packet copied out of a guest->host ring, parsed in place: aligned as its descriptor. */
+	uint8_t pkt[HOST_PKT_MAX] __attribute__((aligned(8)));
 	uint8_t gather[HOST_GATHER_MAX];	/* RNDIS message(s) of one carrier */
 	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
 	struct host_xfer xfer;			/* ranges of the batch being sent */
