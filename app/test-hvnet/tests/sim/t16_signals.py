@@ -4,9 +4,10 @@
 an empty ring until the guest signals, and waits with pending_send_sz on a full one):
 1. Full rings both ways, rings of 16 KiB: port 0 transmits alone into NIC 1 while port 1 is not
    polled, so the host fills NIC 1's host->guest ring and must wait (pending_send_sz) for the
-   guest to read and signal; then port 1 receives what the ring and the wire's backlog hold.
-   Once port 1 has read it all, only the guest's signal ends the wait: the host must have
-   waited, and no missed signal may be named over the next WATCH_S seconds (the watchdog's
+   guest to read and signal; then port 1 receives what the ring and the wire's backlog hold
+   (hvnet may read some earlier: its link alarm reads the primary ring of a started port).
+   Once the ring was read, only the guest's signal ends the wait: the host must have waited,
+   delivered, and no missed signal may be named over the next WATCH_S seconds (the watchdog's
    bound is 3 s). hvnet also shows its guest->host ring full (tx_q0_ring_full).
 2. The kernel's uio write (hvnet, 4 queues): with channels without monitor id and a kernel
    whose write signals the primary alone (--uio-kernel primary, before Linux d062463edf17)
@@ -43,7 +44,6 @@ def full_rings():
     with Run(opts, tp) as r:
         r.cmd("clear port stats all")
         fwd_phase(r, "0", "txonly", 2.0)
-        mid = r.sim_stats()
         fwd_phase(r, "1", "rxonly", 2.0)
         r.pump(WATCH_S)
         end = r.sim_stats()
@@ -51,12 +51,12 @@ def full_rings():
         r.quit()
         summ = r.check_clean_exit(2)
         chans = r.channels()
-    got = end[1]["to_guest_frames"] - mid[1]["to_guest_frames"]
+    got = end[1]["to_guest_frames"]
     waits = chans[(1, 0)]["pending_waits"]
-    log("NIC 1: %d frames delivered while port 1 read, after %d waits with pending_send_sz; "
-        "signals per packet %.4f" % (got, waits, signals_per_packet(summ)))
+    log("NIC 1: %d frames delivered, %d waits with pending_send_sz; signals per packet %.4f"
+        % (got, waits, signals_per_packet(summ)))
     check(waits >= 1, "the host never waited for room on NIC 1")
-    check(got > 0, "nothing reached port 1 while it read")
+    check(got > 0, "nothing reached NIC 1")
     if not upstream():
         check(x0.get("tx_q0_ring_full", 0) > 0, "hvnet's guest->host ring was never full: %r"
               % {k: v for k, v in x0.items() if "ring" in k})
