@@ -80,6 +80,17 @@ struct host_chan {
 	uint32_t rx_top;	/* free data sub-allocations on this channel's stack */
 	struct host_rx_batch batch;
 	bool dead;		/* a fatal violation stopped this channel until reset */
+	/*
+	 * Waiting for the guest's signal (host_signal.c, --signals hyperv). A new channel polls:
+	 * not idle, not blocked.
+	 */
+	bool idle;		/* guest->host ring empty, its interrupt_mask 0 */
+	uint32_t pending;	/* host->guest ring full: the pending_send_sz asked, 0 = none */
+	uint32_t need;		/* ... and the bytes the blocked write needs */
+	uint64_t next_scan;	/* waiting on a monitored channel: next look at its bit (ns) */
+	uint64_t next_check;	/* waiting: next watchdog look (ns) */
+	uint64_t stall_since;	/* watchdog: the guest's side first seen ready (ns), 0 = not */
+	bool stall_named;	/* watchdog: this stall was reported */
 };
 
 enum host_state {
@@ -91,12 +102,14 @@ enum host_state {
 /* The guest's receive buffer carved into equal sub-allocations. */
 struct host_rxbuf {
 	bool ready;
+	bool audited;		/* its never-completed sections were counted (host_audit.c) */
 	uint16_t id;
 	uint32_t sub_size;
 	uint32_t count;
 	uint32_t per_chan;	/* data sub-allocations per channel */
 	uint32_t nsplit;	/* channels the data sub-allocations are split across */
 	uint8_t *busy;		/* count entries: enum host_rx_state */
+	uint8_t *sent_on;	/* count entries: channel a HOST_RX_HEAD packet went out on */
 	uint32_t *next;		/* count entries: next sub-allocation of the same packet */
 	uint32_t *stack;	/* per channel free stacks, per_chan entries each */
 };
@@ -167,6 +180,8 @@ enum host_fault_kind {
 	HOST_FAULT_TX_RACE,		/* forged completions while the guest's sends fail */
 	HOST_FAULT_REWRITE,		/* a frame's RNDIS length rewritten until the guest acks it */
 	HOST_FAULT_SUBCH_ID,		/* a subchannel offered with a duplicate or out-of-range id */
+	HOST_FAULT_PENDING_SZ,		/* hostile pending_send_sz in the host->guest ring */
+	HOST_FAULT_IMASK,		/* hostile interrupt_mask values in both rings */
 	HOST_FAULT_KINDS,
 	HOST_FAULT_NONE = HOST_FAULT_KINDS,
 };
@@ -197,11 +212,22 @@ struct host_nic {
 	unsigned int ctlq_count;
 	struct host_ctl_msg ctlq[HOST_CTLQ_LEN];
 
-	uint8_t pkt[HOST_PKT_MAX];		/* packet copied out of a guest->host ring */
+	/* Packet copied out of a guest->host ring, parsed in place: aligned as its descriptor. */
+	uint8_t pkt[HOST_PKT_MAX] __attribute__((aligned(8)));
 	uint8_t gather[HOST_GATHER_MAX];	/* RNDIS message(s) of one carrier */
 	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
 	struct host_xfer xfer;			/* ranges of the batch being sent */
 	struct host_chan chan[SIM_MAX_CHANNELS];
+	/* Accounting of what each side still owes (host_audit.c). */
+	bool audit_due;		/* the receive buffer was revoked: count its leaks this round */
+	uint64_t cur_tid;	/* the guest packet being handled ... */
+	bool cur_rc;		/* ... asked for a completion ... */
+	bool cur_completed;	/* ... and got one */
+	uint64_t owed;		/* completions owed this session */
+	uint64_t ctl_requests;	/* RNDIS requests that want a response, this session */
+	uint64_t ctl_responses;	/* RNDIS responses sent, this session */
+	/* Kernel signals (ctl->chan_signals) already counted, per channel index: kept over resets. */
+	uint32_t kernel_seen[SIM_MAX_CHANNELS];
 	/* Armed faults: kept across NVSP sessions, only the control command changes them. */
 	uint32_t fault_left[HOST_FAULT_KINDS];
 	uint32_t fault_seq[HOST_FAULT_KINDS];	/* injected so far: picks the next variant */
@@ -240,10 +266,42 @@ int host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t 
 		   uint32_t msg_len, uint32_t reserve);
 /* Bytes free on channel c's host->guest ring for a packet (0 if unusable). */
 uint32_t host_chan_room(struct sim_nic *nic, unsigned int c);
+/*
+ * True when len bytes fit on channel c's host->guest ring now. In --signals hyperv a channel
+ * that has not the room waits for it: the host sets pending_send_sz and writes nothing more
+ * on it until the guest signals that it read past it (host_signal.c).
+ */
+bool host_chan_need(struct sim_nic *nic, unsigned int c, uint32_t len);
 /* Read and dispatch what the guest wrote on channel c; returns packets handled. */
 unsigned int host_chan_poll(struct sim_nic *nic, unsigned int c);
-/* Count and clear the guest->host signal bits of every channel. */
-void host_count_signals(struct sim_nic *nic);
+
+/* --- host_signal.c: how the host learns there is work, as Hyper-V ----------------------- */
+/*
+ * Serve channel c this round: count its signals, then poll it (--signals poll: always) or,
+ * in hyperv mode, poll it while it has work, put it to sleep (interrupt_mask 0) when its
+ * guest->host ring is empty, wake it on a signal, and watch a sleeping one for a missed
+ * signal. Returns the work done, at least 1 while the channel stays awake.
+ */
+unsigned int host_chan_serve(struct sim_nic *nic, unsigned int c, uint64_t now);
+/*
+ * hyperv mode: the host->guest ring of channel c lacks need bytes; set pending_send_sz and
+ * re-check. True when the channel now waits for the guest's signal, false when room came.
+ */
+bool host_chan_block(struct sim_nic *nic, unsigned int c, uint32_t need);
+/* True when channel c waits for room (pending_send_sz set): it takes nothing meanwhile. */
+bool host_chan_blocked(const struct sim_nic *nic, unsigned int c);
+/* The monitor latency the guest set for a channel (100 ns units), 0 without a monitor id. */
+uint16_t host_chan_latency(const struct sim_nic *nic, unsigned int c);
+
+/* --- host_audit.c: what each side still owes the other ----------------------------------- */
+/*
+ * Count the receive sections the guest read but never completed (not waiting unread in a
+ * host->guest ring, nor acked in a guest->host ring the host has not read yet); each
+ * channel with some is a violation rule=rx-section-leak count=N. Once per receive buffer.
+ */
+void host_audit_rxbuf(struct sim_nic *nic, const char *when);
+/* End of an NVSP session: receive sections, completions owed, control requests unanswered. */
+void host_audit_session(struct sim_nic *nic);
 
 /* --- host_nvsp.c ------------------------------------------------------------------------- */
 /* Handle one packet: 0 consumed, -EAGAIN retry later (not consumed), -EPROTO channel dead. */
@@ -341,5 +399,7 @@ bool host_fault_hold(struct sim_nic *nic, unsigned int c);
 void host_fault_poll(struct sim_nic *nic);
 /* Free the faults' state (NIC teardown). */
 void host_fault_fini(struct host_nic *hn);
+/* Before a write on channel c: hostile pending_send_sz or interrupt_mask values. */
+void host_fault_ring(struct sim_nic *nic, unsigned int c);
 
 #endif /* HVNET_HOST_H */

@@ -20,6 +20,7 @@ void
 host_rxbuf_free(struct host_rxbuf *rx)
 {
 	free(rx->busy);
+	free(rx->sent_on);
 	free(rx->next);
 	free(rx->stack);
 	memset(rx, 0, sizeof(*rx));
@@ -78,9 +79,10 @@ host_rxbuf_setup(struct sim_nic *nic, uint16_t id)
 	if (count == 0)
 		return -EINVAL;
 	rx->busy = calloc(count, 1);
+	rx->sent_on = calloc(count, 1);
 	rx->next = calloc(count, sizeof(*rx->next));
 	rx->stack = calloc(count, sizeof(*rx->stack));
-	if (rx->busy == NULL || rx->next == NULL || rx->stack == NULL) {
+	if (rx->busy == NULL || rx->sent_on == NULL || rx->next == NULL || rx->stack == NULL) {
 		host_rxbuf_free(rx);
 		return -ENOMEM;
 	}
@@ -136,12 +138,16 @@ host_rxbuf_release(struct sim_nic *nic, unsigned int c, uint64_t tid)
 {
 	struct host_rxbuf *rx = &host_of(nic)->rx;
 	uint32_t idx, next, i;
+	bool known = rx->busy != NULL && tid < rx->count && rx->busy[tid] == HOST_RX_HEAD;
 
-	/* After a revoke the guest may still ack what it had: nothing to track any more. */
-	if (!rx->ready && rx->busy != NULL)
+	/*
+	 * After a revoke the guest may still ack what it had (and some of it may have been
+	 * counted already by the audit): taken when known, never fatal.
+	 */
+	if (!rx->ready && rx->busy != NULL && !known)
 		return 0;
 	/* Only the first sub-allocation of a sent packet names it. */
-	if (!rx->ready || tid >= rx->count || rx->busy[tid] != HOST_RX_HEAD)
+	if (!known)
 		return host_fatal(nic, c, "receive completion with an unknown or duplicate id");
 	/* The chain is host memory, built by rx_batch_send; the bound is only a safety net. */
 	for (idx = (uint32_t)tid, i = 0; idx != HOST_RX_NONE && i < HOST_RX_BATCH_MAX; i++) {
@@ -196,12 +202,16 @@ host_send_xfer(struct sim_nic *nic, unsigned int c, uint32_t idx, uint32_t byte_
 {
 	struct host_nic *hn = host_of(nic);
 	const struct host_xfer_out out = xfer_out(hn, 1);
+	int rc;
 
 	hn->xfer.range[0] = (struct hv_xfer_page_range){
 		.byte_count = byte_count,
 		.byte_offset = idx * hn->rx.sub_size,
 	};
-	return send_xfer(nic, c, idx, &hn->xfer, &out, chan_type);
+	rc = send_xfer(nic, c, idx, &hn->xfer, &out, chan_type);
+	if (rc == 0)
+		hn->rx.sent_on[idx] = (uint8_t)c;
+	return rc;
 }
 
 /* ---- batches of received frames ---------------------------------------------------------- */
@@ -241,6 +251,7 @@ rx_batch_send(struct sim_nic *nic, unsigned int c)
 	if (fault != HOST_FAULT_NONE)
 		host_fault_sent(nic, c, fault, host_fault_xfer_lost(fault, b->n));
 	hn->rx.busy[b->head] = HOST_RX_HEAD;
+	hn->rx.sent_on[b->head] = (uint8_t)c;
 	memset(b, 0, sizeof(*b));
 	return 0;
 }
@@ -277,6 +288,8 @@ host_rxbuf_revoke(struct sim_nic *nic)
 		rx_batch_drop(nic, c);
 	}
 	hn->rx.ready = false;
+	/* Counted at the end of this poll round, once every channel's acks were read. */
+	hn->audit_due = true;
 }
 
 /*
@@ -294,7 +307,7 @@ rx_batch_room(struct sim_nic *nic, unsigned int c)
 		return 0;
 	if (rx_batch_send(nic, c) < 0)
 		return -ENOBUFS;
-	return xfer_ring_bytes(hn, 1) + HOST_REPLY_ROOM <= host_chan_room(nic, c) ? 0 : -ENOBUFS;
+	return host_chan_need(nic, c, xfer_ring_bytes(hn, 1) + HOST_REPLY_ROOM) ? 0 : -ENOBUFS;
 }
 
 static void

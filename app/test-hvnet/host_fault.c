@@ -52,6 +52,8 @@ static const char *const fault_names[HOST_FAULT_KINDS] = {
 	[HOST_FAULT_TX_RACE] = "tx_race",
 	[HOST_FAULT_REWRITE] = "rewrite",
 	[HOST_FAULT_SUBCH_ID] = "subch_id",
+	[HOST_FAULT_PENDING_SZ] = "pending_sz",
+	[HOST_FAULT_IMASK] = "imask",
 };
 
 #define OVERLAP_RANGES		64u	/* ranges range_overlap adds */
@@ -889,4 +891,35 @@ host_fault_poll(struct sim_nic *nic)
 	race_step(nic);
 	if (hn->fault->nrw != 0 && hn->rx.ready)
 		rewrite_flip(nic);
+}
+
+/*
+ * Ring control fields abused while the host is not waiting on them (so that it never depends on
+ * the guest obeying garbage): pending_send_sz of the host->guest ring set to a value no read
+ * can satisfy, an odd one, the ring size, or one small enough that reads cross it; and the
+ * interrupt_mask fields: the guest's own (host->guest ring) cleared, so that the host
+ * interrupts a polling guest, or the host's (guest->host ring) set to a value that is neither 0
+ * nor 1 while the host polls. The guest must survive each, signalling and taking interrupts at
+ * most as its rules say (the summary counts both).
+ */
+void
+host_fault_ring(struct sim_nic *nic, unsigned int c)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_chan *hc = &hn->chan[c];
+	const uint32_t pending[] = { 0xfffffff8u, 13u, hc->out.size, HV_RING_ALIGN };
+
+	if (hn->fault_left[HOST_FAULT_PENDING_SZ] != 0 && hc->pending == 0) {
+		__atomic_store_n(&hc->out.ctl->pending_send_sz,
+				 pending[fault_variant(hn, HOST_FAULT_PENDING_SZ, 4)],
+				 __ATOMIC_RELEASE);
+		host_fault_sent(nic, c, HOST_FAULT_PENDING_SZ, 0);
+	}
+	if (hn->fault_left[HOST_FAULT_IMASK] != 0 && !hc->idle) {
+		if (fault_variant(hn, HOST_FAULT_IMASK, 2) == 0)
+			__atomic_store_n(&hc->out.ctl->interrupt_mask, 0, __ATOMIC_RELEASE);
+		else
+			__atomic_store_n(&hc->in.ctl->interrupt_mask, 0xdeadbeefu, __ATOMIC_RELEASE);
+		host_fault_sent(nic, c, HOST_FAULT_IMASK, 0);
+	}
 }

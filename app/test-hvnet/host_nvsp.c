@@ -47,6 +47,10 @@ session_reset(struct host_nic *hn)
 	host_rndis_reset(hn);
 	for (c = 0; c < SIM_MAX_CHANNELS; c++)
 		memset(&hn->chan[c], 0, sizeof(hn->chan[c]));
+	hn->audit_due = false;
+	hn->owed = 0;
+	hn->ctl_requests = 0;
+	hn->ctl_responses = 0;
 }
 
 int
@@ -85,25 +89,34 @@ host_nic_reset(struct sim_nic *nic)
 {
 	struct host_nic *hn = host_of(nic);
 
+	/* What the session leaves owed, counted while its rings are still there. */
+	host_audit_session(nic);
 	/* The kernel drops every subchannel when the primary closes; the guest re-asks. */
 	if (nic->nchan > 1)
 		sim_env_rescind_subchannels(nic);
 	session_reset(hn);
-	/* Like the kernel at channel open: fresh indices, both sides polling. */
-	host_ring_pair_reset(nic->chan[0].ring, nic->chan[0].ring_size);
+	/* Like the kernel at channel open: fresh indices, the host polling. */
+	host_ring_pair_reset(nic->chan[0].ring, nic->chan[0].ring_size,
+			     nic->sim->opt.kernel != SIM_KERNEL_USERMASK);
 	sim_vlog(nic, "NVSP session reset");
 }
 
 unsigned int
 host_nic_poll(struct sim_nic *nic)
 {
+	struct host_nic *hn = host_of(nic);
+	uint64_t now = sim_now_ns();
 	unsigned int c, work;
 
-	host_count_signals(nic);
 	host_fault_poll(nic);
 	work = host_rndis_flush(nic);
 	for (c = 0; c < nic->nchan; c++)
-		work += host_chan_poll(nic, c);
+		work += host_chan_serve(nic, c, now);
+	/* After every channel was read: acks of a revoked buffer may come on any of them. */
+	if (hn->audit_due) {
+		hn->audit_due = false;
+		host_audit_rxbuf(nic, "revoke");
+	}
 	return work;
 }
 

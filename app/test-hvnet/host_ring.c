@@ -78,21 +78,21 @@ host_ring_init(struct host_ring *r, uint8_t *base, size_t bytes)
 }
 
 static void
-ring_ctl_reset(struct hv_ring_ctl *ctl)
+ring_ctl_reset(struct hv_ring_ctl *ctl, bool masked)
 {
 	memset(ctl, 0, sizeof(*ctl));
-	/* Both sides poll: the host scans the guest ring, the kernel masks the inbound ring. */
-	ctl->interrupt_mask = 1;
+	ctl->interrupt_mask = masked;
 	ctl->feature_bits = HV_RING_FEAT_PENDING_SZ;
 }
 
 void
-host_ring_pair_reset(uint8_t *ring, size_t ring_size)
+host_ring_pair_reset(uint8_t *ring, size_t ring_size, bool guest_masked)
 {
 	if (ring == NULL || ring_size < 2 * (HV_RING_CTL_SIZE + HV_PAGE_SIZE))
 		return;
-	ring_ctl_reset((struct hv_ring_ctl *)ring);
-	ring_ctl_reset((struct hv_ring_ctl *)(ring + ring_size / 2));
+	/* The host polls a new channel: the guest need not signal until it sleeps. */
+	ring_ctl_reset((struct hv_ring_ctl *)ring, true);
+	ring_ctl_reset((struct hv_ring_ctl *)(ring + ring_size / 2), guest_masked);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -266,12 +266,17 @@ host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flag
 	bool signal;
 	int rc;
 
-	if (hc->dead || !host_chan_sync(nic, c))
+	if (hc->dead || !host_chan_sync(nic, c) || host_chan_blocked(nic, c))
 		return -EAGAIN;
 	fault = host_fault_desc(nic, c, &d);
+	host_fault_ring(nic, c);
 	rc = host_ring_write(&hc->out, iov, 3, reserve, &signal);
 	if (rc == -EBADMSG)
 		return host_fatal(nic, c, "host->guest ring read_index corrupt");
+	if (rc == -EAGAIN)
+		host_chan_block(nic, c, (uint32_t)d.len8 * 8 + HV_RING_TRAILER_SIZE + reserve);
+	if (rc == 0 && type == HV_PKT_COMPLETION && tid == host_of(nic)->cur_tid)
+		host_of(nic)->cur_completed = true;
 	if (rc == 0 && fault == HOST_FAULT_NONE)
 		fault = host_fault_written(nic, c, &hc->out);
 	if (rc == 0 && fault != HOST_FAULT_NONE) {
@@ -281,7 +286,7 @@ host_chan_send(struct sim_nic *nic, unsigned int c, uint16_t type, uint16_t flag
 		sim_log("nic %u: channel %u stopped after its ring was corrupted", nic->idx, c);
 	}
 	if (rc == 0 && signal)
-		sim_env_interrupt_guest(nic);
+		sim_env_interrupt_guest(nic, c);
 	return rc;
 }
 
@@ -291,9 +296,20 @@ host_chan_room(struct sim_nic *nic, unsigned int c)
 	struct host_chan *hc = &host_of(nic)->chan[c];
 	uint32_t room;
 
-	if (hc->dead || !host_chan_sync(nic, c) || host_ring_room(&hc->out, &room) < 0)
+	/* A channel waiting for room does not look at the guest's read index meanwhile. */
+	if (hc->dead || !host_chan_sync(nic, c) || host_chan_blocked(nic, c) ||
+	    host_ring_room(&hc->out, &room) < 0)
 		return 0;
 	return room;
+}
+
+bool
+host_chan_need(struct sim_nic *nic, unsigned int c, uint32_t len)
+{
+	if (host_chan_room(nic, c) >= len)
+		return true;
+	return !host_of(nic)->chan[c].dead && !host_chan_blocked(nic, c) &&
+	       !host_chan_block(nic, c, len);
 }
 
 /* Split a copied packet into descriptor fields and NVSP message; false if malformed. */
@@ -340,7 +356,7 @@ host_chan_poll(struct sim_nic *nic, unsigned int c)
 	}
 	while (n < HOST_POLL_BUDGET && rc != -EPROTO) {
 		/* Stop reading while a reply might not fit: completions are never dropped. */
-		if (host_chan_room(nic, c) < HOST_REPLY_ROOM)
+		if (!host_chan_need(nic, c, HOST_REPLY_ROOM))
 			break;
 		len = host_ring_peek(&hc->in, w, hn->pkt, sizeof(hn->pkt));
 		if (len == 0)
@@ -349,51 +365,20 @@ host_chan_poll(struct sim_nic *nic, unsigned int c)
 			host_fatal(nic, c, "corrupt packet descriptor in guest->host ring");
 			break;
 		}
+		hn->cur_tid = pkt.tid;
+		hn->cur_rc = (pkt.flags & HV_PKT_FLAG_RC) != 0;
+		hn->cur_completed = false;
 		rc = host_nvsp_packet(nic, c, &pkt);
 		if (rc == -EAGAIN)
 			break;
+		/* Every packet asking for a completion gets one (host_audit.c reports a debt). */
+		if (rc == 0 && hn->cur_rc && !hn->cur_completed)
+			hn->owed++;
 		host_ring_skip(&hc->in, (uint32_t)len);
 		bytes += (uint32_t)len + HV_RING_TRAILER_SIZE;
 		n++;
 	}
 	if (bytes != 0 && host_ring_read_done(&hc->in, bytes))
-		sim_env_interrupt_guest(nic);
+		sim_env_interrupt_guest(nic, c);
 	return n;
-}
-
-/* Clear one event bit; true if the guest had set it. */
-static bool
-take_bit(uint8_t *page, size_t off, unsigned int bit)
-{
-	uint32_t *word = (uint32_t *)(page + off);
-	uint32_t mask = 1u << bit;
-
-	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & mask))
-		return false;
-	return (__atomic_fetch_and(word, ~mask, __ATOMIC_ACQ_REL) & mask) != 0;
-}
-
-void
-host_count_signals(struct sim_nic *nic)
-{
-	const size_t int_words = (HV_PAGE_SIZE - HV_INT_PAGE_G2H_OFF) / 4;
-	unsigned int c;
-
-	for (c = 0; c < nic->nchan; c++) {
-		const struct sim_chan *sc = &nic->chan[c];
-		unsigned int mid = sc->monitor_id;
-		size_t off;
-
-		if (nic->monitor_page != NULL && mid < 128) {
-			off = offsetof(struct hv_monitor_page, trigger) +
-			      (mid / 32) * sizeof(struct hv_monitor_trigger);
-			if (take_bit(nic->monitor_page, off, mid % 32))
-				nic->stats.host_signals++;
-		}
-		if (nic->int_page != NULL && sc->relid / 32 < int_words) {
-			off = HV_INT_PAGE_G2H_OFF + 4 * (sc->relid / 32);
-			if (take_bit(nic->int_page, off, sc->relid % 32))
-				nic->stats.host_signals++;
-		}
-	}
 }

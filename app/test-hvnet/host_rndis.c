@@ -78,6 +78,7 @@ host_rndis_flush(struct sim_nic *nic)
 	while (hn->ctlq_count != 0 && hn->rx.ready) {
 		struct host_ctl_msg *slot = &hn->ctlq[hn->ctlq_head];
 		int idx = host_rxbuf_take_ctl(&hn->rx);
+		uint32_t type;
 
 		if (idx < 0)
 			break;
@@ -87,6 +88,10 @@ host_rndis_flush(struct sim_nic *nic)
 			host_rxbuf_put_back(nic, (uint32_t)idx);
 			break;
 		}
+		/* Responses are the completion types; indications are not (host_audit.c). */
+		memcpy(&type, slot->msg, sizeof(type));
+		if (type & HV_RNDIS_MSG_CMPLT_BIT)
+			hn->ctl_responses++;
 		hn->ctlq_head = (hn->ctlq_head + 1) % HOST_CTLQ_LEN;
 		hn->ctlq_count--;
 		sent++;
@@ -658,6 +663,9 @@ control_message(struct sim_nic *nic, const uint8_t *msg, uint32_t total)
 	}
 	if (h.length < min || h.length > total)
 		return host_fatal(nic, 0, "RNDIS control message length out of range");
+	/* Every request but HALT wants a response (host_audit.c counts those never sent). */
+	if (h.type != HV_RNDIS_MSG_HALT)
+		hn->ctl_requests++;
 	switch (h.type) {
 	case HV_RNDIS_MSG_INIT:
 		if (hn->rndis_init)

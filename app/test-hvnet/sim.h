@@ -30,11 +30,59 @@
 /* Exit code for bad options (doc/guides/tools/test-hvnet.rst). */
 #define SIM_EXIT_USAGE		2
 
+/* What a 4-byte write to /dev/uioN does: which uio_hv_generic the shim plays (--uio-kernel). */
+enum sim_kernel {
+	/*
+	 * Linux d062463edf17 ("uio_hv_generic: Set event for all channels on the device", 6.15
+	 * and stable backports): the write sets interrupt_mask on every channel's host->guest
+	 * ring and signals each channel without a monitor id; each interrupt masks its channel.
+	 */
+	SIM_KERNEL_ALL,
+	/* Before it: the write masks/unmasks and signals the primary channel only. */
+	SIM_KERNEL_PRIMARY,
+	/*
+	 * SIM_KERNEL_ALL and Linux b15b7d2a1b09 ("Let userspace take care of interrupt mask",
+	 * 6.17 and stable backports): the kernel never sets a mask by itself (not at channel
+	 * open, not on an interrupt), user space owns them all.
+	 */
+	SIM_KERNEL_USERMASK,
+};
+
+/* How the host learns there is work (--signals). */
+enum sim_signals {
+	SIM_SIGNALS_HYPERV,	/* sleep on an empty ring until the guest signals, as Hyper-V */
+	SIM_SIGNALS_POLL,	/* poll every ring all the time; signals are only counted */
+};
+
+#define SIM_UIO_LISTENERS	128	/* opens of one uio device at a time (listeners) */
+#define SIM_LISTENER_FREE	0u
+#define SIM_LISTENER_BUSY	1u	/* the shim is setting it up or tearing it down */
+#define SIM_LISTENER_LIVE	2u
+
+/*
+ * One open of /dev/uioN. As with uio, every open is its own listener: each has its own event
+ * FIFO (SIM_UIO_LISTENER_FMT), which the host writes a byte to per interrupt, so that one
+ * open consuming an interrupt never hides it from another.
+ */
+struct sim_uio_listener {
+	uint32_t state;		/* SIM_LISTENER_*: the shim claims and frees, the host reads */
+	uint32_t gen;		/* bumped by the shim at each claim: a new FIFO behind the slot */
+	int32_t pid;		/* owner: the host drops listeners of processes that died */
+};
+
+/* A channel of the device as the "kernel" knows it: what a uio write has to act on. */
+struct sim_uio_chan {
+	uint32_t relid;		/* 0 = no channel at this index */
+	uint16_t gen;		/* host: ++ whenever the channel at this index changes */
+	uint8_t monitor_id;	/* SIM_NO_MONITOR: signalled by the kernel's hypercall */
+	uint8_t pad;
+};
+
 /*
  * One page per uio device shared between the host and the guest's LD_PRELOAD shim
  * (file <workdir>/uio/uioN.ctl). It carries what the kernel would do synchronously:
  * channel open/close on first open/last close, interrupts (event_count is a futex word),
- * and the guest's 4-byte writes.
+ * and the guest's 4-byte writes with what they signal.
  */
 #define SIM_UIO_CTL_MAGIC	0x48565549u	/* "HVUI" */
 struct sim_uio_ctl {
@@ -50,6 +98,23 @@ struct sim_uio_ctl {
 	uint32_t open_count;	/* shim: file descriptors open now, across the guest */
 	uint32_t signals;	/* shim: ++ when a write() means "signal the host" */
 	uint32_t rescinded;	/* host: 1 once the device is rescinded (read EIO, open ENODEV) */
+	uint32_t kernel;	/* host: enum sim_kernel */
+	char uuid[40];		/* host: the device's instance, for channels/<relid>/ring */
+	struct sim_uio_chan chan[SIM_MAX_CHANNELS];	/* host: by channel index */
+	/* shim: ++ per kernel signal (hypercall) of the channel at that index */
+	uint32_t chan_signals[SIM_MAX_CHANNELS];
+	struct sim_uio_listener listener[SIM_UIO_LISTENERS];
+};
+
+_Static_assert(sizeof(struct sim_uio_ctl) <= SIM_HV_PAGE, "uio ctl page overflows");
+
+/*
+ * One page for the whole run (<workdir>/uio/doorbell): the shim bumps the word and wakes its
+ * futex after every kernel signal, so that a host asleep on it wakes at once, as a hypercall
+ * reaches Hyper-V. Monitor-page signals ring nothing: the host finds them at its next scan.
+ */
+struct sim_doorbell {
+	uint32_t ring;
 };
 
 /* Per-NIC counters, host's view. "to_guest" = host -> guest, "from_guest" = guest -> host. */
@@ -66,7 +131,25 @@ struct sim_nic_stats {
 	uint64_t tx_errors;	/* frames completed with a failure status */
 	uint64_t violations;	/* protocol rules the guest broke (each is also logged) */
 	uint64_t faults;	/* corrupted messages injected by control 'fault' */
-	uint64_t host_signals;	/* guest->host signals seen (monitor or interrupt page bits) */
+	uint64_t host_signals;	/* guest->host signals: monitor bits found, kernel hypercalls */
+	uint64_t signals_unneeded;	/* ... that came while the host was not waiting for one */
+	uint64_t guest_interrupts;	/* host->guest interrupts (uio events) */
+	uint64_t missed_signals;	/* stalls named by the watchdog (each also a violation) */
+	uint64_t rx_sections_leaked;	/* receive sections read but never completed */
+	uint64_t tx_completions_owed;	/* guest packets asking a completion that got none */
+	uint64_t ctl_unanswered;	/* RNDIS control requests whose response never went out */
+};
+
+/* Per channel index, over the whole run (a subchannel offered again counts on). */
+struct sim_chan_stats {
+	uint64_t signals;	/* guest->host signals for this channel */
+	uint64_t unneeded;	/* ... while the host was not waiting on it */
+	uint64_t interrupts;	/* host->guest interrupts for this channel */
+	uint64_t sleeps;	/* times the host went to wait for a signal (ring empty) */
+	uint64_t pending_waits;	/* times the host waited with pending_send_sz (ring full) */
+	uint16_t latency;	/* monitor latency the guest set, 100 ns units (last seen) */
+	uint8_t monitor_id;	/* of the channel last offered at this index */
+	bool used;		/* a channel was offered at this index */
 };
 
 struct sim_chan {
@@ -112,6 +195,7 @@ struct sim_nic {
 	void *host;		/* host layer state of this NIC */
 	void *wire;		/* wire layer state of this NIC */
 	struct sim_nic_stats stats;
+	struct sim_chan_stats chan_stats[SIM_MAX_CHANNELS];
 };
 
 struct sim_opts {
@@ -125,6 +209,8 @@ struct sim_opts {
 	uint32_t nvsp_max;		/* --nvsp VERSION (1, 2, 4, 5, 6, 6.1), default 6.1 */
 	unsigned int stats_interval;	/* --stats SECONDS, 0 = off */
 	bool no_monitor;		/* --no-monitor: channels without monitor id */
+	enum sim_signals signals;	/* --signals hyperv|poll, default hyperv */
+	enum sim_kernel kernel;		/* --uio-kernel all|primary|usermask, default all */
 	unsigned int guest_timeout;	/* --timeout SECONDS: SIGKILL the guest after it; 0 = never */
 	char ctl_path[256];		/* --ctl PATH: unix datagram socket for run-time commands */
 	char macs[SIM_MAX_NICS][6];
@@ -144,6 +230,7 @@ struct sim {
 	pid_t guest;			/* the guest command's pid (child of the host) */
 	volatile sig_atomic_t stop;
 	void *wires;			/* wire layer global state */
+	struct sim_doorbell *doorbell;	/* rung by the shim at every kernel signal */
 };
 
 /* --- env: sim_env.c -------------------------------------------------------------------- */
@@ -160,25 +247,38 @@ int sim_env_offer_subchannels(struct sim_nic *nic, unsigned int n);
 /* Remove every subchannel (as the kernel does when the primary channel closes). */
 void sim_env_rescind_subchannels(struct sim_nic *nic);
 /*
- * Interrupt the guest: a byte on the device's event FIFO (what makes the shim's uio fd
- * poll readable), then ctl->event_count++ and wake futex waiters.
+ * Interrupt the guest for channel chan (SIM_MAX_CHANNELS: for no channel, as a rescind): as
+ * the kernel's channel callback, mask the channel's host->guest ring unless user space owns
+ * the masks (--uio-kernel usermask); then a byte on every listener's event FIFO (what makes
+ * each open's fd poll readable), ctl->event_count++ and wake futex waiters.
  */
-void sim_env_interrupt_guest(struct sim_nic *nic);
+void sim_env_interrupt_guest(struct sim_nic *nic, unsigned int chan);
 /* Read len bytes of guest memory at guest IOVA (= guest virtual address: --iova-mode=va). */
 int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len);
+/* CLOCK_MONOTONIC in nanoseconds (sim_main.c). */
+uint64_t sim_now_ns(void);
 /* Log helpers: every host line on stderr starts with "hvnet-sim: ". */
 void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sim_vlog(struct sim_nic *nic, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* --- host: host_*.c ------------------------------------------------------------------- */
-/* Reset a ring pair to the state of a freshly opened channel. */
-void host_ring_pair_reset(uint8_t *ring, size_t ring_size);
+/*
+ * Reset a ring pair to the state of a freshly opened channel: indices 0, the host polling its
+ * guest->host ring (interrupt_mask 1); the host->guest ring masked when guest_masked (the
+ * kernel masks a channel it opens, before Linux b15b7d2a1b09), else left 0.
+ */
+void host_ring_pair_reset(uint8_t *ring, size_t ring_size, bool guest_masked);
 int host_nic_init(struct sim_nic *nic);
 void host_nic_fini(struct sim_nic *nic);
 /* The guest opened (first open) or closed (last close) the device: fresh NVSP state. */
 void host_nic_reset(struct sim_nic *nic);
 /* Process what the guest wrote on every channel; returns how much work was done. */
 unsigned int host_nic_poll(struct sim_nic *nic);
+/*
+ * --signals hyperv: when the host must look at nic again with nothing signalled (a monitor
+ * page scan or a watchdog look, ns), UINT64_MAX when only a signal can wake it.
+ */
+uint64_t host_nic_next_wake(struct sim_nic *nic);
 /*
  * A frame arrives from the wire for the guest: packet filter, RSS channel choice, receive
  * buffer, then the channel's batch (one transfer-page packet, sent when full, when the ring

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "hv_wire.h"
 #include "sim_env.h"
 
 #define NETVSC_CLASS_GUID	"f8615163-df3e-46c5-913f-f2d2f965ed0e"
@@ -36,9 +37,13 @@
 /* Per NIC: the guest pid the host checked, so an untrusted ctl->guest_pid is never used raw. */
 static pid_t trusted_pid[SIM_MAX_NICS];
 static pid_t host_pid;
-/* Per NIC: the host's end of the event FIFO (-1 = none), and whether it was rescinded. */
-static int evt_fd[SIM_MAX_NICS];
+/* Per NIC: whether it was rescinded. */
 static bool rescinded[SIM_MAX_NICS];
+/* Per NIC and listener slot: the host's end of that listener's event FIFO (-1 = none yet). */
+static struct {
+	int fd;
+	uint32_t gen;		/* of the slot when fd was opened */
+} listener_fd[SIM_MAX_NICS][SIM_UIO_LISTENERS];
 
 /* --- small file helpers ------------------------------------------------------------------ */
 
@@ -224,13 +229,42 @@ static int create_nic_files(struct sim_nic *nic)
 	if (nic->ctl == NULL)
 		return -errno;
 	nic->ctl->magic = SIM_UIO_CTL_MAGIC;
-	if (path_fmt(path, sizeof(path), SIM_UIO_EVT_FMT, nic->sim->workdir, nic->uio) < 0)
+	nic->ctl->kernel = (uint32_t)nic->sim->opt.kernel;
+	memcpy(nic->ctl->uuid, nic->uuid, sizeof(nic->ctl->uuid));
+	return 0;
+}
+
+/* Tell the shim (the "kernel" of the uio write) which channel sits at index i now. */
+static void publish_channel(struct sim_nic *nic, unsigned int i)
+{
+	const struct sim_chan *c = &nic->chan[i];
+	struct sim_uio_chan *u = &nic->ctl->chan[i];
+
+	if (c->offered) {
+		nic->chan_stats[i].used = true;
+		nic->chan_stats[i].monitor_id = c->monitor_id;
+	}
+	/* relid 0 while it changes: the shim skips the index meanwhile. */
+	__atomic_store_n(&u->relid, 0, __ATOMIC_RELEASE);
+	u->monitor_id = c->monitor_id;
+	__atomic_fetch_add(&u->gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->relid, c->offered ? c->relid : 0, __ATOMIC_RELEASE);
+}
+
+/* What the kernel leaves in a channel's host->guest interrupt_mask when it opens it. */
+static bool kernel_masks(const struct sim *sim)
+{
+	return sim->opt.kernel != SIM_KERNEL_USERMASK;
+}
+
+static int create_doorbell(struct sim *sim)
+{
+	char path[PATH_MAX];
+
+	if (path_fmt(path, sizeof(path), SIM_DOORBELL_FMT, sim->workdir) < 0)
 		return -ENAMETOOLONG;
-	/* Read-write: never blocks on open, and a full FIFO is still a readable one. */
-	if (mkfifo(path, 0600) < 0)
-		return -errno;
-	evt_fd[nic->idx] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	return evt_fd[nic->idx] < 0 ? -errno : 0;
+	sim->doorbell = create_backing(path, SIM_HV_PAGE);
+	return sim->doorbell != NULL ? 0 : -errno;
 }
 
 static int write_map_dir(const struct sim_nic *nic, const char *uiodir, unsigned int k,
@@ -349,9 +383,10 @@ static int create_nic(struct sim *sim, unsigned int i)
 	rc = create_nic_files(nic);
 	if (rc < 0)
 		return rc;
-	host_ring_pair_reset(c->ring, c->ring_size);
+	host_ring_pair_reset(c->ring, c->ring_size, kernel_masks(sim));
 	c->offered = true;
 	nic->nchan = 1;
+	publish_channel(nic, 0);
 	return write_device_dir(nic);
 }
 
@@ -438,7 +473,10 @@ int sim_env_create(struct sim *sim)
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < SIM_MAX_NICS; i++) {
-		evt_fd[i] = -1;
+		unsigned int k;
+
+		for (k = 0; k < SIM_UIO_LISTENERS; k++)
+			listener_fd[i][k].fd = -1;
 		rescinded[i] = false;
 	}
 	sim->nnics = sim->opt.nics;
@@ -467,6 +505,8 @@ int sim_env_create(struct sim *sim)
 		rc = -ENAMETOOLONG;
 	if (rc == 0)
 		rc = make_dirs(path);
+	if (rc == 0)
+		rc = create_doorbell(sim);
 	for (i = 0; rc == 0 && i < sim->nnics; i++)
 		rc = create_nic(sim, i);
 	return rc;
@@ -505,6 +545,7 @@ static void drop_subchannel(struct sim_nic *nic, struct sim_chan *c)
 	c->offered = false;
 	c->ring = NULL;
 	c->ring_size = 0;
+	publish_channel(nic, (unsigned int)(c - nic->chan));
 }
 
 /* Build one subchannel under a dot name (the guest's scan skips those), then publish it. */
@@ -528,12 +569,14 @@ static int offer_one(struct sim_nic *nic, struct sim_chan *c, uint16_t subidx)
 	c->ring = create_backing(ring, c->ring_size);
 	if (c->ring == NULL)
 		return -errno;
-	host_ring_pair_reset(c->ring, c->ring_size);
+	host_ring_pair_reset(c->ring, c->ring_size, kernel_masks(nic->sim));
 	rc = write_channel_files(hidden, c, NULL);
 	if (rc == 0 && rename(hidden, visible) < 0)
 		rc = -errno;
-	if (rc == 0)
+	if (rc == 0) {
 		c->offered = true;
+		publish_channel(nic, subidx);
+	}
 	return rc;
 }
 
@@ -576,20 +619,99 @@ void sim_env_rescind_subchannels(struct sim_nic *nic)
 
 /* --- interrupts and guest memory --------------------------------------------------------- */
 
-void sim_env_interrupt_guest(struct sim_nic *nic)
+/* The host's end of listener k's FIFO, (re)opened when the shim made a new one there. */
+static int listener_open(struct sim_nic *nic, unsigned int k, uint32_t gen)
+{
+	char path[PATH_MAX];
+	int *fd = &listener_fd[nic->idx][k].fd;
+
+	if (*fd >= 0 && listener_fd[nic->idx][k].gen == gen)
+		return *fd;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	if (path_fmt(path, sizeof(path), SIM_UIO_LISTENER_FMT, nic->sim->workdir, nic->uio,
+		     k) < 0)
+		return -1;
+	/* Read-write: never blocks on open, and a full FIFO is still a readable one. */
+	*fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	listener_fd[nic->idx][k].gen = gen;
+	return *fd;
+}
+
+static void listener_close(struct sim_nic *nic, unsigned int k)
+{
+	if (listener_fd[nic->idx][k].fd >= 0)
+		close(listener_fd[nic->idx][k].fd);
+	listener_fd[nic->idx][k].fd = -1;
+}
+
+/* A byte on every live listener's FIFO: what makes each open's fd poll readable. */
+static void notify_listeners(struct sim_nic *nic)
 {
 	const char byte = 1;
+	unsigned int k;
 
+	for (k = 0; k < SIM_UIO_LISTENERS; k++) {
+		struct sim_uio_listener *l = &nic->ctl->listener[k];
+		int fd;
+
+		if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != SIM_LISTENER_LIVE) {
+			listener_close(nic, k);
+			continue;
+		}
+		fd = listener_open(nic, k, __atomic_load_n(&l->gen, __ATOMIC_ACQUIRE));
+		/* A full FIFO (nobody reads it) is readable already. */
+		if (fd >= 0 && write(fd, &byte, 1) < 0 && errno != EAGAIN)
+			sim_log("nic=%u: listener %u: %s", nic->idx, k, strerror(errno));
+	}
+}
+
+void sim_env_interrupt_guest(struct sim_nic *nic, unsigned int chan)
+{
+	const struct sim_chan *c = chan < nic->nchan ? &nic->chan[chan] : NULL;
+
+	/* The channel callback of uio_hv_generic before b15b7d2a1b09: each interrupt masks. */
+	if (c != NULL && c->ring != NULL && kernel_masks(nic->sim))
+		__atomic_store_n((uint32_t *)(c->ring + c->ring_size / 2 +
+					      offsetof(struct hv_ring_ctl, interrupt_mask)),
+				 1u, __ATOMIC_SEQ_CST);
+	if (c != NULL) {
+		nic->stats.guest_interrupts++;
+		nic->chan_stats[chan].interrupts++;
+	}
 	/*
-	 * The byte goes first: a reader that saw the count change always finds its byte, so no
-	 * stale byte makes the fd poll readable after the interrupt was consumed. A full FIFO
-	 * (nobody reads it) is readable already.
+	 * The bytes go first: a reader that saw the count change always finds its byte, so no
+	 * stale byte makes an fd poll readable after the interrupt was consumed.
 	 */
-	if (evt_fd[nic->idx] >= 0 && write(evt_fd[nic->idx], &byte, 1) < 0 && errno != EAGAIN)
-		sim_log("nic=%u: event FIFO: %s", nic->idx, strerror(errno));
+	notify_listeners(nic);
 	__atomic_fetch_add(&nic->ctl->event_count, 1, __ATOMIC_SEQ_CST);
 	/* Shared (not private) futex: the waiters are in another process. */
 	syscall(SYS_futex, &nic->ctl->event_count, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+void sim_env_reap_listeners(struct sim_nic *nic)
+{
+	char path[PATH_MAX];
+	unsigned int k;
+
+	for (k = 0; k < SIM_UIO_LISTENERS; k++) {
+		struct sim_uio_listener *l = &nic->ctl->listener[k];
+		uint32_t live = SIM_LISTENER_LIVE;
+		pid_t pid = (pid_t)__atomic_load_n(&l->pid, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != SIM_LISTENER_LIVE ||
+		    pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (!__atomic_compare_exchange_n(&l->state, &live, SIM_LISTENER_BUSY, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue;
+		listener_close(nic, k);
+		if (path_fmt(path, sizeof(path), SIM_UIO_LISTENER_FMT, nic->sim->workdir,
+			     nic->uio, k) == 0)
+			unlink(path);
+		__atomic_store_n(&l->state, SIM_LISTENER_FREE, __ATOMIC_RELEASE);
+	}
 }
 
 int sim_env_rescind_nic(struct sim_nic *nic)
@@ -605,7 +727,7 @@ int sim_env_rescind_nic(struct sim_nic *nic)
 		remove_tree(dev);
 	__atomic_store_n(&nic->ctl->rescinded, 1, __ATOMIC_RELEASE);
 	/* Wakes a blocked read() and an epoll on the uio fd, as uio_hv_generic does. */
-	sim_env_interrupt_guest(nic);
+	sim_env_interrupt_guest(nic, SIM_MAX_CHANNELS);
 	sim_log("nic=%u: rescinded", nic->idx);
 	return 0;
 }
@@ -857,6 +979,8 @@ int sim_env_spawn_guest(struct sim *sim, char **argv)
 
 static void unmap_nic(struct sim_nic *nic)
 {
+	unsigned int k;
+
 	sim_env_rescind_subchannels(nic);
 	unmap(nic->chan[0].ring, nic->chan[0].ring_size);
 	nic->chan[0].ring = NULL;
@@ -864,10 +988,9 @@ static void unmap_nic(struct sim_nic *nic)
 	unmap(nic->monitor_page, SIM_HV_PAGE);
 	unmap(nic->rxbuf, nic->rxbuf_size);
 	unmap(nic->sendbuf, nic->sendbuf_size);
+	for (k = 0; nic->ctl != NULL && k < SIM_UIO_LISTENERS; k++)
+		listener_close(nic, k);
 	unmap(nic->ctl, SIM_HV_PAGE);
-	if (evt_fd[nic->idx] >= 0)
-		close(evt_fd[nic->idx]);
-	evt_fd[nic->idx] = -1;
 	nic->int_page = nic->monitor_page = nic->rxbuf = nic->sendbuf = NULL;
 	nic->ctl = NULL;
 }
@@ -879,6 +1002,8 @@ void sim_env_destroy(struct sim *sim)
 	for (i = 0; i < SIM_MAX_NICS; i++)
 		if (sim->nic[i].sim == sim)
 			unmap_nic(&sim->nic[i]);
+	unmap(sim->doorbell, SIM_HV_PAGE);
+	sim->doorbell = NULL;
 	if (sim->workdir[0] == '\0')
 		return;
 	remove_tree(sim->workdir);

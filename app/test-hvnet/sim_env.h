@@ -15,8 +15,13 @@
 #define SIM_UIO_DIR		"uio"
 #define SIM_UIO_CTL_FMT		"%s/" SIM_UIO_DIR "/uio%u.ctl"
 #define SIM_UIO_MAP_FMT		"%s/" SIM_UIO_DIR "/uio%u.map%u"
-/* A FIFO per device: the shim hands it out as the uio fd, so that poll/epoll see interrupts. */
-#define SIM_UIO_EVT_FMT		"%s/" SIM_UIO_DIR "/uio%u.evt"
+/*
+ * A FIFO per listener (open of the device), made by the shim and handed out as that uio fd,
+ * so that poll/epoll see interrupts: uio<N>.evt<listener slot>.
+ */
+#define SIM_UIO_LISTENER_FMT	"%s/" SIM_UIO_DIR "/uio%u.evt%u"
+/* The host's doorbell page (struct sim_doorbell). */
+#define SIM_DOORBELL_FMT	"%s/" SIM_UIO_DIR "/doorbell"
 #define SIM_UIO_NMAPS		5
 /* Environment variables the host passes to the guest (read by the shim). */
 #define SIM_ENV_DIR		"HVNET_SIM_DIR"
@@ -55,6 +60,8 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len);
 void sim_env_guest_opened(struct sim_nic *nic);
 /* True when the process that holds the device open is gone without closing it. */
 bool sim_env_guest_vanished(struct sim_nic *nic);
+/* Forget the listeners (uio opens) of processes that died without closing them. */
+void sim_env_reap_listeners(struct sim_nic *nic);
 /* Send sig to the guest and every other process below the host. */
 void sim_env_signal_guest_tree(struct sim *sim, int sig);
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #define IDLE_SPINS		64
 #define SLEEP_MIN_NS		1000
 #define SLEEP_MAX_NS		100000
+#define IDLE_MAX_NS		1000000ull	/* hyperv: wire, control socket, children */
 #define LOG_LINE_MAX		1024
 
 static struct sim the_sim;
@@ -104,7 +107,7 @@ void sim_vlog(struct sim_nic *nic, const char *fmt, ...)
 
 /* --- time and signals -------------------------------------------------------------------- */
 
-static uint64_t now_ns(void)
+uint64_t sim_now_ns(void)
 {
 	struct timespec ts;
 
@@ -136,17 +139,42 @@ static void install_signals(void)
 int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 {
 	const struct sim_nic_stats *s = &nic->stats;
+	uint64_t frames = s->to_guest_frames + s->from_guest_frames;
 
 	return snprintf(buf, len,
 			"summary nic=%u to_guest_frames=%" PRIu64 " to_guest_bytes=%" PRIu64
 			" rx_filtered=%" PRIu64 " rx_nobuf=%" PRIu64 " rx_link_down=%" PRIu64
 			" from_guest_frames=%" PRIu64 " from_guest_bytes=%" PRIu64
 			" tx_chimney=%" PRIu64 " tx_gpa=%" PRIu64 " tx_errors=%" PRIu64
-			" violations=%" PRIu64 " faults=%" PRIu64 " host_signals=%" PRIu64,
+			" violations=%" PRIu64 " faults=%" PRIu64 " host_signals=%" PRIu64
+			" signals_unneeded=%" PRIu64 " guest_interrupts=%" PRIu64
+			" signals_per_packet=%.5f missed_signals=%" PRIu64
+			" rx_sections_leaked=%" PRIu64 " tx_completions_owed=%" PRIu64
+			" ctl_unanswered=%" PRIu64,
 			nic->idx, s->to_guest_frames, s->to_guest_bytes, s->rx_filtered,
 			s->rx_nobuf, s->rx_link_down, s->from_guest_frames, s->from_guest_bytes,
 			s->tx_chimney, s->tx_gpa, s->tx_errors, s->violations, s->faults,
-			s->host_signals);
+			s->host_signals, s->signals_unneeded, s->guest_interrupts,
+			frames != 0 ? (double)s->host_signals / (double)frames : 0.0,
+			s->missed_signals, s->rx_sections_leaked, s->tx_completions_owed,
+			s->ctl_unanswered);
+}
+
+/* One line per channel index ever offered: its signals, interrupts, waits, latency. */
+static void print_channels(const struct sim_nic *nic)
+{
+	unsigned int c;
+
+	for (c = 0; c < SIM_MAX_CHANNELS; c++) {
+		const struct sim_chan_stats *cs = &nic->chan_stats[c];
+
+		if (!cs->used)
+			continue;
+		sim_log("channel nic=%u chan=%u monitor=%u latency=%u signals=%" PRIu64
+			" signals_unneeded=%" PRIu64 " guest_interrupts=%" PRIu64 " sleeps=%" PRIu64
+			" pending_waits=%" PRIu64, nic->idx, c, cs->monitor_id, cs->latency,
+			cs->signals, cs->unneeded, cs->interrupts, cs->sleeps, cs->pending_waits);
+	}
 }
 
 /* pps_in: frames into the guest; pps_out: frames out of the guest, over the interval. */
@@ -177,6 +205,7 @@ static void print_summary(struct sim *sim)
 		sim_format_summary(&sim->nic[i], line, sizeof(line));
 		sim_log("%s", line);
 		wire_summary(&sim->nic[i]);
+		print_channels(&sim->nic[i]);
 	}
 }
 
@@ -221,9 +250,11 @@ static void check_vanished(struct sim *sim)
 {
 	unsigned int i;
 
-	for (i = 0; i < sim->nnics; i++)
+	for (i = 0; i < sim->nnics; i++) {
 		if (sim_env_guest_vanished(&sim->nic[i]))
 			force_close(&sim->nic[i], "holder exited");
+		sim_env_reap_listeners(&sim->nic[i]);
+	}
 }
 
 /* --- guest lifetime ---------------------------------------------------------------------- */
@@ -260,7 +291,7 @@ static void kill_guest(struct sim *sim, struct guest_state *g, const char *why)
 	sim_log("killing the guest: %s", why);
 	sim_env_signal_guest_tree(sim, SIGKILL);
 	if (g->kill_deadline == 0)
-		g->kill_deadline = now_ns() + KILL_GRACE_NS;
+		g->kill_deadline = sim_now_ns() + KILL_GRACE_NS;
 }
 
 /* Signals, deadlines, reaping; returns false when the main loop should end. */
@@ -331,9 +362,35 @@ static void back_off(unsigned int *idle, long *sleep_ns)
 	*sleep_ns = *sleep_ns * 2 > SLEEP_MAX_NS ? SLEEP_MAX_NS : *sleep_ns * 2;
 }
 
+/*
+ * hyperv: nothing to do until the guest signals. Sleep on the doorbell (rung by the shim at
+ * each kernel signal; bell is its value before the round that found nothing) until the next
+ * monitor scan or watchdog look is due, at most IDLE_MAX_NS.
+ */
+static void sleep_until_signal(struct sim *sim, uint32_t bell)
+{
+	uint64_t now = sim_now_ns(), wake = now + IDLE_MAX_NS, t;
+	struct timespec ts;
+	unsigned int i;
+
+	for (i = 0; i < sim->nnics; i++) {
+		if (sim_env_rescinded(&sim->nic[i]))
+			continue;
+		t = host_nic_next_wake(&sim->nic[i]);
+		if (t < wake)
+			wake = t;
+	}
+	if (wake <= now)
+		return;
+	ts.tv_sec = (time_t)((wake - now) / NSEC_PER_SEC);
+	ts.tv_nsec = (long)((wake - now) % NSEC_PER_SEC);
+	/* Shared (not private) futex: the shim rings it from the guest's processes. */
+	syscall(SYS_futex, &sim->doorbell->ring, FUTEX_WAIT, bell, &ts, NULL, 0);
+}
+
 static int run(struct sim *sim)
 {
-	struct guest_state g = { .start = now_ns() };
+	struct guest_state g = { .start = sim_now_ns() };
 	uint64_t next_reap = 0, next_stats = 0, last_stats_at = g.start;
 	uint64_t stats_ns = (uint64_t)sim->opt.stats_interval * NSEC_PER_SEC;
 	long sleep_ns = SLEEP_MIN_NS;
@@ -342,15 +399,18 @@ static int run(struct sim *sim)
 	if (stats_ns != 0)
 		next_stats = g.start + stats_ns;
 	for (;;) {
+		uint32_t bell = __atomic_load_n(&sim->doorbell->ring, __ATOMIC_ACQUIRE);
 		uint64_t now;
 
 		if (poll_once(sim) != 0) {
 			idle = 0;
 			sleep_ns = SLEEP_MIN_NS;
+		} else if (sim->opt.signals == SIM_SIGNALS_HYPERV) {
+			sleep_until_signal(sim, bell);
 		} else {
 			back_off(&idle, &sleep_ns);
 		}
-		now = now_ns();
+		now = sim_now_ns();
 		if (now >= next_reap || pending_signal != 0) {
 			next_reap = now + REAP_INTERVAL_NS;
 			check_vanished(sim);

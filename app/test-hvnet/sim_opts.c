@@ -53,6 +53,8 @@ void sim_print_usage(FILE *f)
 		"  --gen N:SPEC        traffic generator on NIC N\n"
 		"  --stats SECONDS     print rates every SECONDS\n"
 		"  --no-monitor        offer channels without monitor id\n"
+		"  --signals MODE      hyperv (sleep until signalled, default) or poll\n"
+		"  --uio-kernel KIND   what a uio write does: all (default), primary, usermask\n"
 		"  --timeout SECONDS   SIGKILL the guest after SECONDS\n"
 		"  --ctl PATH          unix datagram control socket\n"
 		"  -v                  verbose\n"
@@ -148,6 +150,21 @@ static int parse_nvsp(struct parse_ctx *c, const char *s)
 		}
 	}
 	return fail(c, "--nvsp: '%s' is not one of 1, 2, 4, 5, 6, 6.1", s);
+}
+
+/* A word out of a fixed list: *out = its index. */
+static int parse_word(struct parse_ctx *c, const char *name, const char *s,
+		      const char *const *words, unsigned int n, unsigned int *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return fail(c, "%s: '%s' is not one of the values --help lists", name, s);
 }
 
 static int parse_one_mac(const char *s, size_t n, char mac[6])
@@ -288,6 +305,23 @@ static int apply_option(struct parse_ctx *c, const char *name, const char *val)
 		rc = parse_wire(c, val);
 	} else if (strcmp(name, "--gen") == 0) {
 		rc = parse_gen(c, val);
+	} else if (strcmp(name, "--signals") == 0) {
+		static const char *const modes[] = {
+			[SIM_SIGNALS_HYPERV] = "hyperv", [SIM_SIGNALS_POLL] = "poll",
+		};
+		unsigned int m = 0;
+
+		rc = parse_word(c, name, val, modes, sizeof(modes) / sizeof(modes[0]), &m);
+		o->signals = (enum sim_signals)m;
+	} else if (strcmp(name, "--uio-kernel") == 0) {
+		static const char *const kinds[] = {
+			[SIM_KERNEL_ALL] = "all", [SIM_KERNEL_PRIMARY] = "primary",
+			[SIM_KERNEL_USERMASK] = "usermask",
+		};
+		unsigned int k = 0;
+
+		rc = parse_word(c, name, val, kinds, sizeof(kinds) / sizeof(kinds[0]), &k);
+		o->kernel = (enum sim_kernel)k;
 	} else if (strcmp(name, "--ctl") == 0) {
 		rc = copy_str(c, name, val, o->ctl_path, sizeof(o->ctl_path));
 	}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hv_wire.h"
 #include "sim_env.h"
 
 #define MAX_FD			65536	/* uio fds above this are refused (EMFILE) */
@@ -25,7 +26,6 @@
 #define OPEN_WAIT_NS		(10 * 1000000000ll)
 #define OPEN_POLL_NS		200000
 #define READ_WAIT_SEC		1
-#define RX_RING_MASK_OFF	8	/* interrupt_mask in a ring's control page */
 #define SHIM_PATH_MAX		512
 #define DEV_UIO			"/dev/uio"
 
@@ -38,9 +38,17 @@ int __openat64_2(int dirfd, const char *path, int flags);
 struct uio_slot {
 	int fd;
 	unsigned int uio;
+	unsigned int listener;	/* slot in ctl->listener: dups share their open's listener */
 	uint32_t last_event;	/* event_count this fd has already reported */
-	ino_t ino;		/* of the ctl file: tells a reused fd number from ours */
+	ino_t ino;		/* of the FIFO: tells a reused fd number from ours */
 	bool used;
+};
+
+/* A channel's host->guest ring control page, mapped for the uio write's interrupt_mask. */
+struct chan_map {
+	uint16_t gen;		/* ctl->chan[].gen it was mapped for */
+	bool mapped;
+	volatile uint32_t *mask;
 };
 
 static int (*real_openat)(int, const char *, int, ...);
@@ -55,7 +63,11 @@ static int (*real_dup2)(int, int);
 static uint64_t fd_bits[MAX_FD / 64];
 static struct uio_slot slots[MAX_SLOTS];
 static struct sim_uio_ctl *ctls[MAX_UIO];
-static volatile uint32_t *rx_masks[MAX_UIO];
+/* Fds of this process per listener: the open ends when its last fd closes. */
+static uint16_t listener_refs[MAX_UIO][SIM_UIO_LISTENERS];
+static struct chan_map chan_maps[MAX_UIO][SIM_MAX_CHANNELS];
+static int chan_map_lock;
+static struct sim_doorbell *doorbell;
 static int table_lock;
 static char sim_dir[SHIM_PATH_MAX / 2];
 static pid_t host_pid;
@@ -136,7 +148,7 @@ static struct uio_slot *find_slot(int fd)
 	return NULL;
 }
 
-static int track(int fd, unsigned int uio, uint32_t event)
+static int track(int fd, unsigned int uio, unsigned int listener, uint32_t event)
 {
 	struct stat st;
 	unsigned int i;
@@ -149,24 +161,31 @@ static int track(int fd, unsigned int uio, uint32_t event)
 	for (i = 0; i < MAX_SLOTS && slots[i].used; i++)
 		;
 	if (i < MAX_SLOTS) {
-		slots[i] = (struct uio_slot){ .fd = fd, .uio = uio, .last_event = event,
-					      .ino = st.st_ino, .used = true };
+		slots[i] = (struct uio_slot){ .fd = fd, .uio = uio, .listener = listener,
+					      .last_event = event, .ino = st.st_ino, .used = true };
+		listener_refs[uio][listener]++;
 		set_bit(fd, true);
 	}
 	unlock();
 	return i < MAX_SLOTS ? 0 : -EMFILE;
 }
 
-/* Forget fd; returns its uio number or -1 when it was not tracked. */
-static int untrack(int fd)
+/*
+ * Forget fd; returns its uio number or -1 when it was not tracked. *last is set when fd was
+ * the last one of its listener in this process, *listener to that listener.
+ */
+static int untrack(int fd, unsigned int *listener, bool *last)
 {
 	struct uio_slot *s;
 	int uio = -1;
 
+	*last = false;
 	lock();
 	s = find_slot(fd);
 	if (s != NULL) {
 		uio = (int)s->uio;
+		*listener = s->listener;
+		*last = --listener_refs[s->uio][s->listener] == 0;
 		s->used = false;
 	}
 	set_bit(fd, false);
@@ -198,6 +217,7 @@ static void slot_seen(int fd, uint32_t event)
 }
 
 static void forget(int fd);
+static void forget_slot(int fd, bool put);
 
 /*
  * The slot of a tracked fd that still is the file we opened. A uio fd closed behind our
@@ -272,32 +292,74 @@ static int uio_number(const char *path)
 	return (*p == '\0' && n < MAX_UIO) ? (int)n : -1;
 }
 
-/* --- the ctl page ------------------------------------------------------------------------ */
+/* --- shared pages ------------------------------------------------------------------------ */
+
+/*
+ * Map the page of path that holds byte off (shared, read-write); returns a pointer to that
+ * byte or NULL.
+ */
+static void *map_page_at(const char *path, off_t off)
+{
+	off_t base = off & ~((off_t)page_size - 1);
+	uint8_t *p;
+	int fd;
+
+	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	p = REAL(mmap)(NULL, (size_t)page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, base);
+	REAL(close)(fd);
+	return p == MAP_FAILED ? NULL : p + (off - base);
+}
+
+/* Map a shared page once per process: the first caller's mapping wins. */
+static void *map_once(void **slot, const char *path)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *expect = NULL;
+
+	if (p != NULL)
+		return p;
+	p = map_page_at(path, 0);
+	if (p == NULL)
+		return NULL;
+	if (!__atomic_compare_exchange_n(slot, &expect, p, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		munmap(p, (size_t)page_size);
+		return expect;
+	}
+	return p;
+}
 
 static struct sim_uio_ctl *ctl_page(unsigned int uio)
 {
-	struct sim_uio_ctl *ctl = __atomic_load_n(&ctls[uio], __ATOMIC_ACQUIRE), *expect = NULL;
+	struct sim_uio_ctl *ctl = __atomic_load_n(&ctls[uio], __ATOMIC_ACQUIRE);
 	char path[SHIM_PATH_MAX];
-	void *p;
-	int fd;
 
 	if (ctl != NULL)
 		return ctl;
 	if (uio_path(path, sizeof(path), uio, ".ctl", -1) < 0)
 		return NULL;
-	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	p = REAL(mmap)(NULL, SIM_HV_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	REAL(close)(fd);
-	if (p == MAP_FAILED)
-		return NULL;
-	if (!__atomic_compare_exchange_n(&ctls[uio], &expect, p, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		munmap(p, SIM_HV_PAGE);
-		return expect;
+	return map_once((void **)&ctls[uio], path);
+}
+
+/* Wake a host asleep on the doorbell: what the signal hypercall does on Hyper-V. */
+static void ring_doorbell(void)
+{
+	char path[SHIM_PATH_MAX], *p = path, *end = path + sizeof(path) - 1;
+	struct sim_doorbell *db = __atomic_load_n(&doorbell, __ATOMIC_ACQUIRE);
+
+	if (db == NULL) {
+		p = put_str(p, end, sim_dir);
+		p = put_str(p, end, "/" SIM_UIO_DIR "/doorbell");
+		if (p >= end)
+			return;
+		*p = '\0';
+		db = map_once((void **)&doorbell, path);
+		if (db == NULL)
+			return;
 	}
-	return p;
+	__atomic_fetch_add(&db->ring, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &db->ring, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static bool rescinded(const struct sim_uio_ctl *ctl)
@@ -386,52 +448,117 @@ static int get_count(struct sim_uio_ctl *ctl)
 	return 0;
 }
 
-/* --- open / close / dup ------------------------------------------------------------------ */
+/* --- listeners -------------------------------------------------------------------------- */
 
-/*
- * Empty the event FIFO without blocking. Its bytes only make the fd poll readable; the
- * count itself is in the ctl page.
- */
-static void drain_events(int fd)
+/* Take a free listener slot of the device; its index or -1. */
+static int listener_claim(struct sim_uio_ctl *ctl)
 {
-	char sink[256];
-	int avail;
+	unsigned int k;
 
-	while (ioctl(fd, FIONREAD, &avail) == 0 && avail > 0)
-		if (REAL(read)(fd, sink, (size_t)avail < sizeof(sink) ? (size_t)avail :
-			       sizeof(sink)) <= 0)
-			break;
+	for (k = 0; k < SIM_UIO_LISTENERS; k++) {
+		uint32_t free_state = SIM_LISTENER_FREE;
+
+		if (__atomic_compare_exchange_n(&ctl->listener[k].state, &free_state,
+						SIM_LISTENER_BUSY, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The open behind listener k ended: its FIFO goes, the slot is free again. */
+static void listener_release(struct sim_uio_ctl *ctl, unsigned int uio, unsigned int k)
+{
+	char path[SHIM_PATH_MAX];
+
+	__atomic_store_n(&ctl->listener[k].state, SIM_LISTENER_BUSY, __ATOMIC_RELEASE);
+	if (uio_path(path, sizeof(path), uio, ".evt", (int)k) == 0)
+		unlink(path);
+	__atomic_store_n(&ctl->listener[k].state, SIM_LISTENER_FREE, __ATOMIC_RELEASE);
 }
 
 /*
- * The fd handed out is the device's event FIFO (the host writes a byte per interrupt), so
- * that poll and epoll on it work as on a real uio fd; the ctl page is mapped beside it.
+ * A new FIFO for listener k, opened as the fd handed out (read-write: its open never blocks);
+ * the host writes a byte to it per interrupt once the slot is live.
+ */
+static int listener_fifo(struct sim_uio_ctl *ctl, unsigned int uio, unsigned int k, int flags)
+{
+	char path[SHIM_PATH_MAX];
+	int fd;
+
+	if (uio_path(path, sizeof(path), uio, ".evt", (int)k) < 0)
+		return errno = ENAMETOOLONG, -1;
+	unlink(path);
+	if (mkfifo(path, 0600) < 0)
+		return -1;
+	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (fd < 0)
+		return -1;
+	__atomic_fetch_add(&ctl->listener[k].gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ctl->listener[k].pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&ctl->listener[k].state, SIM_LISTENER_LIVE, __ATOMIC_RELEASE);
+	return fd;
+}
+
+/* --- open / close / dup ------------------------------------------------------------------ */
+
+/*
+ * Empty the event FIFO without blocking; returns the bytes taken. They only make the fd poll
+ * readable; the count itself is in the ctl page.
+ */
+static unsigned int drain_events(int fd)
+{
+	char sink[256];
+	unsigned int total = 0;
+	ssize_t n;
+	int avail;
+
+	while (ioctl(fd, FIONREAD, &avail) == 0 && avail > 0) {
+		n = REAL(read)(fd, sink, (size_t)avail < sizeof(sink) ? (size_t)avail :
+			       sizeof(sink));
+		if (n <= 0)
+			break;
+		total += (unsigned int)n;
+	}
+	return total;
+}
+
+/*
+ * Each open is its own listener, as with uio: the fd handed out is a FIFO of its own (the host
+ * writes a byte to it per interrupt), so that poll and epoll on it work as on a real uio fd
+ * and one open reading an interrupt never takes it from another. The ctl page is mapped
+ * beside it.
  */
 static int uio_open(unsigned int uio, int flags)
 {
-	char path[SHIM_PATH_MAX];
 	struct sim_uio_ctl *ctl;
-	int fd, rc;
+	int fd, rc, k;
 
 	ctl = ctl_page(uio);
 	if (ctl == NULL || ctl->magic != SIM_UIO_CTL_MAGIC || rescinded(ctl)) {
 		errno = ENODEV;
 		return -1;
 	}
-	if (uio_path(path, sizeof(path), uio, ".evt", -1) < 0) {
-		errno = ENAMETOOLONG;
+	k = listener_claim(ctl);
+	if (k < 0) {
+		errno = EMFILE;
 		return -1;
 	}
-	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (fd < 0)
+	fd = listener_fifo(ctl, uio, (unsigned int)k, flags);
+	if (fd < 0) {
+		rc = -errno;
+		listener_release(ctl, uio, (unsigned int)k);
+		errno = -rc;
 		return -1;
-	rc = track(fd, uio, __atomic_load_n(&ctl->event_count, __ATOMIC_ACQUIRE));
+	}
+	/* Interrupts from here on are this open's: the count now is what it has seen. */
+	rc = track(fd, uio, (unsigned int)k, __atomic_load_n(&ctl->event_count, __ATOMIC_ACQUIRE));
 	if (rc == 0) {
-		/* Bytes of interrupts before the count was taken would make a blocking read. */
-		drain_events(fd);
 		rc = get_count(ctl);
 		if (rc < 0)
-			untrack(fd);
+			forget_slot(fd, false);
+	} else {
+		listener_release(ctl, uio, (unsigned int)k);
 	}
 	if (rc < 0) {
 		REAL(close)(fd);
@@ -451,7 +578,7 @@ static int open_common(int dirfd, const char *path, int flags, mode_t mode)
 	fd = REAL(openat)(dirfd, path, flags, mode);
 	/* A descriptor closed behind our back (close_range, libc internals) is reused here. */
 	if (is_uio_fd(fd))
-		untrack(fd);
+		forget_slot(fd, false);
 	return fd;
 }
 
@@ -524,17 +651,31 @@ int __openat64_2(int dirfd, const char *path, int flags)
 	return open_common(dirfd, path, flags | O_LARGEFILE, 0);
 }
 
-/* The uio fd stops referring to the device: the last one closes the channel. */
-static void forget(int fd)
+/*
+ * fd stops referring to the device: its listener ends with the last fd of it, and with put
+ * the device's open count drops (the last one closes the channel).
+ */
+static void forget_slot(int fd, bool put)
 {
-	int uio = untrack(fd);
+	unsigned int listener = 0;
 	struct sim_uio_ctl *ctl;
+	bool last;
+	int uio = untrack(fd, &listener, &last);
 
 	if (uio < 0)
 		return;
 	ctl = __atomic_load_n(&ctls[uio], __ATOMIC_ACQUIRE);
-	if (ctl != NULL)
+	if (ctl == NULL)
+		return;
+	if (last)
+		listener_release(ctl, (unsigned int)uio, listener);
+	if (put)
 		put_count(ctl);
+}
+
+static void forget(int fd)
+{
+	forget_slot(fd, true);
 }
 
 int close(int fd)
@@ -553,7 +694,7 @@ static int track_copy(int oldfd, int newfd)
 	if (newfd < 0 || !slot_of(oldfd, &s))
 		return newfd;
 	ctl = __atomic_load_n(&ctls[s.uio], __ATOMIC_ACQUIRE);
-	if (ctl == NULL || track(newfd, s.uio, s.last_event) < 0) {
+	if (ctl == NULL || track(newfd, s.uio, s.listener, s.last_event) < 0) {
 		REAL(close)(newfd);
 		errno = EMFILE;
 		return -1;
@@ -597,7 +738,9 @@ int dup3(int oldfd, int newfd, int flags)
 /*
  * Block until the host raised an interrupt this fd has not reported yet. The count is loaded
  * before the FIFO is drained: the host writes the byte before it counts, so a byte drained
- * here belongs to this count or to one the futex wait below sees at once.
+ * here belongs to this count or to one the futex wait below sees at once. A byte drained with
+ * the count unchanged (one written as the listener went live) is reported as an interrupt:
+ * poll said readable, so read must not block, as with uio.
  */
 static ssize_t uio_read(int fd, void *buf, size_t count)
 {
@@ -620,8 +763,7 @@ static ssize_t uio_read(int fd, void *buf, size_t count)
 		/* As uio_hv_generic after a rescind; the FIFO stays readable, as poll does. */
 		if (rescinded(ctl))
 			return errno = EIO, -1;
-		drain_events(fd);
-		if (cur != s.last_event) {
+		if (drain_events(fd) != 0 || cur != s.last_event) {
 			slot_seen(fd, cur);
 			memcpy(buf, &cur, sizeof(cur));
 			errno = saved;
@@ -644,44 +786,99 @@ ssize_t read(int fd, void *buf, size_t count)
 	return REAL(read)(fd, buf, count);
 }
 
-/* Map (once) the control page of the primary host->guest ring, for interrupt_mask. */
-static volatile uint32_t *rx_mask(unsigned int uio)
+/* interrupt_mask of the host->guest ring in the ring pair file at path. */
+static volatile uint32_t *map_ring_mask(const char *path)
 {
-	volatile uint32_t *m = __atomic_load_n(&rx_masks[uio], __ATOMIC_ACQUIRE);
-	char path[SHIM_PATH_MAX];
 	struct stat st;
-	off_t half, base;
-	uint8_t *p;
-	int fd;
 
-	if (m != NULL)
-		return m;
-	if (uio_path(path, sizeof(path), uio, ".map", 0) < 0)
+	if (stat(path, &st) < 0 || st.st_size < 2 * (off_t)SIM_HV_PAGE)
 		return NULL;
-	fd = REAL(openat)(AT_FDCWD, path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	p = MAP_FAILED;
-	if (fstat(fd, &st) == 0 && st.st_size >= 2 * (off_t)SIM_HV_PAGE) {
-		half = st.st_size / 2;
-		base = half & ~((off_t)page_size - 1);
-		p = REAL(mmap)(NULL, (size_t)page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			       base);
-		if (p != MAP_FAILED)
-			p += half - base;
-	}
-	REAL(close)(fd);
-	if (p == MAP_FAILED)
-		return NULL;
-	m = (volatile uint32_t *)(p + RX_RING_MASK_OFF);
-	__atomic_store_n(&rx_masks[uio], m, __ATOMIC_RELEASE);
-	return m;
+	return map_page_at(path, st.st_size / 2 + (off_t)offsetof(struct hv_ring_ctl,
+								    interrupt_mask));
 }
 
-/* As uio_hv_generic's irqcontrol: 1 unmasks host->guest interrupts, 0 masks them. */
+/* The ring pair file of channel i: map 0 for the primary, else channels/<relid>/ring. */
+static int chan_ring_path(char *buf, size_t len, unsigned int uio,
+			  const struct sim_uio_ctl *ctl, unsigned int i, uint32_t relid)
+{
+	char *p = buf, *end = buf + len - 1;
+	char uuid[sizeof(ctl->uuid)];
+
+	if (i == 0)
+		return uio_path(buf, len, uio, ".map", 0);
+	memcpy(uuid, ctl->uuid, sizeof(uuid));
+	uuid[sizeof(uuid) - 1] = '\0';
+	p = put_str(p, end, sim_dir);
+	p = put_str(p, end, "/sys/bus/vmbus/devices/");
+	p = put_str(p, end, uuid);
+	p = put_str(p, end, "/channels/");
+	p = put_uint(p, end, relid);
+	p = put_str(p, end, "/ring");
+	if (p >= end)
+		return -ENAMETOOLONG;
+	*p = '\0';
+	return 0;
+}
+
+/*
+ * Channel i's host->guest interrupt_mask, mapped once per offer of that channel. A mapping of
+ * a channel that went away is left in place (a page per re-offer, a few in a test run): a
+ * thread of the guest may still be writing through it.
+ */
+static volatile uint32_t *chan_mask(unsigned int uio, const struct sim_uio_ctl *ctl,
+				    unsigned int i, uint32_t relid)
+{
+	struct chan_map *m = &chan_maps[uio][i];
+	uint16_t gen = __atomic_load_n(&ctl->chan[i].gen, __ATOMIC_ACQUIRE);
+	char path[SHIM_PATH_MAX];
+	volatile uint32_t *mask = NULL;
+	unsigned int spins;
+
+	for (spins = 0; __atomic_exchange_n(&chan_map_lock, 1, __ATOMIC_ACQUIRE) != 0; spins++)
+		if (spins > 1000)
+			sched_yield();
+	if (m->mapped && m->gen == gen) {
+		mask = m->mask;
+	} else if (chan_ring_path(path, sizeof(path), uio, ctl, i, relid) == 0) {
+		mask = map_ring_mask(path);
+		m->mask = mask;
+		m->gen = gen;
+		m->mapped = mask != NULL;
+	}
+	__atomic_store_n(&chan_map_lock, 0, __ATOMIC_RELEASE);
+	return mask;
+}
+
+/*
+ * uio_hv_generic's irqcontrol: v != 0 unmasks host->guest interrupts (interrupt_mask 0) and
+ * signals the host (the kernel's hypercall) for a channel without monitor id; 0 masks them.
+ * Which channels: the primary only before Linux d062463edf17, every channel since.
+ */
+static void kernel_irqcontrol(unsigned int uio, struct sim_uio_ctl *ctl, int32_t v)
+{
+	unsigned int n = ctl->kernel == SIM_KERNEL_PRIMARY ? 1 : SIM_MAX_CHANNELS, i;
+	bool rang = false;
+
+	for (i = 0; i < n; i++) {
+		uint32_t relid = __atomic_load_n(&ctl->chan[i].relid, __ATOMIC_ACQUIRE);
+		volatile uint32_t *mask;
+
+		if (relid == 0)
+			continue;
+		mask = chan_mask(uio, ctl, i, relid);
+		if (mask != NULL)
+			__atomic_store_n(mask, v == 0 ? 1u : 0u, __ATOMIC_SEQ_CST);
+		if (v != 0 && ctl->chan[i].monitor_id == SIM_NO_MONITOR) {
+			__atomic_fetch_add(&ctl->chan_signals[i], 1, __ATOMIC_SEQ_CST);
+			rang = true;
+		}
+	}
+	if (rang)
+		ring_doorbell();
+}
+
 static ssize_t uio_write(int fd, const void *buf, size_t count)
 {
-	volatile uint32_t *mask;
 	struct sim_uio_ctl *ctl;
 	struct uio_slot s;
 	int32_t v;
@@ -696,13 +893,11 @@ static ssize_t uio_write(int fd, const void *buf, size_t count)
 	if (rescinded(ctl))
 		return errno = EIO, -1;
 	memcpy(&v, buf, sizeof(v));
-	mask = rx_mask(s.uio);
-	if (mask != NULL)
-		__atomic_store_n(mask, v == 0 ? 1u : 0u, __ATOMIC_RELEASE);
 	__atomic_store_n(&ctl->irq_value, (uint32_t)v, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&ctl->irq_writes, 1, __ATOMIC_ACQ_REL);
 	if (v != 0)
 		__atomic_fetch_add(&ctl->signals, 1, __ATOMIC_ACQ_REL);
+	kernel_irqcontrol(s.uio, ctl, v);
 	return sizeof(v);
 }
 

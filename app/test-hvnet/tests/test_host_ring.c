@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit test of host_ring.c against a separate, byte-at-a-time model of the guest's ring end. */
+/*
+ * Unit test of host_ring.c and host_signal.c against a separate, byte-at-a-time model of the
+ * guest's ring end, with a fake clock for the signalling (sleep, wake, pending_send_sz, the
+ * missed-signal watchdog).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +13,18 @@
 #include "host.h"
 
 #define DATA_SIZE	(2 * 4096u)
+#define RING_BYTES	(HV_RING_CTL_SIZE + DATA_SIZE)
 #define OPS		200000u
+#define MONITOR_ID	14u
+#define LATENCY_100NS	500u		/* 50 us */
+#define MS		1000000ull
 
 
-/* ---- stubs of what host_ring.c calls in other files ------------------------------------ */
+/* ---- stubs of what host_ring.c and host_signal.c call in other files --------------------- */
+
+static uint64_t fake_now;
+static unsigned int violations, handled, interrupts;
+static char last_rule[160];
 
 void
 sim_log(const char *fmt, ...)
@@ -28,9 +40,25 @@ sim_vlog(struct sim_nic *nic, const char *fmt, ...)
 }
 
 void
-sim_env_interrupt_guest(struct sim_nic *nic)
+sim_env_interrupt_guest(struct sim_nic *nic, unsigned int chan)
 {
 	(void)nic;
+	(void)chan;
+	interrupts++;
+}
+
+uint64_t
+sim_now_ns(void)
+{
+	return fake_now;
+}
+
+void
+host_violation(struct sim_nic *nic, unsigned int chan, const char *rule)
+{
+	nic->stats.violations++;
+	violations++;
+	snprintf(last_rule, sizeof(last_rule), "chan=%u rule=%s", chan, rule);
 }
 
 int
@@ -48,6 +76,7 @@ host_nvsp_packet(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt
 	(void)nic;
 	(void)c;
 	(void)pkt;
+	handled++;
 	return 0;
 }
 
@@ -78,6 +107,13 @@ host_fault_hold(struct sim_nic *nic, unsigned int c)
 }
 
 void
+host_fault_ring(struct sim_nic *nic, unsigned int c)
+{
+	(void)nic;
+	(void)c;
+}
+
+void
 host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind, uint32_t frames)
 {
 	(void)nic;
@@ -88,7 +124,9 @@ host_fault_sent(struct sim_nic *nic, unsigned int c, enum host_fault_kind kind, 
 
 /* ---- the model: the guest's view, written without host_ring.c's helpers ---------------- */
 
-static uint8_t ring_mem[HV_RING_CTL_SIZE + DATA_SIZE] __attribute__((aligned(4096)));
+/* A ring pair: guest->host ring first. The model works on one ring of it at a time. */
+static uint8_t pair_mem[2 * RING_BYTES] __attribute__((aligned(4096)));
+static uint8_t *ring_mem = pair_mem;
 static uint32_t rng_state = 12345;
 
 static uint32_t
@@ -136,8 +174,8 @@ model_get64(uint32_t off)
 static void
 reset_ring(struct host_ring *r)
 {
-	memset(ring_mem, 0, sizeof(ring_mem));
-	host_ring_init(r, ring_mem, sizeof(ring_mem));
+	memset(ring_mem, 0, RING_BYTES);
+	host_ring_init(r, ring_mem, RING_BYTES);
 	ctl()->interrupt_mask = 1;
 }
 
@@ -442,6 +480,236 @@ test_pending_signal(void)
 	CHECK(!host_ring_read_done(&r, (uint32_t)len + 8), "no feature bit: no signal");
 }
 
+/* ---- signalling: host_signal.c with the model as the guest ------------------------------ */
+
+static struct sim sig_sim;
+static struct sim_nic sig_nic;
+static struct sim_uio_ctl sig_uio;
+static uint8_t sig_monitor[4096] __attribute__((aligned(4096)));
+static uint8_t sig_int[4096] __attribute__((aligned(4096)));
+
+static struct hv_ring_ctl *
+g2h(void)
+{
+	return (struct hv_ring_ctl *)pair_mem;
+}
+
+static struct hv_ring_ctl *
+h2g(void)
+{
+	return (struct hv_ring_ctl *)(pair_mem + RING_BYTES);
+}
+
+static struct host_chan *
+sig_chan(void)
+{
+	return &host_of(&sig_nic)->chan[0];
+}
+
+/* One NIC, one channel with a monitor id and a latency of 50 us, the host polling it. */
+static void
+sig_setup(enum sim_signals mode)
+{
+	static struct host_nic *hn;
+
+	free(hn);
+	hn = calloc(1, sizeof(*hn));
+	CHECK(hn != NULL, "host state");
+	memset(&sig_nic, 0, sizeof(sig_nic));
+	memset(&sig_uio, 0, sizeof(sig_uio));
+	memset(sig_monitor, 0, sizeof(sig_monitor));
+	sig_sim.opt.signals = mode;
+	sig_nic.sim = &sig_sim;
+	sig_nic.host = hn;
+	sig_nic.ctl = &sig_uio;
+	sig_nic.monitor_page = sig_monitor;
+	sig_nic.int_page = sig_int;
+	sig_nic.nchan = 1;
+	sig_nic.chan[0] = (struct sim_chan){ .relid = 14, .monitor_id = MONITOR_ID,
+					     .offered = true, .ring = pair_mem,
+					     .ring_size = sizeof(pair_mem) };
+	((struct hv_monitor_page *)sig_monitor)->latency[0][MONITOR_ID] = LATENCY_100NS;
+	host_ring_pair_reset(pair_mem, sizeof(pair_mem), true);
+	fake_now = 1000 * MS;
+	handled = violations = interrupts = 0;
+	ring_mem = pair_mem;
+}
+
+static unsigned int
+serve(uint64_t advance_ns)
+{
+	fake_now += advance_ns;
+	return host_chan_serve(&sig_nic, 0, fake_now);
+}
+
+/* The guest writes a packet on its guest->host ring (and does not signal). */
+static void
+guest_send(uint32_t seq)
+{
+	ring_mem = pair_mem;
+	CHECK(model_write(HV_PKT_DATA_INBAND, 2, 0, seq, 40), "guest packet %u", seq);
+}
+
+static void
+monitor_signal(void)
+{
+	((struct hv_monitor_page *)sig_monitor)->trigger[0].pending |= 1u << MONITOR_ID;
+}
+
+/* Serve for up to ms in 1 ms steps, until the handled count moves. */
+static void
+serve_for(unsigned int ms)
+{
+	unsigned int before = handled, i;
+
+	for (i = 0; i < ms && handled == before; i++)
+		serve(MS);
+}
+
+static void
+test_sleep_and_wake(void)
+{
+	struct host_chan *hc;
+
+	sig_setup(SIM_SIGNALS_HYPERV);
+	hc = sig_chan();
+	CHECK(serve(0) == 0 && hc->idle && g2h()->interrupt_mask == 0,
+	      "empty ring: the host sleeps with interrupts unmasked");
+	CHECK(sig_nic.chan_stats[0].sleeps == 1, "one sleep counted");
+	guest_send(1);
+	monitor_signal();
+	/* The monitor page is looked at only when the guest's latency is up. */
+	serve(10000);
+	CHECK(handled == 0 && hc->idle, "signal not seen before the latency (10 us of 50)");
+	CHECK(host_nic_next_wake(&sig_nic) == hc->next_scan && hc->next_scan <= fake_now + 40000,
+	      "next wake at the monitor scan");
+	serve(40000);
+	CHECK(handled == 1 && sig_nic.stats.host_signals == 1 && hc->idle,
+	      "signal seen at the scan, packet handled, asleep again (handled %u)", handled);
+	CHECK(sig_nic.chan_stats[0].latency == LATENCY_100NS, "latency recorded");
+	/* A kernel signal (uio write) is seen at once. */
+	guest_send(2);
+	sig_uio.chan_signals[0]++;
+	serve(1000);
+	CHECK(handled == 2 && sig_nic.stats.host_signals == 2 &&
+	      sig_nic.stats.signals_unneeded == 0, "kernel signal seen at once");
+	/* A signal while the host polls was not needed. */
+	guest_send(3);
+	guest_send(4);
+	hc->idle = false;
+	g2h()->interrupt_mask = 1;
+	sig_uio.chan_signals[0]++;
+	serve(1000);
+	CHECK(handled == 4 && sig_nic.stats.signals_unneeded == 1, "unneeded signal counted");
+	CHECK(violations == 0, "no violation: %s", last_rule);
+}
+
+static void
+test_missed_inbound(void)
+{
+	struct host_chan *hc;
+	unsigned int i;
+
+	sig_setup(SIM_SIGNALS_HYPERV);
+	hc = sig_chan();
+	last_rule[0] = '\0';
+	serve(0);
+	guest_send(1);
+	for (i = 0; i < 2900; i++)
+		serve(MS);
+	CHECK(handled == 0 && violations == 0, "unsignalled data waits, not yet named");
+	for (i = 0; i < 200; i++)
+		serve(MS);
+	CHECK(handled == 0 && violations == 1 && sig_nic.stats.missed_signals == 1 &&
+	      strncmp(last_rule, "chan=0 rule=missed-signal ring=guest-to-host", 44) == 0,
+	      "missed signal named after 3 s: %s", last_rule);
+	for (i = 0; i < 5000; i++)
+		serve(MS);
+	CHECK(handled == 0 && violations == 1, "named once; the host keeps waiting");
+	monitor_signal();
+	serve_for(10);
+	CHECK(handled == 1 && hc->stall_since == 0, "the late signal wakes the host");
+}
+
+/* Fill the host->guest ring with 1 KiB completions until the host has to wait. */
+static unsigned int
+host_fill(void)
+{
+	static uint8_t body[1000];
+	unsigned int n = 0;
+
+	while (n < 64 && host_chan_send(&sig_nic, 0, HV_PKT_COMPLETION, 0, n, NULL, 0, body,
+					sizeof(body), 0) == 0)
+		n++;
+	return n;
+}
+
+/* The guest reads n packets of the host->guest ring and publishes its index, no signal. */
+static void
+guest_read(unsigned int n)
+{
+	unsigned int i;
+
+	ring_mem = pair_mem + RING_BYTES;
+	for (i = 0; i < n && model_used() != 0; i++) {
+		uint32_t len8 = model_get(ctl()->read_index + 4) |
+				((uint32_t)model_get(ctl()->read_index + 5) << 8);
+
+		ctl()->read_index = (ctl()->read_index + len8 * 8 + 8) % DATA_SIZE;
+	}
+	ring_mem = pair_mem;
+}
+
+static void
+test_pending(void)
+{
+	struct host_chan *hc;
+	unsigned int i, sent;
+
+	sig_setup(SIM_SIGNALS_HYPERV);
+	hc = sig_chan();
+	last_rule[0] = '\0';
+	sent = host_fill();
+	CHECK(sent > 4 && host_chan_blocked(&sig_nic, 0), "ring full after %u packets", sent);
+	CHECK(h2g()->pending_send_sz == DATA_SIZE / 4 && hc->pending == DATA_SIZE / 4,
+	      "pending_send_sz a quarter of the ring: %u", h2g()->pending_send_sz);
+	CHECK(sig_nic.chan_stats[0].pending_waits == 1 && host_chan_room(&sig_nic, 0) == 0 &&
+	      host_fill() == 0, "nothing more is written while waiting");
+	/* A signal with nothing read (another one's, spurious) does not end the wait. */
+	sig_uio.chan_signals[0]++;
+	serve(MS);
+	CHECK(hc->pending != 0 && h2g()->pending_send_sz != 0, "still waiting for room");
+	/* Past the threshold, no signal: the watchdog names it. */
+	guest_read(4);
+	for (i = 0; i < 3100; i++)
+		serve(MS);
+	CHECK(violations == 1 && strncmp(last_rule, "chan=0 rule=missed-signal ring=host-to-guest",
+					 44) == 0, "missed pending signal named: %s", last_rule);
+	CHECK(hc->pending != 0, "the host keeps waiting");
+	sig_uio.chan_signals[0]++;
+	serve(MS);
+	CHECK(hc->pending == 0 && h2g()->pending_send_sz == 0 && host_fill() > 0,
+	      "signalled: pending_send_sz cleared, writing again");
+}
+
+static void
+test_poll_mode(void)
+{
+	sig_setup(SIM_SIGNALS_POLL);
+	serve(0);
+	CHECK(!sig_chan()->idle && g2h()->interrupt_mask == 1, "poll mode never sleeps");
+	guest_send(1);
+	serve(MS);
+	CHECK(handled == 1, "poll mode reads without a signal");
+	monitor_signal();
+	serve(MS);
+	CHECK(sig_nic.stats.host_signals == 1 && sig_nic.stats.signals_unneeded == 1,
+	      "poll mode counts signals as unneeded");
+	host_fill();
+	CHECK(!host_chan_blocked(&sig_nic, 0) && h2g()->pending_send_sz == 0,
+	      "poll mode never sets pending_send_sz");
+}
+
 static void
 test_pair_reset(void)
 {
@@ -450,7 +718,7 @@ test_pair_reset(void)
 	const struct hv_ring_ctl *h2g = (const struct hv_ring_ctl *)(pair + sizeof(pair) / 2);
 
 	memset(pair, 0xa5, sizeof(pair));
-	host_ring_pair_reset(pair, sizeof(pair));
+	host_ring_pair_reset(pair, sizeof(pair), true);
 	CHECK(g2h->write_index == 0 && g2h->read_index == 0 && g2h->pending_send_sz == 0,
 	      "guest->host indices");
 	CHECK(g2h->interrupt_mask == 1 && g2h->feature_bits == 1, "guest->host mask/features");
@@ -469,5 +737,9 @@ main(void)
 	test_reader();
 	test_corrupt();
 	test_pending_signal();
+	test_sleep_and_wake();
+	test_missed_inbound();
+	test_pending();
+	test_poll_mode();
 	return check_done("test_host_ring");
 }

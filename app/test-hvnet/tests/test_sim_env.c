@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit test of sim_env.c: backing files, sysfs tree, subchannels, interrupts, guest reads. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,13 +14,16 @@
 
 static unsigned int violations;
 
+#define MASK_OFF	8	/* interrupt_mask in a ring control page */
+
 /* What the other layers would provide, reduced to what this test observes. */
-void host_ring_pair_reset(uint8_t *ring, size_t ring_size)
+void host_ring_pair_reset(uint8_t *ring, size_t ring_size, bool guest_masked)
 {
 	memset(ring, 0, SIM_HV_PAGE);
 	memset(ring + ring_size / 2, 0, SIM_HV_PAGE);
 	ring[64] = 1;
 	ring[ring_size / 2 + 64] = 1;
+	ring[ring_size / 2 + MASK_OFF] = guest_masked;
 }
 
 uint16_t host_fault_subch_id(struct sim_nic *nic, unsigned int c, unsigned int first,
@@ -121,6 +125,10 @@ static void test_tree(struct sim *sim)
 	      a.st_size == 128 * 1024 && access(path, R_OK | W_OK) == 0);
 	/* The ring as the guest sees it is the memory the host uses. */
 	CHECK(nic->chan[0].ring[64] == 1 && nic->chan[0].ring[64 * 1024 + 64] == 1);
+	/* What the shim's uio write acts on: the kernel's view of the device. */
+	CHECK(nic->ctl->chan[0].relid == 15 && nic->ctl->chan[0].monitor_id == 15 &&
+	      nic->ctl->chan[1].relid == 0 && strcmp(nic->ctl->uuid, nic->uuid) == 0 &&
+	      nic->ctl->kernel == SIM_KERNEL_ALL && nic->chan[0].ring[64 * 1024 + MASK_OFF] == 1);
 }
 
 static void test_subchannels(struct sim *sim)
@@ -144,10 +152,15 @@ static void test_subchannels(struct sim *sim)
 		CHECK(nic->chan[i].ring[64] == 1);
 		snprintf(path, sizeof(path), "%s/channels/.%u", dev, nic->chan[i].relid);
 		CHECK(!exists(path));
+		CHECK(nic->ctl->chan[i].relid == nic->chan[i].relid &&
+		      nic->ctl->chan[i].monitor_id == nic->chan[i].monitor_id &&
+		      nic->ctl->chan[i].gen != 0);
 	}
 	CHECK(sim_env_offer_subchannels(nic, SIM_MAX_CHANNELS) == -EINVAL && nic->nchan == 4);
 	sim_env_rescind_subchannels(nic);
 	CHECK(nic->nchan == 1 && sim->next_relid == 16 && nic->chan[1].ring == NULL);
+	CHECK(nic->ctl->chan[1].relid == 0 && nic->ctl->chan[3].relid == 0 &&
+	      nic->ctl->chan[0].relid == 15);
 	snprintf(path, sizeof(path), "%s/channels/16", dev);
 	CHECK(!exists(path));
 	snprintf(path, sizeof(path), "%s/channels/15/ring", dev);
@@ -160,8 +173,8 @@ static void test_guest(struct sim *sim)
 	char secret[64] = "guest memory", copy[64];
 	uint32_t before = nic->ctl->event_count;
 
-	sim_env_interrupt_guest(nic);
-	CHECK(nic->ctl->event_count == before + 1);
+	sim_env_interrupt_guest(nic, SIM_MAX_CHANNELS);
+	CHECK(nic->ctl->event_count == before + 1 && nic->stats.guest_interrupts == 0);
 	/* Before any open nobody is trusted. */
 	CHECK(sim_env_guest_read(nic, (uintptr_t)secret, copy, 8) == -ESRCH);
 	sim->guest = getpid();
@@ -178,6 +191,54 @@ static void test_guest(struct sim *sim)
 	nic->ctl->open_count = 1;
 	CHECK(!sim_env_guest_vanished(nic));
 	nic->ctl->open_count = 0;
+}
+
+/* A listener as the shim makes one: slot k live, its own FIFO; returns the read end. */
+static int fake_listener(struct sim *sim, struct sim_nic *nic, unsigned int k, pid_t pid)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), SIM_UIO_LISTENER_FMT, sim->workdir, nic->uio, k);
+	CHECK(mkfifo(path, 0600) == 0);
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	CHECK(fd >= 0);
+	nic->ctl->listener[k].gen++;
+	nic->ctl->listener[k].pid = pid;
+	nic->ctl->listener[k].state = SIM_LISTENER_LIVE;
+	return fd;
+}
+
+/* An interrupt reaches every listener once and masks its channel as the kernel does. */
+static void test_listeners(struct sim *sim)
+{
+	struct sim_nic *nic = &sim->nic[0];
+	uint8_t *mask = nic->chan[0].ring + nic->chan[0].ring_size / 2 + MASK_OFF;
+	char path[PATH_MAX], buf[8];
+	pid_t child;
+	int a, b;
+
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	CHECK(child > 0 && waitpid(child, NULL, 0) == child);
+	a = fake_listener(sim, nic, 0, getpid());
+	b = fake_listener(sim, nic, 5, child);
+	*mask = 0;
+	sim_env_interrupt_guest(nic, 0);
+	CHECK(*mask == 1 && nic->stats.guest_interrupts == 1 &&
+	      nic->chan_stats[0].interrupts == 1);
+	CHECK(read(a, buf, sizeof(buf)) == 1 && read(b, buf, sizeof(buf)) == 1);
+	CHECK(read(a, buf, sizeof(buf)) < 0 && errno == EAGAIN);
+	/* The listener of a process that died goes; the live one stays. */
+	sim_env_reap_listeners(nic);
+	snprintf(path, sizeof(path), SIM_UIO_LISTENER_FMT, sim->workdir, nic->uio, 5u);
+	CHECK(nic->ctl->listener[5].state == SIM_LISTENER_FREE && !exists(path) &&
+	      nic->ctl->listener[0].state == SIM_LISTENER_LIVE);
+	sim_env_interrupt_guest(nic, 0);
+	CHECK(read(a, buf, sizeof(buf)) == 1);
+	close(a);
+	close(b);
 }
 
 static void test_no_monitor(void)
@@ -242,6 +303,7 @@ int main(void)
 	test_tree(&sim);
 	test_subchannels(&sim);
 	test_guest(&sim);
+	test_listeners(&sim);
 	sim_env_destroy(&sim);
 	CHECK(!exists(workdir) && sim.nic[0].ctl == NULL);
 	test_no_monitor();

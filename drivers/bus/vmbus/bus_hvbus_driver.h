@@ -132,6 +132,15 @@ void rte_hvbus_chan_close(struct rte_hvbus_channel *chan);
 uint16_t rte_hvbus_chan_index(const struct rte_hvbus_channel *chan);
 /* Monitor latency of the channel in microseconds (how soon the host looks at a signal). */
 int rte_hvbus_chan_set_latency(struct rte_hvbus_channel *chan, uint32_t latency_us);
+/*
+ * Whether the guest can signal the host on chan. A channel with a monitor id is signalled
+ * through the monitor page; one without, through a uio write (the kernel's signal hypercall).
+ * That write reaches every channel of the device only with Linux d062463edf17 (6.15, and
+ * stable backports); before, the primary alone: a subchannel without monitor id cannot be
+ * signalled and would stall after its first send. Probed once per device (the probe writes
+ * to the uio fd: call it before any channel is in use).
+ */
+bool rte_hvbus_chan_can_signal(struct rte_hvbus_channel *chan);
 
 /* One page range of a GPA-direct packet: byte_count bytes at byte_offset within page pfn. */
 struct rte_hvbus_gpa {
@@ -206,5 +215,28 @@ struct rte_hvbus_chan_info {
 
 /* Fill info from the channel's rings; any thread, no lock (a snapshot). */
 void rte_hvbus_chan_info(const struct rte_hvbus_channel *chan, struct rte_hvbus_chan_info *info);
+
+/*
+ * Receive interrupts: the channel's host->guest interrupt_mask, owned by the receive side
+ * (call these where the channel is read, never concurrently with a read). A channel opens
+ * masked (polling). Enable unmasks and then looks: true when packets already wait, for which
+ * no interrupt will come (the caller reads instead of sleeping). Each interrupt may mask the
+ * channel again (kernels before Linux b15b7d2a1b09): enable again before each sleep.
+ */
+bool rte_hvbus_chan_rx_intr_enable(struct rte_hvbus_channel *chan);
+void rte_hvbus_chan_rx_intr_disable(struct rte_hvbus_channel *chan);
+
+/*
+ * An interrupt listener of the device: another open of /dev/uioN, non-blocking. uio makes
+ * each open a listener of its own, woken by the interrupt of any channel of the device (the
+ * kernel counts them per device). The fd polls readable while an interrupt it has not
+ * consumed is pending; rte_hvbus_intr_ack() consumes it without blocking (0, -EAGAIN none,
+ * -EIO once rescinded). A listener holds the device open: close every one with
+ * rte_hvbus_intr_close() before rte_hvbus_unmap_device(), or the kernel keeps the channels.
+ * Returns the fd or a negative errno.
+ */
+int rte_hvbus_intr_open(struct rte_hvbus_device *dev);
+int rte_hvbus_intr_ack(int fd);
+void rte_hvbus_intr_close(int fd);
 
 #endif /* BUS_HVBUS_DRIVER_H */

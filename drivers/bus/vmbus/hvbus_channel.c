@@ -133,10 +133,18 @@ hvbus_chan_attach(struct rte_hvbus_channel *chan, uint8_t *base, size_t len)
 	ret = hvbus_ring_attach_tx(&chan->tx, base, half, hdr);
 	if (ret == 0)
 		ret = hvbus_ring_attach_rx(&chan->rx, base + half, half, hdr);
-	if (ret != 0)
+	if (ret != 0) {
 		HVBUS_LOG(ERR, "%s: channel %u (relid %u): bad ring pair of %zu bytes: %s",
 			  chan->dev->name, chan->subidx, chan->relid, len, strerror(-ret));
-	return ret;
+		return ret;
+	}
+	/*
+	 * Drivers poll until they ask for interrupts: masked, as older kernels left a channel
+	 * they opened, and as user space must since Linux b15b7d2a1b09 (the kernel no longer
+	 * sets the mask at all).
+	 */
+	hvbus_ring_set_intr_mask(&chan->rx, true);
+	return 0;
 }
 
 int
@@ -461,6 +469,93 @@ rte_hvbus_chan_recv_done(struct rte_hvbus_channel *chan)
 	hvbus_ring_read_commit(&chan->rx, &sig);
 	if (sig)
 		rte_hvbus_chan_signal(chan);
+	/*
+	 * A uio write (a signal without monitor id) unmasks every channel of the device since
+	 * Linux d062463edf17, and since b15b7d2a1b09 nothing masks them again: a polling
+	 * channel left unmasked costs an interrupt per host write to its empty ring.
+	 */
+	if (!chan->rx_intr && !hvbus_ring_intr_masked(&chan->rx))
+		hvbus_ring_set_intr_mask(&chan->rx, true);
+}
+
+bool
+rte_hvbus_chan_rx_intr_enable(struct rte_hvbus_channel *chan)
+{
+	chan->rx_intr = true;
+	/* Unmask, full barrier, then look: data the host wrote before it saw the mask. */
+	hvbus_ring_set_intr_mask(&chan->rx, false);
+	return hvbus_ring_bytes_to_read(&chan->rx) != 0;
+}
+
+void
+rte_hvbus_chan_rx_intr_disable(struct rte_hvbus_channel *chan)
+{
+	chan->rx_intr = false;
+	hvbus_ring_set_intr_mask(&chan->rx, true);
+}
+
+int
+rte_hvbus_intr_open(struct rte_hvbus_device *dev)
+{
+	if (hvbus_gone(dev))
+		return -ENODEV;
+	return hvbus_uio_listener_open(dev);
+}
+
+int
+rte_hvbus_intr_ack(int fd)
+{
+	return hvbus_uio_listener_ack(fd);
+}
+
+void
+rte_hvbus_intr_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Does a uio write reach this subchannel (Linux d062463edf17)? Mask the subchannel's ring,
+ * write "unmask" to the uio fd and look whether the kernel unmasked it too. An interrupt of
+ * the subchannel in between would mask it again (kernels before b15b7d2a1b09): a few tries.
+ * Every channel's mask is put back as its driver wants it.
+ */
+static bool
+hvbus_uio_reaches(struct rte_hvbus_channel *sub)
+{
+	struct rte_hvbus_channel *primary = sub->primary;
+	bool reached = false;
+	unsigned int i;
+
+	for (i = 0; i < 3 && !reached; i++) {
+		hvbus_ring_set_intr_mask(&sub->rx, true);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (hvbus_uio_irq_write(sub->dev, 1) != 0)
+			break;
+		reached = !hvbus_ring_intr_masked(&sub->rx);
+	}
+	hvbus_ring_set_intr_mask(&primary->rx, !primary->rx_intr);
+	for (i = 0; i < primary->nsub; i++)
+		hvbus_ring_set_intr_mask(&primary->sub[i]->rx, !primary->sub[i]->rx_intr);
+	return reached;
+}
+
+bool
+rte_hvbus_chan_can_signal(struct rte_hvbus_channel *chan)
+{
+	struct rte_hvbus_channel *primary = chan->primary;
+
+	if (!chan->sig_uio || primary == chan)
+		return true;
+	if (primary == NULL)
+		return false;
+	if (primary->uio_reach == 0) {
+		primary->uio_reach = hvbus_uio_reaches(chan) ? 1 : -1;
+		HVBUS_LOG(INFO, "%s: a uio write %s subchannels", chan->dev->name,
+			  primary->uio_reach > 0 ? "reaches" : "does not reach");
+	}
+	return primary->uio_reach > 0;
 }
 
 uint32_t

@@ -42,6 +42,7 @@ struct rte_hvbus_channel {
 	uint32_t sig_bit;
 	bool sig_uio;				/* no monitor: also write(1) to the uio fd */
 	bool rx_broken;				/* malformed ring seen: receive no more */
+	bool rx_intr;				/* host->guest interrupts wanted (receive side) */
 	uint8_t *bounce;
 
 	struct rte_hvbus_device *dev;
@@ -51,6 +52,8 @@ struct rte_hvbus_channel {
 	uint8_t monitor_id;
 	void *map;				/* subchannel ring file mapping, NULL for primary */
 	size_t map_len;
+	/* Primary only: whether a uio write reaches subchannels (0 not probed yet, 1 yes, -1 no). */
+	int8_t uio_reach;
 	/* Primary only: the subchannels open now. */
 	unsigned int nsub;
 	struct rte_hvbus_channel *sub[64];

@@ -96,6 +96,8 @@ void hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig);
  * full barrier: the caller then re-checks hvbus_ring_bytes_to_read() before sleeping.
  */
 void hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked);
+/* Reader: whether interrupt_mask is set now (any non-zero value: the host's rule). */
+bool hvbus_ring_intr_masked(const struct hvbus_ring *r);
 
 /* Reader: bytes after the private read index (0 if the host's index is corrupt). */
 uint32_t hvbus_ring_bytes_to_read(const struct hvbus_ring *r);

@@ -249,16 +249,17 @@ uio_fd(const struct rte_hvbus_device *dev)
 	return fd >= 0 ? fd : -EBADF;
 }
 
-int
-hvbus_uio_irq_read(struct rte_hvbus_device *dev)
+/* Consume the interrupt count pending on a uio fd without blocking (see hvbus_uio.h). */
+static int
+uio_ack(int fd)
 {
-	struct pollfd pfd = { .fd = uio_fd(dev), .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint32_t count;
 	ssize_t n;
 	int ret;
 
-	if (pfd.fd < 0)
-		return pfd.fd;
+	if (fd < 0)
+		return -EBADF;
 	/* A zero timeout: a plain read would block until the next interrupt. */
 	ret = poll(&pfd, 1, 0);
 	if (ret < 0)
@@ -267,10 +268,41 @@ hvbus_uio_irq_read(struct rte_hvbus_device *dev)
 		return -EAGAIN;
 	if (!(pfd.revents & POLLIN))
 		return -EIO;
-	n = read(pfd.fd, &count, sizeof(count));
+	n = read(fd, &count, sizeof(count));
 	if (n < 0)
-		return -errno;
+		return errno == EAGAIN ? -EAGAIN : -errno;
 	return n == sizeof(count) ? 0 : -EIO;
+}
+
+int
+hvbus_uio_irq_read(struct rte_hvbus_device *dev)
+{
+	return uio_ack(uio_fd(dev));
+}
+
+int
+hvbus_uio_listener_open(const struct rte_hvbus_device *dev)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	ret = hvbus_sysfs_path(path, sizeof(path), "/dev/uio%d", dev->uio_num);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		HVBUS_LOG(ERR, "device %s: cannot open %s for interrupts: %s", dev->name, path,
+			  strerror(-ret));
+		return ret;
+	}
+	return fd;
+}
+
+int
+hvbus_uio_listener_ack(int fd)
+{
+	return uio_ack(fd);
 }
 
 int

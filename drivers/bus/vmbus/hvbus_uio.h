@@ -44,8 +44,17 @@ void hvbus_uio_unmap(struct rte_hvbus_device *dev);
 int hvbus_uio_irq_read(struct rte_hvbus_device *dev);
 
 /*
- * Write v to the uio fd: 1 unmasks host->guest interrupts of the primary channel (and on newer
- * kernels signals the host for a channel without monitor id), 0 masks them. 0 or -errno.
+ * Another open of /dev/uio<dev->uio_num>, non-blocking: uio makes each open a listener of its
+ * own, woken by every interrupt of the device's channels. fd, or a negative errno (logged).
+ */
+int hvbus_uio_listener_open(const struct rte_hvbus_device *dev);
+/* As hvbus_uio_irq_read() on a listener fd. */
+int hvbus_uio_listener_ack(int fd);
+
+/*
+ * Write v to the uio fd (uio_hv_generic's irqcontrol): 1 unmasks host->guest interrupts and
+ * signals the host for a channel without monitor id, 0 masks them; on the primary channel
+ * alone before Linux d062463edf17, on every channel of the device since. 0 or -errno.
  */
 int hvbus_uio_irq_write(struct rte_hvbus_device *dev, uint32_t v);
 

@@ -159,6 +159,34 @@ fail:
 }
 
 /*
+ * A subchannel the guest cannot signal (no monitor id, and a kernel whose uio write signals
+ * the primary channel alone: no Linux d062463edf17) would carry one send and then stall for
+ * good. No user-space driver can signal it there, so the port takes one queue on such a
+ * kernel: configure fails and the port offers one queue from then on (squeezing all queues
+ * onto the primary would put a lock on every burst). doc/guides/nics/hvnet.rst, "Signalling".
+ */
+static int
+hvnet_check_signalling(struct hvnet_dev *hv)
+{
+	struct hvnet_port *port = hvnet_port_of(hv);
+	unsigned int i;
+
+	for (i = 1; i < HVNET_MAX_QUEUES; i++) {
+		if (hv->chan[i] == NULL || rte_hvbus_chan_can_signal(hv->chan[i]))
+			continue;
+		port->chan_granted = 1;
+		hv->max_chan = 1;
+		HVNET_LOG(ERR, "port %u: subchannel %u has no monitor id, and this kernel's "
+			  "uio_hv_generic signals only the primary channel (it lacks Linux commit "
+			  "d062463edf17, 6.15, or its stable backport): that queue would stall after "
+			  "its first send. The port takes 1 queue on this kernel: configure it again "
+			  "with 1 queue, or update the kernel.", hv->port_id, i);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
  * Open nb - 1 subchannels. The host takes one subchannel request per NVS session, so the
  * caller re-attaches first when one was made already.
  */
@@ -203,8 +231,12 @@ hvnet_open_subchannels(struct hvnet_dev *hv, unsigned int nb)
 		}
 		hv->chan[idx] = ch;
 		hv->nb_chan++;
+		/* Each channel with a monitor id has its own latency slot (0: the host's own). */
+		ret = rte_hvbus_chan_set_latency(ch, hv->args.latency_us);
+		if (ret != 0)
+			return ret;
 	}
-	return 0;
+	return hvnet_check_signalling(hv);
 }
 
 /* ---- queues ------------------------------------------------------------------------------ */
@@ -687,8 +719,14 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 	hvnet_link_publish(dev);
 	hvnet_queue_states(dev, true);
 	ret = hvnet_lsc_arm(dev);
-	if (ret != 0) {
+	if (ret != 0)
 		HVNET_LOG(ERR, "port %u: cannot watch the link: %s", hv->port_id, strerror(-ret));
+	if (ret == 0) {
+		ret = hvnet_intr_start(dev);
+		if (ret != 0)
+			hvnet_lsc_disarm(dev);
+	}
+	if (ret != 0) {
 		hvnet_queue_states(dev, false);
 		hvnet_rndis_set_filter(hv, HV_NDIS_PACKET_TYPE_NONE);
 	}
@@ -702,6 +740,7 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 	int ret;
 
 	hvnet_lsc_disarm(dev);
+	hvnet_intr_stop(dev);
 	/*
 	 * Nothing new from the host, then wait for what it still holds of ours. A host that does
 	 * not answer must not keep the port started: it could never be closed.
@@ -732,6 +771,7 @@ hvnet_teardown(struct rte_eth_dev *dev)
 static int
 hvnet_dev_close(struct rte_eth_dev *dev)
 {
+	hvnet_intr_free(dev);
 	hvnet_teardown(dev);
 	return 0;
 }
@@ -868,6 +908,8 @@ static const struct eth_dev_ops hvnet_ops = {
 	.rxq_info_get = hvnet_rxq_info_get,
 	.txq_info_get = hvnet_txq_info_get,
 	.tx_done_cleanup = hvnet_tx_done_cleanup,
+	.rx_queue_intr_enable = hvnet_rx_intr_enable,
+	.rx_queue_intr_disable = hvnet_rx_intr_disable,
 	.reta_update = hvnet_reta_update,
 	.reta_query = hvnet_reta_query,
 	.rss_hash_update = hvnet_rss_hash_update,

@@ -7,6 +7,7 @@
  *   hvnet_stats.c   stats, xstats, device and queue info: what a port reports from shared
  *                   memory alone, and with it the secondary-process view of a port
  *   hvnet_devargs.c device arguments
+ *   hvnet_intr.c    receive interrupts: per-queue event fds, enable/disable
  */
 #ifndef HVNET_ETHDEV_H
 #define HVNET_ETHDEV_H
@@ -28,6 +29,13 @@ struct hvnet_qconf {
 	struct rte_mempool *mp;	/* rx only */
 };
 
+/* Receive interrupts of one rx queue (hvnet_intr.c): fds of the primary process. */
+struct hvnet_intr_q {
+	int ep;		/* epoll fd: the queue's event fd for ethdev */
+	int uio;	/* a listener of the device's interrupts */
+	int kick;	/* eventfd: packets were already waiting at enable */
+};
+
 /*
  * The port's private data: hvnet_dev first (the layers below see only that), then the
  * bookkeeping of the ethdev layer. Lives in shared memory like any dev_private.
@@ -40,6 +48,8 @@ struct hvnet_port {
 	bool lsc_armed;
 	struct hvnet_qconf rxq_conf[HVNET_MAX_QUEUES];
 	struct hvnet_qconf txq_conf[HVNET_MAX_QUEUES];
+	unsigned int nb_intr;		/* rx queues with interrupts set up (started port) */
+	struct hvnet_intr_q intr[HVNET_MAX_QUEUES];
 };
 
 static inline struct hvnet_port *
@@ -93,6 +103,17 @@ void hvnet_rxq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_rxq_
 void hvnet_txq_info_get(struct rte_eth_dev *dev, uint16_t q, struct rte_eth_txq_info *qinfo);
 /* Probe in a secondary process: the port the primary made, with the secondary's ops. */
 int hvnet_probe_secondary(struct rte_hvbus_device *vdev);
+
+/*
+ * hvnet_intr.c: at start with intr_conf.rxq, every rx queue gets its event fd (0 when not
+ * asked for; a negative errno, logged, when they cannot be made); stop closes them; free
+ * releases the port's interrupt handle (close). The ops: rx_queue_intr_enable/disable.
+ */
+int hvnet_intr_start(struct rte_eth_dev *dev);
+void hvnet_intr_stop(struct rte_eth_dev *dev);
+void hvnet_intr_free(struct rte_eth_dev *dev);
+int hvnet_rx_intr_enable(struct rte_eth_dev *dev, uint16_t q);
+int hvnet_rx_intr_disable(struct rte_eth_dev *dev, uint16_t q);
 
 /* hvnet_devargs.c: the device's arguments over the defaults; -EINVAL, logged, if bad. */
 int hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *args);

@@ -48,6 +48,8 @@
 #define LATENCY_US		50u
 #define MAX_LATENCY_US		6553u		/* UINT16_MAX units of 100 ns */
 #define IDLE_SLEEP_US		50u
+#define MISSED_WAIT_MS		4000u		/* past the simulator's 3 s missed-signal bound */
+#define SLEEP_TRIES		50u
 
 #define NVSP_MSG_SIZE		HV_NVSP_MSG_SIZE_V61
 #define RNDIS_RID		0x5a17u
@@ -65,6 +67,7 @@ enum step {
 	XID_RNDIS_INIT,
 	XID_SUBCHANNEL,
 	XID_DATA,		/* + subchannel index */
+	XID_UNSIGNALLED = XID_DATA + 64,	/* + try: the data packets of check_missed_signal */
 };
 
 struct nic {
@@ -111,8 +114,7 @@ deadline_after(unsigned int ms)
 
 /*
  * A control request is rare: it is signalled unconditionally (a spare signal is harmless), so
- * that the monitor-page path is exercised even though the simulated host polls with its
- * interrupts masked (need_sig then stays false).
+ * that the signal paths are exercised whatever the ring's rule says.
  */
 static int
 send_nvsp(struct nic *n, const void *msg, size_t len, unsigned int step, bool want_cmpl)
@@ -131,10 +133,14 @@ send_nvsp(struct nic *n, const void *msg, size_t len, unsigned int step, bool wa
 	return ret;
 }
 
-/* An RNDIS message at buf (inside n->page) as GPA-direct with its NVSP 107 carrier. */
+/*
+ * An RNDIS message at buf (inside n->page) as GPA-direct with its NVSP 107 carrier, the host
+ * signalled unconditionally; with need_sig, not signalled at all (the caller decides), and
+ * *need_sig says whether the ring's rule asked for a signal.
+ */
 static int
-send_rndis_gpa(struct nic *n, struct rte_hvbus_channel *ch, const void *buf, uint32_t len,
-	       uint32_t chan_type, uint64_t xid)
+send_rndis_gpa_sig(struct nic *n, struct rte_hvbus_channel *ch, const void *buf, uint32_t len,
+		   uint32_t chan_type, uint64_t xid, bool *need_sig)
 {
 	struct hv_nvsp_rndis_pkt m = {
 		.type = HV_NVSP_MSG_RNDIS_PKT,
@@ -161,8 +167,18 @@ send_rndis_gpa(struct nic *n, struct rte_hvbus_channel *ch, const void *buf, uin
 	ret = rte_hvbus_chan_send_gpa(ch, &gpa, 1, &iov, 1, xid, &sig);
 	CHECK(ret == 0, "nic%u: send RNDIS 0x%x GPA-direct (pfn 0x%" PRIx64 "): %d", n->idx,
 	      *(const uint32_t *)buf, gpa.pfn, ret);
-	rte_hvbus_chan_signal(ch);
+	if (need_sig != NULL)
+		*need_sig = sig;
+	else
+		rte_hvbus_chan_signal(ch);
 	return ret;
+}
+
+static int
+send_rndis_gpa(struct nic *n, struct rte_hvbus_channel *ch, const void *buf, uint32_t len,
+	       uint32_t chan_type, uint64_t xid)
+{
+	return send_rndis_gpa_sig(n, ch, buf, len, chan_type, xid, NULL);
 }
 
 /* ---- receiving -------------------------------------------------------------------------- */
@@ -654,9 +670,9 @@ open_subchannels(struct nic *n)
 	return 0;
 }
 
-/* One RNDIS data packet (a broadcast frame) GPA-direct on each subchannel: both rings work. */
-static int
-send_data(struct nic *n)
+/* An RNDIS PACKET with a broadcast frame in n->page. */
+static void
+build_frame(struct nic *n)
 {
 	struct hv_rndis_packet p = {
 		.type = HV_RNDIS_MSG_PACKET,
@@ -665,15 +681,23 @@ send_data(struct nic *n)
 		.data_length = FRAME_LEN,
 	};
 	uint8_t *frame = n->page + sizeof(p);
-	unsigned int i;
-	uint16_t idx;
-	int ret;
 
 	memcpy(n->page, &p, sizeof(p));
 	memset(frame, 0xff, 6);					/* broadcast */
 	memcpy(frame + 6, "\x02\x00\x5e\x10\x00\x01", 6);	/* locally administered */
 	memcpy(frame + 12, "\x88\xb5", 2);			/* local experimental type */
 	memset(frame + 14, 0, FRAME_LEN - 14);
+}
+
+/* One RNDIS data packet (a broadcast frame) GPA-direct on each subchannel: both rings work. */
+static int
+send_data(struct nic *n)
+{
+	unsigned int i;
+	uint16_t idx;
+	int ret;
+
+	build_frame(n);
 	for (i = 0; i < n->nsub; i++) {
 		idx = rte_hvbus_chan_index(n->sub[i]);
 		ret = send_rndis_gpa(n, n->sub[i], n->page, DATA_MSG_LEN,
@@ -806,6 +830,59 @@ check_negatives(struct nic *n)
 	      MAX_LATENCY_US + 1, ret, monitor_latency(n));
 }
 
+/* Poll ch for MISSED_WAIT_MS: true when nothing came (the host is waiting for a signal). */
+static bool
+quiet_for_missed_wait(struct nic *n, struct rte_hvbus_channel *ch)
+{
+	uint64_t end = deadline_after(MISSED_WAIT_MS);
+
+	while (rte_get_timer_cycles() < end) {
+		if (poll_chan(n, ch) != 0 || n->got_reply)
+			return false;
+		rte_delay_us_sleep(10 * 1000);
+	}
+	return true;
+}
+
+/*
+ * A guest that forgets a signal stalls, as on Hyper-V, and the simulator names it
+ * (bus_sim.py checks its 'violation ... rule=missed-signal' line for this NIC and channel).
+ * A data packet is sent on the first subchannel until the ring's rule says the host sleeps
+ * (need_sig: interrupt_mask 0 on an empty ring); that one is not signalled. Its completion
+ * must not come while the simulator's watchdog runs out, and must come once signalled.
+ */
+static void
+check_missed_signal(struct nic *n)
+{
+	struct rte_hvbus_channel *ch = n->sub[0];
+	uint16_t idx = rte_hvbus_chan_index(ch);
+	bool need_sig = false;
+	unsigned int try;
+	uint64_t xid = 0;
+	int ret = 0;
+
+	build_frame(n);
+	for (try = 0; try < SLEEP_TRIES && ret == 0 && !need_sig; try++) {
+		xid = xid_of(n, XID_UNSIGNALLED + try);
+		ret = send_rndis_gpa_sig(n, ch, n->page, DATA_MSG_LEN, HV_NVSP_RNDIS_CHAN_DATA,
+					 xid, &need_sig);
+		/* The host was awake and reads it anyway: let it fall asleep, and again. */
+		if (ret == 0 && !need_sig)
+			ret = wait_rndis_cmpl(n, ch, xid, "data packet while the host polls");
+		if (ret == 0 && !need_sig)
+			rte_delay_us_sleep(20 * 1000);
+	}
+	CHECK(ret == 0 && need_sig, "nic%u: channel %u: a send found the host asleep "
+	      "(interrupt_mask 0) within %u tries", n->idx, idx, try);
+	if (ret != 0 || !need_sig)
+		return;
+	CHECK(quiet_for_missed_wait(n, ch), "nic%u: channel %u: no completion for %u ms "
+	      "without a signal (the host waits for one)", n->idx, idx, MISSED_WAIT_MS);
+	rte_hvbus_chan_signal(ch);
+	ret = wait_rndis_cmpl(n, ch, xid, "data packet signalled late");
+	CHECK(ret == 0, "nic%u: channel %u: completed once signalled", n->idx, idx);
+}
+
 /* Ask the simulator to rescind NIC n (no reply: the sender is unnamed). */
 static int
 send_rescind(const struct nic *n)
@@ -936,6 +1013,8 @@ main(int argc, char **argv)
 		if (nics[i].prim == NULL)
 			continue;
 		check_negatives(&nics[i]);
+		if (i == 0)
+			check_missed_signal(&nics[i]);
 		if (ctl_path != NULL && i + 1 == nnics)
 			check_rescind(&nics[i]);
 		teardown(&nics[i]);

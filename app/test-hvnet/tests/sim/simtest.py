@@ -10,6 +10,8 @@ Environment (set by meson):
   HVNET_DRIVER       'netvsc' (Debian's upstream net_netvsc, default) or 'hvnet' (our PMD)
   HVNET_PLUGINS      bus and net plugin paths, colon-separated (HVNET_DRIVER=hvnet only)
   HVNET_TESTPMD      testpmd binary (default dpdk-testpmd)
+  HVNET_SIM_OPTS     more simulator options for every run (the suite runs hvnet's scenarios
+                     again with --no-monitor: every channel signalled through the kernel)
   HVNET_TEST_VERBOSE if set, echo the whole testpmd/simulator transcript
 
 Every wait is bounded: each command has a deadline, and a watchdog SIGKILLs the simulator and
@@ -20,6 +22,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -273,7 +276,39 @@ def speed_mbps(link_speed):
 
 # ---- one simulator + testpmd run ---------------------------------------------------------------
 
-class Run:
+class CtlClient:
+    """The simulator's control socket (--ctl): needs self.tmp (a private directory) and
+    self.ctl_path, and a self._ctl_sock initialised to None."""
+
+    def ctl(self, msg, timeout=10):
+        if self._ctl_sock is None:
+            self._ctl_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._ctl_sock.bind(os.path.join(self.tmp, "client.sock"))
+        self._ctl_sock.settimeout(timeout)
+        self._ctl_sock.sendto(msg.encode(), self.ctl_path)
+        try:
+            reply = self._ctl_sock.recv(65536).decode("utf-8", "replace").strip()
+        except socket.timeout:
+            raise TestFailure("simulator did not answer control command %r within %d s"
+                              % (msg, timeout))
+        if not reply.startswith("ok"):
+            raise TestFailure("simulator refused %r: %s" % (msg, reply))
+        return reply
+
+    def sim_stats(self):
+        """Control 'stats' -> {nic: {counter: value}} (summary and wire counters merged)."""
+        reply = self.ctl("stats")
+        out, cur = {}, None
+        for tok in reply.split():
+            kv = parse_kv(tok)
+            if "nic" in kv:
+                cur = out.setdefault(kv["nic"], {})
+            elif cur is not None:
+                cur.update(kv)
+        return out
+
+
+class Run(CtlClient):
     """`with Run(sim_opts, testpmd_opts) as r:` starts the simulator with an interactive testpmd
     as its guest and waits for the first prompt; leaving the block quits (or kills) it."""
 
@@ -304,7 +339,8 @@ class Run:
                  list(eal_opts) +
                  ["--", "-i", "--total-num-mbufs=%d" % nb_mbufs] + list(testpmd_opts))
         self.argv = ([sim, "sim", "--ctl", self.ctl_path, "--timeout", str(deadline + 30)] +
-                     list(sim_opts) + ["--"] + guest)
+                     list(sim_opts) + shlex.split(os.environ.get("HVNET_SIM_OPTS", "")) +
+                     ["--"] + guest)
         if netns:
             self.argv = ["ip", "netns", "exec", netns] + self.argv
         self.deadline = time.monotonic() + deadline
@@ -322,7 +358,15 @@ class Run:
 
     # -- lifecycle
     def __enter__(self):
-        self.start()
+        # __exit__ does not run when __enter__ fails: a guest stuck before its first prompt
+        # must still be killed, and the simulator's stderr (a violation saying why) shown.
+        try:
+            self.start()
+        except BaseException:
+            if self.proc is not None:
+                self.kill("start failed")
+                self.cleanup(keep=True)
+            raise
         return self
 
     def __exit__(self, etype, evalue, tb):
@@ -559,33 +603,6 @@ class Run:
         raise TestFailure("testpmd port stats still changing after %d s" % timeout)
 
     # -- simulator side
-    def ctl(self, msg, timeout=10):
-        if self._ctl_sock is None:
-            self._ctl_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._ctl_sock.bind(os.path.join(self.tmp, "client.sock"))
-        self._ctl_sock.settimeout(timeout)
-        self._ctl_sock.sendto(msg.encode(), self.ctl_path)
-        try:
-            reply = self._ctl_sock.recv(65536).decode("utf-8", "replace").strip()
-        except socket.timeout:
-            raise TestFailure("simulator did not answer control command %r within %d s"
-                              % (msg, timeout))
-        if not reply.startswith("ok"):
-            raise TestFailure("simulator refused %r: %s" % (msg, reply))
-        return reply
-
-    def sim_stats(self):
-        """Control 'stats' -> {nic: {counter: value}} (summary and wire counters merged)."""
-        reply = self.ctl("stats")
-        out, cur = {}, None
-        for tok in reply.split():
-            kv = parse_kv(tok)
-            if "nic" in kv:
-                cur = out.setdefault(kv["nic"], {})
-            elif cur is not None:
-                cur.update(kv)
-        return out
-
     def stderr(self):
         try:
             with open(self.stderr_path, errors="replace") as f:
@@ -632,11 +649,24 @@ class Run:
         return {n: s.get("violations", 0) - explained.get(n, 0)
                 for n, s in self.sim_stats().items()}
 
-    def check_clean_exit(self, nics):
-        """After quit: exit code 0, a summary per NIC, no violation logged or counted (but
-        the documented upstream defects, each with its evidence)."""
+    def channels(self):
+        """'hvnet-sim: channel nic=N chan=C ...' lines at exit -> {(N, C): {k: v}}."""
+        out = {}
         for line in self.stderr().splitlines():
-            if re.search(r"hvnet-sim: (summary|wire) ", line):
+            m = re.search(r"hvnet-sim: channel (nic=\d+.*)$", line)
+            if m:
+                kv = parse_kv(m.group(1))
+                out[(kv["nic"], kv["chan"])] = kv
+        return out
+
+    def check_clean_exit(self, nics, latency=None):
+        """After quit: exit code 0, a summary per NIC, no violation logged or counted (but
+        the documented upstream defects, each with its evidence), nothing owed either way
+        (receive sections, completions, control answers, signals), and the monitor latency the
+        guest set on every channel with a monitor id: latency is {nic: microseconds} for the
+        NICs to check, default 50 (both drivers' default) on all."""
+        for line in self.stderr().splitlines():
+            if re.search(r"hvnet-sim: (summary|wire|channel) ", line):
                 log(line)
         check(not self._killed, "the run had to be killed")
         check_eq(self.rc, 0, "simulator/guest exit code")
@@ -646,8 +676,29 @@ class Run:
             check(n in summ, "no 'hvnet-sim: summary nic=%d' line at exit" % n)
             check_eq(summ[n].get("violations", 0) - explained.get(n, 0), 0,
                      "violations counted on nic %d" % n)
+            for key in ("missed_signals", "rx_sections_leaked", "tx_completions_owed",
+                        "ctl_unanswered"):
+                check_eq(summ[n].get(key), 0, "%s counted on nic %d" % (key, n))
         check(not viol, "violations logged:\n" + "\n".join(viol[:20]))
+        self.check_latency(latency if latency is not None else {n: 50 for n in range(nics)})
         return summ
+
+    def check_latency(self, latency):
+        """Every channel of those NICs with a monitor id carries the latency asked for, in the
+        monitor page's 100 ns units (a driver that sets only its primary's leaves 0)."""
+        for (nic, chan), c in sorted(self.channels().items()):
+            if nic not in latency or c.get("monitor") == 255:
+                continue
+            check_eq(c.get("latency"), latency[nic] * 10,
+                     "monitor latency of nic %d channel %d (100 ns units)" % (nic, chan))
+
+
+def tool_path(var):
+    """The executable an environment variable names (set by meson)."""
+    path = os.environ.get(var)
+    if not path or not os.access(path, os.X_OK):
+        raise TestFailure("%s must name an executable (got %r)" % (var, path))
+    return path
 
 
 def run_test(fn):
@@ -723,6 +774,15 @@ def check_gen(wire, nic, sent, what):
             "gen_wrong_queue": 0, "gen_missing": 0}
     check(got == want, "%s: generator counters on nic %d: got %r, expected %r"
           % (what, nic, got, want))
+
+
+def fwd_phase(r, portlist, mode, seconds):
+    """Forward in mode on the ports of portlist for a while; returns 'stop''s output."""
+    r.cmd("set portlist %s" % portlist)
+    r.cmd("set fwd %s" % mode)
+    r.cmd("start")
+    r.pump(seconds)
+    return r.cmd("stop")
 
 
 def mtu_set(r, port, mtu):

@@ -5,30 +5,25 @@
    from_guest nic 0 == wire tx nic 0 == to_guest nic 1 + host and wire drops == testpmd
    RX port 1 (with the guest's own drops accounted for).
 2. io forwarding (port topology loop) of 5000 host-generated frames of 60-1514 bytes into
-   port 0: every one back once, byte for byte."""
+   port 0: every one back once, byte for byte, and testpmd's RX-bytes and TX-bytes of port 0
+   equal the bytes the host delivered to NIC 0 and took from it (whole frames, Ethernet
+   header included)."""
 import re
 
-from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log, mac_list,
+from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, fwd_phase, log, mac_list,
                      run_gen, run_test, upstream)
 
 GEN_COUNT = 5000
 
-
-def phase(r, portlist, mode, seconds):
-    r.cmd("set portlist %s" % portlist)
-    r.cmd("set fwd %s" % mode)
-    r.cmd("start")
-    r.pump(seconds)
-    return r.cmd("stop")
 
 
 def one_way(r):
     """txonly on port 0 alone, then rxonly on port 1 alone; returns what the host and testpmd
     counted (frames the unpolled port 1 could not take are dropped by the wire or the host)."""
     r.cmd("clear port stats all")
-    phase(r, "0", "txonly", 2.0)
+    fwd_phase(r, "0", "txonly", 2.0)
     r.settle_stats()
-    fwd = parse_port_fwd(phase(r, "1", "rxonly", 2.0))
+    fwd = parse_port_fwd(fwd_phase(r, "1", "rxonly", 2.0))
     tp = r.settle_stats()
     sim = r.sim_stats()
     log("testpmd port 0 TX %d, port 1 RX %d missed %d (rxonly got %s); host nic0 from_guest "
@@ -93,15 +88,31 @@ def main():
         tp, sim, fwd = one_way(r)
         r.cmd("set portlist 0,1")
         r.cmd("set fwd io")
+        r.cmd("clear port stats all")
+        before = r.sim_stats()
         r.cmd("start")
         back = run_gen(r, 0, GEN_COUNT, "60-1514", flows=16)
         r.cmd("stop")
         log("generator: %d frames came back through io forwarding" % back)
+        io_tp = r.settle_stats()
+        io_sim = r.sim_stats()
         r.quit()
         summ = r.check_clean_exit(2)
         wire = r.wire()
     check_one_way(tp, sim, fwd, summ, wire)
     check_gen(wire, 0, GEN_COUNT, "io forwarding over peer")
+    check_bytes(io_tp, before, io_sim)
+
+
+def check_bytes(tp, before, after):
+    """testpmd's byte counters of port 0 over the io phase against the host's of NIC 0."""
+    to_guest = after[0]["to_guest_bytes"] - before[0]["to_guest_bytes"]
+    from_guest = after[0]["from_guest_bytes"] - before[0]["from_guest_bytes"]
+    log("io phase: host delivered %d bytes to NIC 0 and took %d; testpmd port 0 RX-bytes %d "
+        "TX-bytes %d" % (to_guest, from_guest, tp[0]["RX-bytes"], tp[0]["TX-bytes"]))
+    check(to_guest > 0, "the host delivered nothing during the io phase")
+    check_eq(tp[0]["RX-bytes"], to_guest, "testpmd RX-bytes port 0 vs host to_guest_bytes")
+    check_eq(tp[0]["TX-bytes"], from_guest, "testpmd TX-bytes port 0 vs host from_guest_bytes")
 
 
 if __name__ == "__main__":
