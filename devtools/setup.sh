@@ -66,6 +66,7 @@ install_pkgs() {
 	note "installing:$missing"
 	apt-get update -q >/dev/null ||
 		die "apt-get update failed: check the network and /etc/apt/sources.list(.d)"
+	services_hold
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	     $missing >/dev/null; then
 		for p in $missing; do
@@ -74,8 +75,36 @@ install_pkgs() {
 		done
 		die "apt-get install failed for:$missing"
 	fi
+	services_release
 	missing=$(missing_pkgs)
 	[ -z "$missing" ] || die "still not installed after apt-get install:$missing"
+}
+
+# Debian starts (and enables at boot) the services of a package it installs. OVS is here only
+# for a scenario that runs its own daemons in a test folder, so an OVS that this script brings
+# in stays stopped and disabled; one the machine had before is the user's and is left alone.
+services_hold() {
+	OVS_NEW=0
+	dpkg-query -W -f='${Status}\n' openvswitch-switch 2>/dev/null | grep -q "ok installed" &&
+		return 0
+	OVS_NEW=1
+	[ ! -e /usr/sbin/policy-rc.d ] || return 0
+	printf '#!/bin/sh\n# hvnet setup: no service starts while it installs packages\nexit 101\n' \
+		>/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+}
+
+services_release() {
+	[ "$OVS_NEW" = 1 ] || return 0
+	if grep -q 'hvnet setup' /usr/sbin/policy-rc.d 2>/dev/null; then
+		rm -f /usr/sbin/policy-rc.d
+		trap - EXIT
+	fi
+	command -v systemctl >/dev/null || return 0
+	systemctl disable --now openvswitch-switch.service ovs-vswitchd.service \
+		ovsdb-server.service >/dev/null 2>&1 || true
+	note "Open vSwitch (for the t18_ovs scenario) is installed with its service disabled"
 }
 
 # Write file from stdin unless it already holds exactly that; true when it changed.
