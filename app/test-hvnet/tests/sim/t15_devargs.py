@@ -70,7 +70,7 @@ def run_case(bad, name, good=GOOD):
         r.cmd("stop")
         r.quit()
         # NIC 0 was never probed; NIC 1 asked for latency=20 (us) on all its channels.
-        r.check_clean_exit(2, latency={1: 20})
+        summ = r.check_clean_exit(2, latency={1: 20})
         wire = r.wire()
     check_gen(wire, 1, 500, "NIC 1 with all arguments set, beside a refused '%s'" % bad)
     log("'%s' refused with a log line naming it; the other NIC works" % bad)
