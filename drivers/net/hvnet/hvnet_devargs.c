@@ -20,6 +20,7 @@
 #define HVNET_COPYBREAK_MAX	65535u
 #define HVNET_CTL_TIMEOUT_MIN	100u
 #define HVNET_CTL_TIMEOUT_MAX	600000u
+#define HVNET_VF_WAIT_MAX	600000u	/* ms: ten minutes, beyond any host servicing delay */
 
 static const struct {
 	const char *key;
@@ -32,6 +33,9 @@ static const struct {
 	{ HVNET_ARG_RX_EXTMBUF, 0, 1 },
 	{ HVNET_ARG_NUMA_AWARE, 0, 1 },
 	{ HVNET_ARG_CTL_TIMEOUT, HVNET_CTL_TIMEOUT_MIN, HVNET_CTL_TIMEOUT_MAX },
+	{ HVNET_ARG_VF, 0, 1 },
+	{ HVNET_ARG_VF_WAIT, 0, HVNET_VF_WAIT_MAX },
+	{ HVNET_ARG_VF_DEVARGS, 0, 0 },		/* a string: hvnet_parse_vf_devargs() */
 };
 
 static void
@@ -43,6 +47,9 @@ hvnet_default_args(struct hvnet_devargs *args)
 	args->rx_extmbuf = false;
 	args->numa_aware = false;
 	args->ctl_timeout_ms = 60000;
+	args->vf_enable = true;
+	args->vf_wait_ms = 60000;
+	args->vf_devargs[0] = '\0';
 	args->isolated = false;
 }
 
@@ -76,8 +83,36 @@ hvnet_store_arg(struct hvnet_devargs *args, const char *key, uint32_t v)
 		args->rx_extmbuf = v != 0;
 	else if (strcmp(key, HVNET_ARG_NUMA_AWARE) == 0)
 		args->numa_aware = v != 0;
+	else if (strcmp(key, HVNET_ARG_VF) == 0)
+		args->vf_enable = v != 0;
+	else if (strcmp(key, HVNET_ARG_VF_WAIT) == 0)
+		args->vf_wait_ms = v;
 	else
 		args->ctl_timeout_ms = v;
+}
+
+/*
+ * The VF's own device arguments, passed to its probe: one value, or several in brackets
+ * (vf_devargs=[a=1,b=2]) since a comma ends an hvnet argument.
+ */
+static int
+hvnet_parse_vf_devargs(const char *dev, const char *value, struct hvnet_devargs *args)
+{
+	size_t len = value != NULL ? strlen(value) : 0;
+
+	if (len >= 2 && value[0] == '[' && value[len - 1] == ']') {
+		value++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(args->vf_devargs) || memchr(value, '[', len) != NULL ||
+	    memchr(value, ']', len) != NULL) {
+		HVNET_INIT_LOG(ERR, "%s: %s: expected 1..%zu characters, in brackets if it holds "
+			       "commas", dev, HVNET_ARG_VF_DEVARGS, sizeof(args->vf_devargs) - 1);
+		return -EINVAL;
+	}
+	memcpy(args->vf_devargs, value, len);
+	args->vf_devargs[len] = '\0';
+	return 0;
 }
 
 static int
@@ -100,6 +135,8 @@ hvnet_parse_pair(const char *dev, const struct rte_kvargs_pair *p, uint32_t *see
 		return -EINVAL;
 	}
 	*seen |= RTE_BIT32(i);
+	if (strcmp(p->key, HVNET_ARG_VF_DEVARGS) == 0)
+		return hvnet_parse_vf_devargs(dev, p->value, args);
 	if (hvnet_parse_u32(p->value, &v) != 0 ||
 	    v < hvnet_arg_range[i].min || v > hvnet_arg_range[i].max) {
 		HVNET_INIT_LOG(ERR, "%s: %s=%s: expected an integer in %" PRIu32 "..%" PRIu32,
