@@ -273,9 +273,13 @@ host_vf_setup(struct sim_nic *nic)
 	/* Left over by a killed run in this namespace. */
 	if (if_nametoindex("hvvf0h") != 0)
 		vf_sh("ip link del hvvf%uh", nic->idx);
-	if (vf_device_add(nic) != 0)
+	/* --vf-absent: the VF first appears when a command or the schedule adds it. */
+	if (nic->sim->opt.vf_absent)
+		vf->announced = true;
+	else if (vf_device_add(nic) != 0)
 		return -EIO;
-	vf->offered = true;
+	else
+		vf->offered = true;
 	if (nic->sim->opt.vf_cycle_ms != 0)
 		vf->next_cycle = sim_now_ns() + nic->sim->opt.vf_cycle_ms * 1000000ull;
 	return 0;

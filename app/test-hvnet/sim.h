@@ -211,6 +211,7 @@ struct sim_opts {
 	unsigned int stats_interval;	/* --stats SECONDS, 0 = off */
 	bool no_monitor;		/* --no-monitor: channels without monitor id */
 	bool vf;			/* --vf: every NIC has a VF (host_vf.c) */
+	bool vf_absent;			/* --vf-absent: ... added later, not there at start */
 	uint64_t vf_cycle_ms;		/* --vf-cycle MS: remove/add the VF that often, 0 = never */
 	enum sim_signals signals;	/* --signals hyperv|poll, default hyperv */
 	enum sim_kernel kernel;		/* --uio-kernel all|primary|usermask, default all */

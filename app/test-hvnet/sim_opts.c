@@ -54,6 +54,7 @@ void sim_print_usage(FILE *f)
 		"  --stats SECONDS     print rates every SECONDS\n"
 		"  --no-monitor        offer channels without monitor id\n"
 		"  --vf                every NIC has a VF: veth hvvfN, the host end hvvfNh\n"
+		"  --vf-absent         --vf, but the VF comes only when added (command, schedule)\n"
 		"  --vf-cycle MS       remove or re-add the VF every MS ms, both orders\n"
 		"  --signals MODE      hyperv (sleep until signalled, default) or poll\n"
 		"  --uio-kernel KIND   what a uio write does: all (default), primary, usermask\n"
@@ -358,6 +359,8 @@ static int apply_flag(struct sim_opts *o, const char *name)
 		o->no_monitor = true;
 	else if (strcmp(name, "--vf") == 0)
 		o->vf = true;
+	else if (strcmp(name, "--vf-absent") == 0)
+		o->vf = o->vf_absent = true;
 	else if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
 		return 2;
 	else

@@ -691,11 +691,11 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(txq->hv->rescinded))
 		return 0;	/* the host took the device away: its rings are not ours */
-	/* Accelerated networking: while the VF carries the queue, everything goes there. */
+	/* Also while the VF carries the queue: synthetic sends still complete, mbufs return. */
+	hvnet_tx_reclaim(txq, UINT32_MAX);
 	vf_sent = hvnet_vf_tx_burst(&txq->vf, txq->queue_id, pkts, n);
 	if (vf_sent >= 0)
 		return (uint16_t)vf_sent;
-	hvnet_tx_reclaim(txq, UINT32_MAX);
 	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
 	if (rte_ring_count(txq->free_txd) < n) {
 		hvnet_chan_poll(txq->hv, txq->queue_id, false);

@@ -422,6 +422,10 @@ hvnet_vf_rearm_wait(struct hvnet_dev *hv)
 	hv->vf.wait_until = rte_get_timer_cycles() +
 			    rte_get_timer_hz() * hv->args.vf_wait_ms / 1000;
 	hv->vf.state = hv->vf_present ? HVNET_VF_WAITING : HVNET_VF_NONE;
+	if (hv->vf_present)
+		HVNET_LOG(INFO, "port %u: looking for the VF (serial %u, MAC " RTE_ETHER_ADDR_PRT_FMT
+			  ") for %u ms", hv->port_id, hv->vf_serial, RTE_ETHER_ADDR_BYTES(&hv->mac),
+			  hv->args.vf_wait_ms);
 }
 
 /* Back to synthetic: the host first, then our queues, then the VF is given back. */
