@@ -560,9 +560,11 @@ hvnet_vf_sync(struct rte_eth_dev *dev)
 		why = hvnet_vf_unhealthy(hv);
 	if (active && why != NULL)
 		hvnet_vf_detach(dev, why);
+	/* A new association: look afresh (one repeated while the VF is in use changes nothing). */
 	if (gen != hv->vf.assoc_seen) {
 		hv->vf.assoc_seen = gen;
-		hvnet_vf_rearm_wait(hv);
+		if (hv->vf.state != HVNET_VF_ACTIVE)
+			hvnet_vf_rearm_wait(hv);
 	}
 	if (why != NULL || hv->vf.state == HVNET_VF_ACTIVE)
 		return;

@@ -34,10 +34,6 @@ BAD = (
 HV_ISOLATION = 1 << 22
 
 
-
-
-
-
 def cpuid_root(isolation_type):
     """A directory of Hyper-V CPUID leaves (hvnet_isolation.h's test hook) for a VM isolated
     with isolation_type (0: a Hyper-V VM that is not isolated)."""
@@ -73,7 +69,7 @@ def run_case(bad, name, good=GOOD):
         r.cmd("stop")
         r.quit()
         # NIC 0 was never probed; NIC 1 asked for latency=20 (us) on all its channels.
-        r.check_clean_exit(2, latency={1: 20})
+        summ = r.check_clean_exit(2, latency={1: 20})
         wire = r.wire()
     check_gen(wire, 1, 500, "NIC 1 with all arguments set, beside a refused '%s'" % bad)
     log("'%s' refused with a log line naming it; the other NIC works" % bad)
