@@ -176,11 +176,14 @@ hvnet_vf_probe(struct rte_eth_dev *dev, const char *ifname, const char *pci)
 			 RTE_MAX(nq, 1u), extra[0] ? "," : "", extra);
 	}
 	ret = rte_dev_probe(args);
-	if (ret != 0)
+	if (ret != 0) {
 		HVNET_LOG(ERR, "port %u: VF probe \"%s\" failed: %s", hv->port_id, args,
 			  strerror(-ret));
-	else
+		/* Not again every tick: the next association or start tries again. */
+		hv->vf.state = HVNET_VF_MISSING;
+	} else {
 		hv->vf.probed = true;
+	}
 	return ret;
 }
 
@@ -226,6 +229,7 @@ hvnet_vf_find(struct rte_eth_dev *dev, uint16_t *vf)
 		HVNET_LOG(ERR, "port %u: VF device %s has no port with our MAC", hv->port_id,
 			  hv->vf.dev_name);
 		hvnet_vf_unprobe(hv);
+		hv->vf.state = HVNET_VF_MISSING;
 	}
 	return ret;
 }

@@ -852,15 +852,20 @@ def vf_paths(r):
     return (nic_total(r.sim_stats(), "from_guest_frames"), vf_counters(r)["from_vf_frames"])
 
 
-def vf_gen(r, count, sizes="60-1514", timeout=60):
+def vf_gen(r, count, sizes="60-1514", timeout=60, quiet=3.0):
     """Generate count frames on NIC 0 and wait (bounded) until as many came back over both
-    paths together; returns what came back over each (synthetic, VF)."""
+    paths together, or nothing came back for `quiet` seconds; returns what came back over
+    each (synthetic, VF)."""
     base = vf_paths(r)
     r.ctl("gen 0 %d:%s:8" % (count, sizes))
-    end, now = time.monotonic() + timeout, base
+    end, now, moved = time.monotonic() + timeout, base, time.monotonic()
     while time.monotonic() < end and sum(now) - sum(base) < count:
         r.pump(0.2)
-        now = vf_paths(r)
+        last, now = now, vf_paths(r)
+        if now != last:
+            moved = time.monotonic()
+        elif time.monotonic() - moved >= quiet:
+            break
     return (now[0] - base[0], now[1] - base[1])
 
 

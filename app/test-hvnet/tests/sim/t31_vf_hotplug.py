@@ -6,7 +6,8 @@ the association message and the device (the device first is a surprise removal: 
 disappears under the guest's net_af_packet), with traffic checked on the path the host
 says is in use after each change. Then 20 remove/add cycles under io forwarding of one long
 generator run: traffic goes on, the frames lost are at most what was in flight at each
-switch (the generator's window), no crash, and no mbuf left after stop and close."""
+switch (the generator's window), no crash, and no mbuf left after stop and close. Last, the
+host's own schedule (--vf-cycle) removes and adds the VF under traffic, both orders."""
 import re
 import time
 
@@ -85,5 +86,33 @@ def scenario(ns):
         r.check_clean_exit(1)
 
 
+def scheduled(ns):
+    """--vf-cycle 400: the host changes the VF every 400 ms (orders alternating in pairs)
+    while io forwarding runs; the same bound on loss, a clean exit."""
+    total = 150000
+    with Run(["--vf", "--vf-cycle", "400"], ["--forward-mode=io"] + GEN_RINGS, netns=ns,
+             deadline=200) as r:
+        r.cmd("start")
+        back = vf_gen(r, total, timeout=120)
+        r.cmd("stop")
+        v = vf_counters(r)
+        switches = v["switches_to_vf"] + v["switches_to_synthetic"]
+        log("scheduled: back %d synthetic, %d over the VF; host %r" % (back[0], back[1], v))
+        check(v["removes"] >= 4 and v["adds"] >= 4, "the schedule removed and added the VF")
+        lost = total - sum(back)
+        check(0 <= lost <= switches * GEN_WINDOW + GEN_WINDOW,
+              "%d frames lost over %d switches" % (lost, switches))
+        r.cmd("port stop all", timeout=60)
+        r.cmd("port close all", timeout=60)
+        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
+        r.quit(timeout=120)
+        r.check_clean_exit(1)
+
+
+def main():
+    in_netns("vfh", scenario)
+    in_netns("vfs", scheduled)
+
+
 if __name__ == "__main__":
-    run_test(lambda: in_netns("vfh", scenario))
+    run_test(main)
