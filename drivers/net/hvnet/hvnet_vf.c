@@ -114,9 +114,27 @@ hvnet_vf_netdev_has_mac(const char *ifname, const struct rte_ether_addr *mac)
 	return rte_ether_unformat_addr(text, &got) == 0 && rte_is_same_ether_addr(&got, mac);
 }
 
+/* Its operstate is up (or unknown: drivers that do not report one); not down, no carrier. */
+static bool
+hvnet_vf_netdev_up(const char *ifname)
+{
+	char path[PATH_MAX], state[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), HVNET_VF_SYSFS_NET "/%s/operstate", ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fgets(state, sizeof(state), f) == NULL)
+		state[0] = '\0';
+	fclose(f);
+	return strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0;
+}
+
 /*
  * The kernel interface with our MAC that is not a VMBus device (a synthetic NIC still bound
- * to the kernel's netvsc has it too). pci gets its PCI address when it has one ("" if not).
+ * to the kernel's netvsc has it too) and is up: a VF whose link is down is not taken (nor
+ * kept). pci gets its PCI address when it has one ("" if not).
  */
 static int
 hvnet_vf_find_netdev(const struct hvnet_dev *hv, char *ifname, char *pci, size_t pci_len)
@@ -131,7 +149,8 @@ hvnet_vf_find_netdev(const struct hvnet_dev *hv, char *ifname, char *pci, size_t
 		return -errno;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE ||
-		    !hvnet_vf_netdev_has_mac(e->d_name, &hv->mac))
+		    !hvnet_vf_netdev_has_mac(e->d_name, &hv->mac) ||
+		    !hvnet_vf_netdev_up(e->d_name))
 			continue;
 		snprintf(path, sizeof(path), HVNET_VF_SYSFS_NET "/%s/device/subsystem", e->d_name);
 		if (hvnet_vf_link_name(path, bus, sizeof(bus)) != 0)
@@ -517,8 +536,6 @@ static const char *
 hvnet_vf_unhealthy(struct hvnet_dev *hv)
 {
 	struct rte_eth_link link;
-	char path[PATH_MAX], state[16] = "";
-	FILE *f;
 
 	if (hv->vf.rmv_pending)
 		return "removal event";
@@ -528,14 +545,7 @@ hvnet_vf_unhealthy(struct hvnet_dev *hv)
 		/* Surprise removal: its interface is gone (or a new one took the name). */
 		if (if_nametoindex(hv->vf.ifname) != hv->vf.ifindex)
 			return "interface gone";
-		snprintf(path, sizeof(path), HVNET_VF_SYSFS_NET "/%s/operstate", hv->vf.ifname);
-		f = fopen(path, "r");
-		if (f != NULL) {
-			if (fgets(state, sizeof(state), f) == NULL)
-				state[0] = '\0';
-			fclose(f);
-		}
-		if (strncmp(state, "down", 4) == 0)
+		if (!hvnet_vf_netdev_up(hv->vf.ifname))
 			return "interface down";
 	}
 	if (rte_eth_link_get_nowait(hv->vf.port, &link) == 0 &&

@@ -4,9 +4,10 @@
 pair in a namespace the test made, the guest end with the NIC's MAC. hvnet finds it by MAC,
 probes it (net_af_packet), owns it and switches the data path: io forwarding of generated
 frames then goes over the VF both ways, byte-exact, and the per-path counters of guest and
-host agree. Receive modes and a stop/start while the VF is attached; no mbuf left after
-close."""
+host agree. Receive modes and a stop/start while the VF is attached; the VF's link going
+down (its veth peer set down) and up again; no mbuf left after close."""
 import re
+import subprocess
 
 from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, in_netns, log, run_test,
                      vf_counters, vf_gen, wait_vf_state)
@@ -49,12 +50,21 @@ def scenario(ns):
         r.cmd("port start 0", timeout=60)
         wait_vf_state(r, "port started again", datapath_vf=1)
         forward(r, "after stop/start")
+        # The VF's link goes down: hvnet switches back; up again: it takes the VF again.
+        for state, vf in (("down", 0), ("up", 1)):
+            res = subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "hvvf0h",
+                                  state], capture_output=True, text=True)
+            check_eq(res.returncode, 0, "ip link set hvvf0h %s: %s" % (state, res.stderr))
+            wait_vf_state(r, "VF link %s" % state, datapath_vf=vf)
+        forward(r, "after the VF's link went down and up")
+        xs = xstats(r)
+        check_eq((xs["vf_attaches"], xs["vf_detaches"]), (3, 2), "vf_attaches, vf_detaches")
         r.cmd("port stop all", timeout=60)
         r.cmd("port close all", timeout=60)
         check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
         r.quit(timeout=120)
         r.check_clean_exit(1)
-        check_gen(r.wire(), 0, 2 * COUNT, "VF path")
+        check_gen(r.wire(), 0, 3 * COUNT, "VF path")
 
 
 if __name__ == "__main__":
