@@ -194,6 +194,7 @@ struct host_nic {
 	bool have_ndis_ver;
 	bool have_sendbuf;
 	bool datapath_vf;
+	struct host_vf *vf;	/* --vf (host_vf.c), NULL without */
 	uint32_t ndis_mtu;	/* frame size incl. Ethernet header used for the buffers */
 	uint32_t ndis_version;
 	uint64_t ndis_caps;
@@ -292,6 +293,14 @@ bool host_chan_block(struct sim_nic *nic, unsigned int c, uint32_t need);
 bool host_chan_blocked(const struct sim_nic *nic, unsigned int c);
 /* The monitor latency the guest set for a channel (100 ns units), 0 without a monitor id. */
 uint16_t host_chan_latency(const struct sim_nic *nic, unsigned int c);
+
+/* --- host_vf.c: the VF path (--vf) ---------------------------------------------------------- */
+/* A frame for the guest that goes over the VF (true: taken, sent or counted as dropped). */
+bool host_vf_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
+/* The guest sent SWITCH_DATA_PATH. */
+void host_vf_switched(struct sim_nic *nic, bool to_vf);
+/* A new NVSP session: it hears the association again. */
+void host_vf_session_reset(struct sim_nic *nic);
 
 /* --- host_audit.c: what each side still owes the other ----------------------------------- */
 /*

@@ -744,6 +744,9 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 		nic->stats.rx_link_down++;
 		return -EPERM;
 	}
+	/* Switched to the VF: unicast for the NIC goes there, the rest stays synthetic. */
+	if (host_vf_receive(nic, frame, len))
+		return SIM_CHAN_VF;
 	if (!filter_accepts(nic, hn->filter, frame)) {
 		nic->stats.rx_filtered++;
 		return -EPERM;

@@ -95,6 +95,7 @@ host_nic_reset(struct sim_nic *nic)
 	if (nic->nchan > 1)
 		sim_env_rescind_subchannels(nic);
 	session_reset(hn);
+	host_vf_session_reset(nic);
 	/* Like the kernel at channel open: fresh indices, the host polling. */
 	host_ring_pair_reset(nic->chan[0].ring, nic->chan[0].ring_size,
 			     nic->sim->opt.kernel != SIM_KERNEL_USERMASK);
@@ -466,6 +467,7 @@ handle_switch_datapath(struct sim_nic *nic, const struct host_pkt *pkt)
 	if (!msg_get(pkt, &m, sizeof(m)))
 		return host_fatal(nic, 0, "short SWITCH_DATA_PATH");
 	host_of(nic)->datapath_vf = m.active_datapath == HV_NVSP_DATAPATH_VF;
+	host_vf_switched(nic, host_of(nic)->datapath_vf);
 	sim_vlog(nic, "SWITCH_DATA_PATH %u", m.active_datapath);
 	return maybe_ack(nic, 0, pkt);
 }

@@ -24,6 +24,7 @@
 #define SIM_MAX_NICS		8
 #define SIM_MAX_SUBCHANNELS	64
 #define SIM_MAX_CHANNELS	(SIM_MAX_SUBCHANNELS + 1)
+#define SIM_CHAN_VF		SIM_MAX_CHANNELS	/* the "channel" of frames on the VF path */
 #define SIM_HV_PAGE		4096u
 #define SIM_NO_MONITOR		255
 
@@ -209,6 +210,9 @@ struct sim_opts {
 	uint32_t nvsp_max;		/* --nvsp VERSION (1, 2, 4, 5, 6, 6.1), default 6.1 */
 	unsigned int stats_interval;	/* --stats SECONDS, 0 = off */
 	bool no_monitor;		/* --no-monitor: channels without monitor id */
+	bool vf;			/* --vf: every NIC has a VF (host_vf.c) */
+	bool vf_absent;			/* --vf-absent: ... added later, not there at start */
+	uint64_t vf_cycle_ms;		/* --vf-cycle MS: remove/add the VF that often, 0 = never */
 	enum sim_signals signals;	/* --signals hyperv|poll, default hyperv */
 	enum sim_kernel kernel;		/* --uio-kernel all|primary|usermask, default all */
 	unsigned int guest_timeout;	/* --timeout SECONDS: SIGKILL the guest after it; 0 = never */
@@ -294,6 +298,16 @@ int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
  */
 unsigned int host_nic_flush(struct sim_nic *nic);
 void host_nic_set_link(struct sim_nic *nic, bool up);
+/*
+ * host_vf.c (--vf): setup/teardown per NIC (the veth pair), poll (association messages,
+ * scheduled changes, frames the guest sent over the VF), a control command ("add|remove
+ * [msg-first|dev-first]": NULL when done, else why not), the "vf" summary line.
+ */
+int host_vf_setup(struct sim_nic *nic);
+void host_vf_teardown(struct sim_nic *nic);
+unsigned int host_vf_poll(struct sim_nic *nic);
+const char *host_vf_command(struct sim_nic *nic, const char *arg);
+void host_vf_summary(struct sim_nic *nic);
 void host_nic_set_speed(struct sim_nic *nic, uint64_t mbps);
 /*
  * Arm COUNT faults of KIND (host_fault.c names) on nic, on channel chan only (-1: whichever

@@ -142,6 +142,17 @@ static void cmd_rescind(struct sim_nic *nic, char *reply, size_t len)
 		snprintf(reply, len, "ok rescind nic=%u", nic->idx);
 }
 
+/* "add|remove [msg-first|dev-first]": the second half of the change follows later. */
+static void cmd_vf(struct sim_nic *nic, const char *arg, char *reply, size_t len)
+{
+	const char *err = host_vf_command(nic, arg);
+
+	if (err != NULL)
+		snprintf(reply, len, "error vf nic=%u: %s", nic->idx, err);
+	else
+		snprintf(reply, len, "ok vf nic=%u %s", nic->idx, arg);
+}
+
 /* "ok", then per NIC its summary line and the wire layer's lines, one per line. */
 static void cmd_stats(struct sim *sim, char *reply, size_t len)
 {
@@ -159,6 +170,7 @@ static void cmd_stats(struct sim *sim, char *reply, size_t len)
 		reply[off] = '\0';
 		sim_log_capture(reply, len);
 		wire_summary(&sim->nic[i]);
+		host_vf_summary(&sim->nic[i]);
 		sim_log_capture(NULL, 0);
 		off = strlen(reply);
 	}
@@ -184,7 +196,7 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 	if (rest != NULL)
 		rest += strspn(rest, " \t");
 	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0 &&
-	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0)
+	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0 && strcmp(verb, "vf") != 0)
 		return (void)snprintf(reply, len, "error unknown command %.64s", verb);
 	nic = nic_arg(sim, nic_s);
 	if (nic == NULL)
@@ -193,6 +205,8 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 		return cmd_rescind(nic, reply, len);
 	if (strcmp(verb, "fault") == 0)
 		return cmd_fault(nic, rest, reply, len);
+	if (strcmp(verb, "vf") == 0)
+		return cmd_vf(nic, rest, reply, len);
 	if (strcmp(verb, "link") == 0)
 		return cmd_link(nic, rest, reply, len);
 	if (strcmp(verb, "speed") == 0)

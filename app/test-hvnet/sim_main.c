@@ -205,6 +205,7 @@ static void print_summary(struct sim *sim)
 		sim_format_summary(&sim->nic[i], line, sizeof(line));
 		sim_log("%s", line);
 		wire_summary(&sim->nic[i]);
+		host_vf_summary(&sim->nic[i]);
 		print_channels(&sim->nic[i]);
 	}
 }
@@ -340,6 +341,7 @@ static unsigned int poll_once(struct sim *sim)
 			continue;
 		work += handle_uio(&sim->nic[i]);
 		work += host_nic_poll(&sim->nic[i]);
+		work += host_vf_poll(&sim->nic[i]);
 	}
 	work += wire_poll(sim);
 	/* Frames batched during this round go out now, however few. */
@@ -452,6 +454,12 @@ static int start(struct sim *sim, char **cmd)
 		sim_log("wire setup failed");
 		goto out_nics;
 	}
+	for (i = 0; i < sim->nnics; i++) {
+		if (host_vf_setup(&sim->nic[i]) < 0) {
+			sim_log("nic=%u: VF setup failed", i);
+			goto out_vf;
+		}
+	}
 	if (sim_ctl_open(sim) < 0)
 		goto out_wire;
 	if (sim->stop) {
@@ -467,6 +475,9 @@ static int start(struct sim *sim, char **cmd)
 	print_summary(sim);
 out_ctl:
 	sim_ctl_close(sim);
+out_vf:
+	for (i = 0; i < sim->nnics; i++)
+		host_vf_teardown(&sim->nic[i]);
 out_wire:
 	wire_teardown(sim);
 out_nics:

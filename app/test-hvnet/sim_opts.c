@@ -53,6 +53,9 @@ void sim_print_usage(FILE *f)
 		"  --gen N:SPEC        traffic generator on NIC N\n"
 		"  --stats SECONDS     print rates every SECONDS\n"
 		"  --no-monitor        offer channels without monitor id\n"
+		"  --vf                every NIC has a VF: veth hvvfN, the host end hvvfNh\n"
+		"  --vf-absent         --vf, but the VF comes only when added (command, schedule)\n"
+		"  --vf-cycle MS       remove or re-add the VF every MS ms, both orders\n"
 		"  --signals MODE      hyperv (sleep until signalled, default) or poll\n"
 		"  --uio-kernel KIND   what a uio write does: all (default), primary, usermask\n"
 		"  --timeout SECONDS   SIGKILL the guest after SECONDS\n"
@@ -322,6 +325,9 @@ static int apply_option(struct parse_ctx *c, const char *name, const char *val)
 
 		rc = parse_word(c, name, val, kinds, sizeof(kinds) / sizeof(kinds[0]), &k);
 		o->kernel = (enum sim_kernel)k;
+	} else if (strcmp(name, "--vf-cycle") == 0) {
+		rc = parse_uint(c, name, val, 100, 3600000, &v);
+		o->vf_cycle_ms = v;
 	} else if (strcmp(name, "--ctl") == 0) {
 		rc = copy_str(c, name, val, o->ctl_path, sizeof(o->ctl_path));
 	}
@@ -351,6 +357,10 @@ static int apply_flag(struct sim_opts *o, const char *name)
 		o->verbose = true;
 	else if (strcmp(name, "--no-monitor") == 0)
 		o->no_monitor = true;
+	else if (strcmp(name, "--vf") == 0)
+		o->vf = true;
+	else if (strcmp(name, "--vf-absent") == 0)
+		o->vf = o->vf_absent = true;
 	else if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
 		return 2;
 	else

@@ -41,6 +41,7 @@
 #include "hv_wire.h"
 #include "hvnet_ctl_parse.h"
 #include "hvnet_parse.h"
+#include "hvnet_vf.h"
 
 extern int hvnet_logtype_init;
 extern int hvnet_logtype_driver;
@@ -122,6 +123,10 @@ enum hvnet_host_bad {
 #define HVNET_ARG_RX_EXTMBUF	"rx_extmbuf_enable"	/* 0/1, default 0 */
 #define HVNET_ARG_NUMA_AWARE	"numa_aware"		/* 0/1, default 0 */
 #define HVNET_ARG_CTL_TIMEOUT	"ctl_timeout"		/* ms, ours, default 60000 */
+#define HVNET_ARG_VF		"vf"			/* 0/1: use the VF, default 1 */
+#define HVNET_ARG_VF_WAIT	"vf_wait_ms"		/* ms, default 60000 */
+#define HVNET_ARG_VF_DEVARGS	"vf_devargs"		/* for the VF's probe, [a=1,b=2] */
+#define HVNET_VF_DEVARGS_MAX	256u
 
 struct hvnet_devargs {
 	uint32_t latency_us;
@@ -130,6 +135,9 @@ struct hvnet_devargs {
 	bool rx_extmbuf;
 	bool numa_aware;
 	uint32_t ctl_timeout_ms;
+	bool vf_enable;
+	uint32_t vf_wait_ms;
+	char vf_devargs[HVNET_VF_DEVARGS_MAX];
 	/*
 	 * Not an argument: Hyper-V reports the VM as isolated (confidential), so that guest
 	 * memory is private and the host reads only what is in the shared buffers. Then no
@@ -225,6 +233,7 @@ struct hvnet_rxq {
 	/* External mbufs: one shinfo per receive section, and the ack owed when all are freed. */
 	struct hvnet_rx_ext *ext;
 	uint32_t ext_outstanding;
+	struct hvnet_vf_q vf;			/* the VF's queue of the same index */
 } __rte_cache_aligned;
 
 /*
@@ -287,6 +296,7 @@ struct hvnet_txq {
 	uint16_t nb_desc;
 	uint32_t first_section;			/* this queue's sections: first .. first + nb_desc */
 	uint64_t offloads;
+	struct hvnet_vf_q vf;			/* the VF's queue of the same index */
 } __rte_cache_aligned;
 
 /*
@@ -361,6 +371,7 @@ struct hvnet_dev {
 	uint32_t ctl_section;			/* RNDIS requests' section, or HV_NVSP_NO_SECTION */
 	bool vf_present;
 	uint32_t vf_serial;
+	struct hvnet_vf vf;			/* hvnet_vf.c */
 
 	/* RNDIS. */
 	uint32_t rndis_rid;

@@ -20,6 +20,7 @@
 #define HVNET_COPYBREAK_MAX	65535u
 #define HVNET_CTL_TIMEOUT_MIN	100u
 #define HVNET_CTL_TIMEOUT_MAX	600000u
+#define HVNET_VF_WAIT_MAX	600000u	/* ms: ten minutes, beyond any host servicing delay */
 
 static const struct {
 	const char *key;
@@ -32,6 +33,8 @@ static const struct {
 	{ HVNET_ARG_RX_EXTMBUF, 0, 1 },
 	{ HVNET_ARG_NUMA_AWARE, 0, 1 },
 	{ HVNET_ARG_CTL_TIMEOUT, HVNET_CTL_TIMEOUT_MIN, HVNET_CTL_TIMEOUT_MAX },
+	{ HVNET_ARG_VF, 0, 1 },
+	{ HVNET_ARG_VF_WAIT, 0, HVNET_VF_WAIT_MAX },
 };
 
 static void
@@ -43,6 +46,9 @@ hvnet_default_args(struct hvnet_devargs *args)
 	args->rx_extmbuf = false;
 	args->numa_aware = false;
 	args->ctl_timeout_ms = 60000;
+	args->vf_enable = true;
+	args->vf_wait_ms = 60000;
+	args->vf_devargs[0] = '\0';
 	args->isolated = false;
 }
 
@@ -76,8 +82,61 @@ hvnet_store_arg(struct hvnet_devargs *args, const char *key, uint32_t v)
 		args->rx_extmbuf = v != 0;
 	else if (strcmp(key, HVNET_ARG_NUMA_AWARE) == 0)
 		args->numa_aware = v != 0;
+	else if (strcmp(key, HVNET_ARG_VF) == 0)
+		args->vf_enable = v != 0;
+	else if (strcmp(key, HVNET_ARG_VF_WAIT) == 0)
+		args->vf_wait_ms = v;
 	else
 		args->ctl_timeout_ms = v;
+}
+
+/*
+ * Take vf_devargs=VALUE out of s (the VF's own arguments, passed to its probe) before
+ * rte_kvargs sees s: its values cannot hold '=' even in brackets. VALUE runs to the next
+ * comma, or is bracketed: vf_devargs=[a=1,b=2].
+ */
+static int
+hvnet_take_vf_devargs(const char *dev, char *s, struct hvnet_devargs *args)
+{
+	static const char key[] = HVNET_ARG_VF_DEVARGS "=";
+	char *p = s, *val, *end;
+	size_t len;
+
+	while (p != NULL && strncmp(p, key, sizeof(key) - 1) != 0) {
+		p = strchr(p, ',');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	if (p == NULL)
+		return 0;
+	val = p + sizeof(key) - 1;
+	end = val[0] == '[' ? strchr(val, ']') : val + strcspn(val, ",");
+	if (end == NULL || (val[0] == '[' && end[1] != '\0' && end[1] != ',')) {
+		HVNET_INIT_LOG(ERR, "%s: %s: unbalanced brackets", dev, HVNET_ARG_VF_DEVARGS);
+		return -EINVAL;
+	}
+	if (val[0] == '[')
+		val++;
+	len = (size_t)(end - val);
+	if (len == 0 || len >= sizeof(args->vf_devargs) || memchr(val, '[', len) != NULL) {
+		HVNET_INIT_LOG(ERR, "%s: %s: expected 1..%zu characters, in brackets if it holds "
+			       "commas", dev, HVNET_ARG_VF_DEVARGS, sizeof(args->vf_devargs) - 1);
+		return -EINVAL;
+	}
+	memcpy(args->vf_devargs, val, len);
+	args->vf_devargs[len] = '\0';
+	if (*end == ']')
+		end++;
+	if (*end == ',')
+		end++;
+	else if (p > s)
+		p--;	/* the last argument: its comma goes too */
+	memmove(p, end, strlen(end) + 1);
+	if (strstr(s, key) != NULL) {
+		HVNET_INIT_LOG(ERR, "%s: device argument \"%s\" given twice", dev,
+			       HVNET_ARG_VF_DEVARGS);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int
@@ -150,13 +209,23 @@ hvnet_parse_devargs(const struct rte_hvbus_device *vdev, struct hvnet_devargs *a
 	const struct rte_devargs *da = vdev->device.devargs;
 	struct rte_kvargs *kvl;
 	uint32_t seen = 0;
+	char *s;
 	unsigned int i;
 	int ret = 0;
 
 	hvnet_default_args(args);
 	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
+		s = strdup(da->args);
+		if (s == NULL)
+			return -ENOMEM;
+		ret = hvnet_take_vf_devargs(vdev->name, s, args);
+		if (ret != 0 || s[0] == '\0') {
+			free(s);
+			return ret == 0 ? hvnet_isolation_check(vdev->name, args) : ret;
+		}
 		/* No key list here: rte_kvargs would reject an unknown key without naming it. */
-		kvl = rte_kvargs_parse(da->args, NULL);
+		kvl = rte_kvargs_parse(s, NULL);
+		free(s);
 		if (kvl == NULL) {
 			HVNET_INIT_LOG(ERR, "%s: malformed device arguments \"%s\"", vdev->name,
 				       da->args);

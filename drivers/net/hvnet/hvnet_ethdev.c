@@ -652,12 +652,15 @@ hvnet_filter_update(struct rte_eth_dev *dev, bool promisc, bool allmulti)
 	if (!dev->data->dev_started)
 		return 0;
 	ret = hvnet_rndis_set_filter(hv, filter);
-	if (ret != 0)
+	if (ret != 0) {
 		HVNET_LOG(ERR, "port %u: packet filter 0x%x not set: %s", hv->port_id, filter,
 			  strerror(-ret));
-	else
-		HVNET_LOG(DEBUG, "port %u: packet filter 0x%x", hv->port_id, filter);
-	return ret;
+		return ret;
+	}
+	HVNET_LOG(DEBUG, "port %u: packet filter 0x%x", hv->port_id, filter);
+	/* ethdev records the new mode after this op: the VF gets it from these arguments. */
+	hvnet_vf_modes_changed(dev, promisc, allmulti);
+	return 0;
 }
 
 static void
@@ -729,8 +732,10 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 	if (ret != 0) {
 		hvnet_queue_states(dev, false);
 		hvnet_rndis_set_filter(hv, HV_NDIS_PACKET_TYPE_NONE);
+		return ret;
 	}
-	return ret;
+	hvnet_vf_start(dev);
+	return 0;
 }
 
 static int
@@ -739,6 +744,8 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
 	int ret;
 
+	/* The VF first: the bursts fall back to the synthetic queues stopped below. */
+	hvnet_vf_stop(dev);
 	hvnet_lsc_disarm(dev);
 	hvnet_intr_stop(dev);
 	/*
@@ -772,6 +779,7 @@ static int
 hvnet_dev_close(struct rte_eth_dev *dev)
 {
 	hvnet_intr_free(dev);
+	hvnet_vf_close(dev);
 	hvnet_teardown(dev);
 	return 0;
 }
@@ -1022,6 +1030,7 @@ hvnet_probe(struct rte_hvbus_driver *drv __rte_unused, struct rte_hvbus_device *
 	hv->socket_id = socket;
 	hv->args = args;
 	rte_spinlock_init(&hv->ctl_lock);
+	hvnet_vf_init(hv);
 	hvnet_rss_init(hv);
 	ret = hvnet_chan_locks_alloc(hv);
 	if (ret == 0)

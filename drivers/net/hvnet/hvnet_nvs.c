@@ -388,8 +388,10 @@ hvnet_nvs_vf_assoc(struct hvnet_dev *hv, const void *msg, uint32_t len)
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
-	hv->vf_present = m.allocated != 0;
 	hv->vf_serial = m.serial;
+	__atomic_store_n(&hv->vf_present, m.allocated != 0, __ATOMIC_RELEASE);
+	/* Acted on by hvnet_vf.c's alarm (a channel reader must not probe or stop ports). */
+	__atomic_add_fetch(&hv->vf.assoc_gen, 1, __ATOMIC_RELEASE);
 	HVNET_LOG(INFO, "port %u: VF %s (serial %u)", hv->port_id,
 		  hv->vf_present ? "available" : "removed", m.serial);
 }

@@ -192,6 +192,15 @@ hvnet_rss_apply(struct rte_eth_dev *dev)
 
 /* ---- ops --------------------------------------------------------------------------------- */
 
+/* After a run-time RSS change the host took: a VF in use takes it too. */
+static int
+hvnet_rss_applied(struct rte_eth_dev *dev, int ret)
+{
+	if (ret == 0)
+		hvnet_vf_rss_changed(dev);
+	return ret;
+}
+
 int
 hvnet_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		  uint16_t size)
@@ -219,7 +228,7 @@ hvnet_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf
 		reta[i] = conf[g].reta[b];
 	}
 	memcpy(hv->reta, reta, sizeof(reta));
-	return hvnet_rss_apply(dev);
+	return hvnet_rss_applied(dev, hvnet_rss_apply(dev));
 }
 
 int
@@ -245,7 +254,7 @@ hvnet_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
 	int ret;
 
 	ret = hvnet_rss_conf_apply(dev, rss);
-	return ret != 0 ? ret : hvnet_rss_apply(dev);
+	return ret != 0 ? ret : hvnet_rss_applied(dev, hvnet_rss_apply(dev));
 }
 
 int

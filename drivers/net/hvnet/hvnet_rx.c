@@ -866,6 +866,9 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (i = 0; i < nb; i++)
 		hvnet_rx_count(&rxq->stats, pkts[i]);
+	/* Accelerated networking: the VF's frames after the synthetic ones (own counters). */
+	if (nb < n)
+		nb += hvnet_vf_rx_burst(&rxq->vf, rxq->port_id, rxq->queue_id, pkts + nb, n - nb);
 	return nb;
 }
 

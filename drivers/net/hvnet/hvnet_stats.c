@@ -36,6 +36,19 @@ hvnet_txq_stats(const struct rte_eth_dev *dev, uint16_t q)
 	return txq != NULL ? &txq->stats : NULL;
 }
 
+/* What a queue moved over the VF (hvnet_vf.h); only for a queue that is set up. */
+static struct hvnet_vf_q *
+hvnet_rxq_vf(const struct rte_eth_dev *dev, uint16_t q)
+{
+	return &((struct hvnet_rxq *)dev->data->rx_queues[q])->vf;
+}
+
+static struct hvnet_vf_q *
+hvnet_txq_vf(const struct rte_eth_dev *dev, uint16_t q)
+{
+	return &((struct hvnet_txq *)dev->data->tx_queues[q])->vf;
+}
+
 /* qs: where the per-queue counters go (NULL: nowhere). Same field names in both layouts. */
 #ifdef HVNET_QSTATS_ARG
 typedef struct eth_queue_stats hvnet_queue_stats_t;
@@ -53,14 +66,14 @@ hvnet_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st, hvnet_queue_
 		s = hvnet_rxq_stats(dev, q);
 		if (s == NULL)
 			continue;
-		st->ipackets += s->packets;
-		st->ibytes += s->bytes;
+		st->ipackets += s->packets + hvnet_rxq_vf(dev, q)->packets;
+		st->ibytes += s->bytes + hvnet_rxq_vf(dev, q)->bytes;
 		st->ierrors += hvnet_qstats_errors(s);
 		st->imissed += s->ring_full;
 		st->rx_nombuf += s->nombuf;
 		if (qs != NULL && q < RTE_DIM(qs->q_ipackets)) {
-			qs->q_ipackets[q] = s->packets;
-			qs->q_ibytes[q] = s->bytes;
+			qs->q_ipackets[q] = s->packets + hvnet_rxq_vf(dev, q)->packets;
+			qs->q_ibytes[q] = s->bytes + hvnet_rxq_vf(dev, q)->bytes;
 			qs->q_errors[q] = hvnet_qstats_errors(s);
 		}
 	}
@@ -68,12 +81,12 @@ hvnet_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st, hvnet_queue_
 		s = hvnet_txq_stats(dev, q);
 		if (s == NULL)
 			continue;
-		st->opackets += s->packets;
-		st->obytes += s->bytes;
+		st->opackets += s->packets + hvnet_txq_vf(dev, q)->packets;
+		st->obytes += s->bytes + hvnet_txq_vf(dev, q)->bytes;
 		st->oerrors += hvnet_qstats_errors(s);
 		if (qs != NULL && q < RTE_DIM(qs->q_opackets)) {
-			qs->q_opackets[q] = s->packets;
-			qs->q_obytes[q] = s->bytes;
+			qs->q_opackets[q] = s->packets + hvnet_txq_vf(dev, q)->packets;
+			qs->q_obytes[q] = s->bytes + hvnet_txq_vf(dev, q)->bytes;
 		}
 	}
 }
@@ -104,15 +117,23 @@ hvnet_stats_reset(struct rte_eth_dev *dev)
 
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		rxq = dev->data->rx_queues[q];
-		if (rxq != NULL)
+		if (rxq != NULL) {
 			memset(&rxq->stats, 0, sizeof(rxq->stats));
+			rxq->vf.packets = 0;
+			rxq->vf.bytes = 0;
+		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		txq = dev->data->tx_queues[q];
-		if (txq != NULL)
+		if (txq != NULL) {
 			memset(&txq->stats, 0, sizeof(txq->stats));
+			txq->vf.packets = 0;
+			txq->vf.bytes = 0;
+		}
 	}
 	memset(hv->host_bad, 0, sizeof(hv->host_bad));
+	hv->vf.attaches = 0;
+	hv->vf.detaches = 0;
 	return 0;
 }
 
@@ -189,11 +210,44 @@ static const char *const hvnet_host_bad_names[HVNET_BAD_MAX] = {
 	[HVNET_BAD_RNDIS] = "host_bad_rndis_msgs",
 };
 
+/*
+ * Per-port counters of the VF path: what the queues moved over it (their sum; the ethdev
+ * stats count both paths together) and the switches to it and back.
+ */
+static const char *const hvnet_vf_xstat_names[] = {
+	"vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes",
+	"vf_attaches", "vf_detaches",
+};
+#define HVNET_VF_XSTATS RTE_DIM(hvnet_vf_xstat_names)
+
+static uint64_t
+hvnet_vf_xstat(const struct rte_eth_dev *dev, unsigned int i)
+{
+	const struct hvnet_dev *hv = hvnet_dev_of(dev);
+	const struct hvnet_vf_q *vq;
+	uint64_t sum = 0;
+	uint16_t q, nb;
+
+	if (i >= 4)
+		return i == 4 ? hv->vf.attaches : hv->vf.detaches;
+	nb = i < 2 ? dev->data->nb_rx_queues : dev->data->nb_tx_queues;
+	for (q = 0; q < nb; q++) {
+		if ((i < 2 ? dev->data->rx_queues[q] : dev->data->tx_queues[q]) == NULL)
+			continue;
+		vq = i < 2 ? hvnet_rxq_vf(dev, q) : hvnet_txq_vf(dev, q);
+		sum += i % 2 == 0 ? vq->packets : vq->bytes;
+	}
+	return sum;
+}
+
+/* Per-queue counters, then the host's refusals, then the VF's (the port counters). */
+#define HVNET_PORT_XSTATS (HVNET_BAD_MAX + HVNET_VF_XSTATS)
+
 static unsigned int
 hvnet_xstats_count(const struct rte_eth_dev *dev)
 {
 	return dev->data->nb_rx_queues * hvnet_xstats_per_queue(HVNET_XS_RX) +
-	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX) + HVNET_BAD_MAX;
+	       dev->data->nb_tx_queues * hvnet_xstats_per_queue(HVNET_XS_TX) + HVNET_PORT_XSTATS;
 }
 
 /*
@@ -253,9 +307,10 @@ hvnet_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names
 	if (names == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_name, names);
-	for (i = 0; i < HVNET_BAD_MAX; i++)
-		snprintf(names[n - HVNET_BAD_MAX + i].name, sizeof(names[0].name), "%s",
-			 hvnet_host_bad_names[i]);
+	for (i = 0; i < HVNET_PORT_XSTATS; i++)
+		snprintf(names[n - HVNET_PORT_XSTATS + i].name, sizeof(names[0].name), "%s",
+			 i < HVNET_BAD_MAX ? hvnet_host_bad_names[i] :
+					     hvnet_vf_xstat_names[i - HVNET_BAD_MAX]);
 	return n;
 }
 
@@ -268,10 +323,11 @@ hvnet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int
 	if (xs == NULL || limit < n)
 		return n;
 	hvnet_xstats_walk(dev, hvnet_xstat_value, xs);
-	for (i = 0; i < HVNET_BAD_MAX; i++) {
-		xs[n - HVNET_BAD_MAX + i].id = n - HVNET_BAD_MAX + i;
-		xs[n - HVNET_BAD_MAX + i].value =
-			__atomic_load_n(&hv->host_bad[i], __ATOMIC_RELAXED);
+	for (i = 0; i < HVNET_PORT_XSTATS; i++) {
+		xs[n - HVNET_PORT_XSTATS + i].id = n - HVNET_PORT_XSTATS + i;
+		xs[n - HVNET_PORT_XSTATS + i].value = i < HVNET_BAD_MAX ?
+			__atomic_load_n(&hv->host_bad[i], __ATOMIC_RELAXED) :
+			hvnet_vf_xstat(dev, i - HVNET_BAD_MAX);
 	}
 	return n;
 }

@@ -107,13 +107,13 @@ hvnet_tel_info(const char *cmd __rte_unused, const char *params, struct rte_tel_
 	hvnet_tel_u64(d, "sendbuf_section_size", hv->sendbuf_section_size);
 	hvnet_tel_u64(d, "sendbuf_sections", hv->sendbuf_section_cnt);
 	hvnet_tel_u64(d, "packet_filter", hv->packet_filter);
-	/*
-	 * hvnet has no VF data path yet: the state stays "none". The host's offer of a VF
-	 * (NVSP VF association) is tracked already and shown beside it.
-	 */
-	rte_tel_data_add_dict_string(d, "vf_state", "none");
+	/* Accelerated networking (hvnet_vf.c): what the host offers and what the port does. */
+	rte_tel_data_add_dict_string(d, "vf_state", hvnet_vf_state_name(hv));
 	hvnet_tel_u64(d, "vf_offered", hv->vf_present);
 	hvnet_tel_u64(d, "vf_serial", hv->vf_serial);
+	hvnet_tel_u64(d, "vf_port", hv->vf.state == HVNET_VF_ACTIVE ? hv->vf.port : UINT16_MAX);
+	hvnet_tel_u64(d, "vf_attaches", hv->vf.attaches);
+	hvnet_tel_u64(d, "vf_detaches", hv->vf.detaches);
 	return 0;
 }
 

@@ -687,10 +687,15 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t ring_full = txq->stats.ring_full;
 	struct hvnet_tx_burst b;
 	unsigned int sent = 0, chunk, done;
+	int vf_sent;
 
 	if (unlikely(txq->hv->rescinded))
 		return 0;	/* the host took the device away: its rings are not ours */
+	/* Also while the VF carries the queue: synthetic sends still complete, mbufs return. */
 	hvnet_tx_reclaim(txq, UINT32_MAX);
+	vf_sent = hvnet_vf_tx_burst(&txq->vf, txq->queue_id, pkts, n);
+	if (vf_sent >= 0)
+		return (uint16_t)vf_sent;
 	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
 	if (rte_ring_count(txq->free_txd) < n) {
 		hvnet_chan_poll(txq->hv, txq->queue_id, false);

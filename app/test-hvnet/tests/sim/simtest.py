@@ -824,3 +824,60 @@ def nic_uuid(i):
 
 def mac_list(n, last=0x10):
     return ["00:15:5d:%02x:00:%02x" % (last, i + 1) for i in range(n)]
+
+
+# ---- accelerated networking: the simulator's --vf (host_vf.c) --------------------------------
+
+def vf_counters(r, nic=0):
+    """The host's 'vf nic=N ...' counters, from the control 'stats' reply."""
+    text = r.ctl("stats")
+    m = re.search(r"vf nic=%d (.*)" % nic, text)
+    check(m is not None, "no 'vf nic=%d' line in the host's stats:\n%s" % (nic, text))
+    return parse_kv(m.group(1))
+
+
+def wait_vf_state(r, what, timeout=30, **want):
+    """Until NIC 0's VF counters have the values of want (device, offered, datapath_vf)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = vf_counters(r)
+        if all(v[k] == w for k, w in want.items()):
+            return v
+        r.pump(0.2)
+    raise TestFailure("%s: host VF state never became %r: %r" % (what, want, vf_counters(r)))
+
+
+def vf_paths(r):
+    """NIC 0's frames back from the guest: (over synthetic, over the VF)."""
+    return (nic_total(r.sim_stats(), "from_guest_frames"), vf_counters(r)["from_vf_frames"])
+
+
+def vf_gen(r, count, sizes="60-1514", timeout=60, quiet=3.0):
+    """Generate count frames on NIC 0 and wait (bounded) until as many came back over both
+    paths together, or nothing came back for `quiet` seconds; returns what came back over
+    each (synthetic, VF)."""
+    base = vf_paths(r)
+    r.ctl("gen 0 %d:%s:8" % (count, sizes))
+    end, now, moved = time.monotonic() + timeout, base, time.monotonic()
+    while time.monotonic() < end and sum(now) - sum(base) < count:
+        r.pump(0.2)
+        last, now = now, vf_paths(r)
+        if now != last:
+            moved = time.monotonic()
+        elif time.monotonic() - moved >= quiet:
+            break
+    return (now[0] - base[0], now[1] - base[1])
+
+
+def in_netns(tag, fn):
+    """fn(ns) in a network namespace made for it and deleted after (skip if none can be)."""
+    if shutil.which("ip") is None:
+        raise TestSkip("'ip' is not installed")
+    ns = "hvt-%s-%d" % (tag, os.getpid())
+    res = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise TestSkip("cannot create a network namespace: %s" % res.stderr.strip())
+    try:
+        fn(ns)
+    finally:
+        subprocess.run(["ip", "netns", "delete", ns], capture_output=True)

@@ -17,8 +17,11 @@ from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
 
 GOOD = "latency=20,rx_copybreak=128,tx_copybreak=256,rx_extmbuf_enable=1,numa_aware=1," \
-       "ctl_timeout=30000"
+       "ctl_timeout=30000,vf=1,vf_wait_ms=1000,vf_devargs=[blocksz=4096,framesz=2048]"
 BAD = (
+    ("vf=2", "vf"),
+    ("vf_wait_ms=600001", "vf_wait_ms"),
+    ("vf_devargs=[]", "vf_devargs"),
     ("latency=6554", "latency"),
     ("tx_copybreak=65536", "tx_copybreak"),
     ("rx_extmbuf_enable=2", "rx_extmbuf_enable"),
@@ -29,10 +32,6 @@ BAD = (
     ("latency=10,latency=20", "latency"),
 )
 HV_ISOLATION = 1 << 22
-
-
-
-
 
 
 def cpuid_root(isolation_type):
