@@ -346,7 +346,9 @@ pcap_poll(struct sim_nic *nic, uint8_t *buf)
 	unsigned int n;
 	int len;
 
-	/* Pace by the guest: read on only while nothing waits in the backlog. */
+	/* Pace by the guest: start once it listens, read on while nothing waits in the backlog. */
+	if (!host_nic_listening(nic))
+		return 0;
 	for (n = 0; n < WIRE_POLL_BURST && w->pcap_in != NULL && w->backlog.count == 0; n++) {
 		len = pcap_next(nic, buf);
 		if (len < 0)
