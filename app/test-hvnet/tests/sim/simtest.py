@@ -563,6 +563,22 @@ class Run(CtlClient):
                                   % (timeout, what, self.out[-3000:]))
             self._read(min(0.5, max(0.0, end - time.monotonic())))
 
+    def cmd_until(self, line, marker, timeout=30):
+        """Run a command whose prompt other output may garble (a forwarding thread's verbose
+        dump): read until marker and a second more, drop the prompt, intact or not; return all
+        that came."""
+        start = len(self.out)
+        self._send(line)
+        end = min(time.monotonic() + timeout, self.deadline)
+        while marker not in self.out[start:]:
+            self._check_alive()
+            if time.monotonic() >= end:
+                raise TestFailure("no %r within %d s after '%s'" % (marker, timeout, line))
+            self._read(0.5)
+        self.pump(1.0)
+        self.consumed = len(self.out)
+        return self.out[start:]
+
     def cmd(self, line, timeout=30):
         """Run one testpmd command; return its output (the echoed command line removed)."""
         self._send(line)
