@@ -314,6 +314,26 @@ csum_check(struct sim_nic *nic, unsigned int c, uint32_t v)
 	return true;
 }
 
+/*
+ * The transport offset of an IPv4 checksum request is where the IP header ends, in the frame
+ * as sent (a tag in a VLAN PPI is not in it). A wrong one is a violation; the host still
+ * fills where it points, as hardware would.
+ */
+static void
+thoff_check(struct sim_nic *nic, unsigned int c, const uint8_t *f, uint32_t len,
+	    const struct host_tx_ol *ol)
+{
+	uint32_t thoff = (ol->csum_info >> HV_TXCSUM_THOFF_SHIFT) & HV_TXCSUM_THOFF_MASK;
+	struct ip_view iv;
+
+	if (thoff == 0 || !(ol->csum_info & HV_TXCSUM_IPV4) || !ip_parse(f, len, 0, false, &iv) ||
+	    thoff == iv.l4)
+		return;
+	if (ol->vlan && thoff == iv.l4 + VLAN_HLEN)
+		sim_log("nic %u: checksum offset counts the VLAN tag sent out of band", nic->idx);
+	rule(nic, c, "checksum per-packet info offset is not the end of the IPv4 header");
+}
+
 /* Fill the checksums a checksum PPI asks for, in place; false if the frame does not fit it. */
 static bool
 csum_fill(uint8_t *f, uint32_t len, uint32_t v)
@@ -448,7 +468,11 @@ host_offload_tx(struct sim_nic *nic, unsigned int c, const uint8_t *frame, uint3
 	if (len > nic->mtu + ETH_HLEN + VLAN_HLEN)
 		return -EMSGSIZE;
 	memcpy(buf, frame, len);
-	if (ol->csum && (!csum_check(nic, c, ol->csum_info) || !csum_fill(buf, len, ol->csum_info)))
+	if (ol->csum && !csum_check(nic, c, ol->csum_info))
+		return -EINVAL;
+	if (ol->csum)
+		thoff_check(nic, c, buf, len, ol);
+	if (ol->csum && !csum_fill(buf, len, ol->csum_info))
 		return -EINVAL;
 	if (ol->csum && (ol->csum_info & (HV_TXCSUM_TCP | HV_TXCSUM_UDP | HV_TXCSUM_IP_HDR)))
 		nic->stats.tx_csum_filled++;

@@ -359,6 +359,18 @@ pcap_poll(struct sim_nic *nic, uint8_t *buf)
 	return n;
 }
 
+int
+wire_replay(struct sim_nic *nic, const char *path)
+{
+	struct wire_nic *w = wn(nic);
+
+	if (w->kind != WIRE_PCAP)
+		return -ENOTSUP;
+	if (w->pcap_in != NULL)
+		return -EBUSY;
+	return pcap_open_in(nic, path);
+}
+
 /* --- spec parsing and setup --------------------------------------------------------------- */
 
 static int

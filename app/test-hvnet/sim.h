@@ -333,6 +333,8 @@ void wire_transmit(struct sim_nic *nic, unsigned int chan, const uint8_t *frame,
 unsigned int wire_poll(struct sim *sim);
 /* Start the generator at run time (control command): see host_gen.c. */
 int wire_gen_start(struct sim_nic *nic, const char *spec);
+/* Replay a pcap file into nic now (control 'replay'): a pcap wire whose input is done. */
+int wire_replay(struct sim_nic *nic, const char *path);
 /* Print the wire/generator summary lines for nic. */
 void wire_summary(struct sim_nic *nic);
 /*

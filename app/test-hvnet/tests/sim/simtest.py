@@ -101,6 +101,13 @@ UPSTREAM_DEFECTS = {
         "before the host reads it, and DPDK zeroes freed memory: the host reads an RNDIS "
         "message of type 0 and stops the channel, as Hyper-V's NetVSP does for an unknown "
         "type; the guest is detaching anyway (MTU change, close)"),
+    "checksum per-packet info offset is not the end of the IPv4 header": (
+        (22, 11), "checksum offset counts the VLAN tag sent out of band",
+        "t24: a tagged frame that netvsc received (strip off) and testpmd's csum engine "
+        "forwards with checksum offload leaves netvsc untagged with the tag in a VLAN PPI, "
+        "but its checksum PPI's transport offset (38) still counts the 4-byte tag: the host "
+        "fills the checksums where the offset points, 4 bytes off, and both are wrong on "
+        "the wire"),
 }
 
 
@@ -562,22 +569,6 @@ class Run(CtlClient):
                 raise TestFailure("no testpmd prompt within %d s for %s; last output:\n%s"
                                   % (timeout, what, self.out[-3000:]))
             self._read(min(0.5, max(0.0, end - time.monotonic())))
-
-    def cmd_until(self, line, marker, timeout=30):
-        """Run a command whose prompt other output may garble (a forwarding thread's verbose
-        dump): read until marker and a second more, drop the prompt, intact or not; return all
-        that came."""
-        start = len(self.out)
-        self._send(line)
-        end = min(time.monotonic() + timeout, self.deadline)
-        while marker not in self.out[start:]:
-            self._check_alive()
-            if time.monotonic() >= end:
-                raise TestFailure("no %r within %d s after '%s'" % (marker, timeout, line))
-            self._read(0.5)
-        self.pump(1.0)
-        self.consumed = len(self.out)
-        return self.out[start:]
 
     def cmd(self, line, timeout=30):
         """Run one testpmd command; return its output (the echoed command line removed)."""

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Offloads on the wire: checksums, LSOv2 (TSO), VLAN, with the host offering all of them and
 none. NIC 0's wire replays a pcap file the test makes (IPv4 and IPv6, TCP and UDP, frames with a
-bad IP or UDP checksum, a VLAN-tagged one); testpmd's csum engine forwards them to port 1 with
+bad IP or UDP checksum, a VLAN-tagged one) once forwarding runs (control 'replay'); testpmd's csum engine forwards them to port 1 with
 IPv4/TCP/UDP checksum offload and TSO (MSS 500) on port 1; NIC 1's wire writes what the host
 put on it to a pcap file, checked frame by frame:
 1. --offload all: every TCP send is cut into MSS-sized segments (lengths, IP ids, sequence
@@ -13,7 +13,9 @@ put on it to a pcap file, checked frame by frame:
 2. --offload none: no checksum offload or TSO among port 1's capabilities, the frames leave as
    they were sent (one each, checksums computed by testpmd), and every receive verdict unknown
    (the host checks nothing: the checksum PPI says 0).
-Upstream netvsc: see UPSTREAM_DIFFS below (each logged where it applies)."""
+Upstream netvsc 22.11 differs: it enables receive checksums only when the application asks
+for them (testpmd does not here), so every verdict is unknown (logged); and its checksum
+offset for the tagged frame counts the tag it sends out of band (UPSTREAM_DEFECTS)."""
 import os
 import re
 import struct
@@ -210,15 +212,18 @@ def segments(f, mode):
 
 
 def offload_run(mode):
-    tmp = tempfile.mkdtemp(prefix="hvt24-")
+    with tempfile.TemporaryDirectory(prefix="hvt24-") as tmp:
+        return offload_case(mode, tmp)
+
+
+def offload_case(mode, tmp):
     fin, fout, empty = (os.path.join(tmp, n) for n in ("in.pcap", "out.pcap", "empty.pcap"))
     cases = frames()
     write_pcap(fin, [f for _, f, _ in cases])
     write_pcap(empty, [])
     sim = ["--nics", "2", "--mac", ",".join(MACS), "--offload", mode,
-           "--wire", "0=pcap:" + fin, "--wire", "1=pcap:%s,%s" % (empty, fout)]
-    # --no-flush-rx: the frames wait in port 0's queue while port 1 is set up.
-    with Run(sim, ["--forward-mode=csum", "--no-flush-rx"]) as r:
+           "--wire", "0=pcap:" + empty, "--wire", "1=pcap:%s,%s" % (empty, fout)]
+    with Run(sim, ["--forward-mode=csum"]) as r:
         caps = r.cmd("show port 1 tx_offload capabilities")
         offered = all(c in caps for c in ("IPV4_CKSUM", "UDP_CKSUM", "TCP_CKSUM", "TCP_TSO"))
         if mode == "all":
@@ -236,14 +241,14 @@ def offload_run(mode):
             r.cmd("tso set %d 1" % MSS)
         r.cmd("port start 1", timeout=60)
         r.cmd("set verbose 1")
-        # The frames wait in port 0's queue: the verbose dump races start's prompt.
-        out = r.cmd_until("start", "Receive queue=")
+        r.cmd("start")
+        r.ctl("replay 0 " + fin)
         want = sum(segments(f, mode) for _, f, _ in cases)
         for _ in range(100):
             if r.sim_stats()[1].get("from_guest_frames", 0) >= want:
                 break
             r.pump(0.2)
-        out += r.cmd_until("stop", "Accumulated forward statistics")
+        out = r.cmd("stop")
         stats = r.sim_stats()
         r.quit()
         r.check_clean_exit(2)
@@ -257,8 +262,14 @@ def offload_run(mode):
         if name.startswith("tcp"):
             check_tcp_send(name, f, wire[pos:pos + n], mode == "all")
         else:
-            q = Parsed(wire[pos])
-            check(q.data == Parsed(f, strict=False).data, "%s: payload differs" % name)
+            # The upstream defect of UPSTREAM_DEFECTS: netvsc's offset for the tagged frame.
+            known = upstream() and name.endswith("vlan") and mode == "all"
+            q = Parsed(wire[pos], strict=not known)
+            if known:
+                log("upstream defect, expected: %s left with a checksum written 4 bytes off"
+                    % name)
+            else:
+                check(q.data == Parsed(f, strict=False).data, "%s: payload differs" % name)
             if name.endswith("vlan"):
                 check_eq(q.vlan, (3 << 13) | 100, "%s: 802.1Q tag on the wire" % name)
         pos += n
