@@ -12,7 +12,8 @@ put on it to a pcap file, checked frame by frame:
    receive checksum verdict the host gave: good, or bad for the broken frames.
 2. --offload none: no checksum offload or TSO among port 1's capabilities, the frames leave as
    they were sent (one each, checksums computed by testpmd), and every receive verdict unknown
-   (the host checks nothing: the checksum PPI says 0).
+   (the host checks nothing: the checksum PPI says 0). hvnet: TSO asked anyway is refused by
+   tx_prepare (ENOTSUP, tx_q0_prepare_rejected).
 Upstream netvsc 22.11 differs: it enables receive checksums only when the application asks
 for them (testpmd does not here), so every verdict is unknown (logged); and its checksum
 offset for the tagged frame counts the tag it sends out of band (UPSTREAM_DEFECTS)."""
@@ -22,6 +23,7 @@ import struct
 import tempfile
 
 from simtest import Run, check, check_eq, log, mac_list, run_test, upstream
+from t14_hostile import xstats
 
 MSS = 500
 MACS = mac_list(2)
@@ -285,12 +287,46 @@ def offload_case(mode, tmp):
     return stats[1]
 
 
+def prepare_refuses_tso():
+    """hvnet only (upstream netvsc has no tx_prepare): the host offers no LSO, testpmd 22.11
+    still asks TSO of every TCP frame after 'tso set': tx_prepare refuses them with ENOTSUP,
+    counted in tx_q0_prepare_rejected, and the host segments nothing."""
+    with tempfile.TemporaryDirectory(prefix="hvt24-") as tmp:
+        fin, empty = os.path.join(tmp, "in.pcap"), os.path.join(tmp, "empty.pcap")
+        write_pcap(fin, [tcp_frame(False, 1460, 1000, 0x1234)] * 3)
+        write_pcap(empty, [])
+        sim = ["--nics", "2", "--mac", ",".join(MACS), "--offload", "none",
+               "--wire", "0=pcap:" + empty, "--wire", "1=pcap:" + empty]
+        with Run(sim, ["--forward-mode=csum"]) as r:
+            r.cmd("port stop 1", timeout=60)
+            r.cmd("tso set %d 1" % MSS)
+            r.cmd("port start 1", timeout=60)
+            r.cmd("start")
+            r.ctl("replay 0 " + fin)
+            for _ in range(100):
+                if xstats(r, 1).get("tx_q0_prepare_rejected", 0) > 0:
+                    break
+                r.pump(0.2)
+            out = r.cmd("stop")
+            check("Preparing packet burst to transmit failed: Operation not supported" in
+                  r.out, "testpmd did not report tx_prepare's ENOTSUP:\n" + out)
+            check(xstats(r, 1).get("tx_q0_prepare_rejected", 0) >= 1,
+                  "tx_q0_prepare_rejected did not count the refused TSO frame")
+            stats = r.sim_stats()[1]
+            r.quit()
+            r.check_clean_exit(2)
+        check_eq(stats.get("tx_lso_sends", 0) + stats.get("from_guest_frames", 0), 0,
+                 "frames sent for TSO requests the host never offered")
+
+
 def main():
     s = offload_run("all")
     check(s.get("tx_lso_sends", 0) >= 2 or upstream(), "LSO sends the host cut: %r" % s)
     s = offload_run("none")
     check_eq(s.get("tx_lso_sends", 0) + s.get("tx_csum_filled", 0), 0,
              "offloads performed with none offered")
+    if not upstream():
+        prepare_refuses_tso()
 
 
 if __name__ == "__main__":
