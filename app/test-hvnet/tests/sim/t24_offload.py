@@ -10,7 +10,9 @@ put on it to a pcap file, checked frame by frame:
    byte for byte); UDP checksums right; the tagged frame keeps its tag (received with the tag in
    the VLAN PPI, put back by the driver since VLAN strip is off). testpmd's verbose dump shows the
    receive checksum verdict the host gave: good, or bad for the broken frames.
-2. --offload none: no checksum offload or TSO among port 1's capabilities, the frames leave as
+2. Port 0 stripping tags, port 1 inserting tag 200 in every frame (VLAN PPI), mac forwarding:
+   every frame on the wire carries tag 200 alone, the tagged one arrives 4 bytes shorter.
+3. --offload none: no checksum offload or TSO among port 1's capabilities, the frames leave as
    they were sent (one each, checksums computed by testpmd), and every receive verdict unknown
    (the host checks nothing: the checksum PPI says 0). hvnet: TSO asked anyway is refused by
    tx_prepare (ENOTSUP, tx_q0_prepare_rejected).
@@ -114,7 +116,7 @@ def frames():
         ("udp6", udp_frame(True, 310), ("UNKNOWN", "GOOD")),
         ("udp4-bad-l4", udp_frame(False, 320, bad=True), ("GOOD", "BAD")),
         ("tcp4-bad-ip", tcp_frame(False, 100, 77, 0x4321, bad_ip=True), ("BAD", "GOOD")),
-        ("udp4-vlan", udp_frame(False, 330, vlan=(3 << 13) | 100), ("GOOD", "GOOD")),
+        ("udp4-vlan", udp_frame(False, 334, vlan=(3 << 13) | 100), ("GOOD", "GOOD")),
     ]
 
 
@@ -177,14 +179,14 @@ class Parsed:
             self.data = seg[8:]
 
 
-def check_tcp_send(name, orig, segs, tso):
+def check_tcp_send(name, orig, segs, tso, strict=True):
     """The segments on the wire of one TCP send: the original payload, cut at MSS."""
     o = Parsed(orig, strict=False)
     want = [o.data[i:i + MSS] for i in range(0, len(o.data), MSS)] if tso else [o.data]
     check_eq(len(segs), len(want), "%s: segments on the wire" % name)
     off = 0
     for i, (s, w) in enumerate(zip(segs, want)):
-        p = Parsed(s)
+        p = Parsed(s, strict)
         check(p.data == w, "%s segment %d: payload differs" % (name, i))
         check_eq(p.seq, (o.seq + off) & 0xffffffff, "%s segment %d: sequence" % (name, i))
         if not o.v6:
@@ -207,25 +209,33 @@ def rx_verdicts(out):
     return got
 
 
-def segments(f, mode):
-    """Frames one test frame becomes on the wire: TCP sends cut at MSS when TSO is offered."""
+def segments(f, tso):
+    """Frames one test frame becomes on the wire: TCP sends cut at MSS with TSO."""
     p = Parsed(f, strict=False)
-    return 1 + (len(p.data) - 1) // MSS if p.proto == 6 and mode == "all" else 1
+    return 1 + (len(p.data) - 1) // MSS if p.proto == 6 and tso else 1
 
 
-def offload_run(mode):
+TX_TAG = 200      # the tag port 1 inserts in the VLAN run ('tx_vlan set'), priority 0
+
+
+def offload_run(mode, vlan=False):
     with tempfile.TemporaryDirectory(prefix="hvt24-") as tmp:
-        return offload_case(mode, tmp)
+        return offload_case(mode, tmp, vlan)
 
 
-def offload_case(mode, tmp):
+def offload_case(mode, tmp, vlan):
+    """vlan: port 0 strips tags (--enable-hw-vlan-strip), port 1 inserts TX_TAG in every frame
+    through the VLAN PPI; forwarded by the mac engine (testpmd 22.11's csum engine inserts no
+    tag), so no checksum is filled and the broken frames stay broken."""
+    tso = mode == "all" and not vlan
     fin, fout, empty = (os.path.join(tmp, n) for n in ("in.pcap", "out.pcap", "empty.pcap"))
     cases = frames()
     write_pcap(fin, [f for _, f, _ in cases])
     write_pcap(empty, [])
     sim = ["--nics", "2", "--mac", ",".join(MACS), "--offload", mode,
            "--wire", "0=pcap:" + empty, "--wire", "1=pcap:%s,%s" % (empty, fout)]
-    with Run(sim, ["--forward-mode=csum"]) as r:
+    fwd = ["--forward-mode=mac", "--enable-hw-vlan-strip"] if vlan else ["--forward-mode=csum"]
+    with Run(sim, fwd) as r:
         caps = r.cmd("show port 1 tx_offload capabilities")
         offered = all(c in caps for c in ("IPV4_CKSUM", "UDP_CKSUM", "TCP_CKSUM", "TCP_TSO"))
         if mode == "all":
@@ -235,9 +245,12 @@ def offload_case(mode, tmp):
                                                "TCP_TSO")),
                   "port 1 offers transmit offloads the host does not:\n" + caps)
         r.cmd("port stop 1", timeout=60)
-        for proto in ("ip", "tcp", "udp"):
-            r.cmd("csum set %s hw 1" % proto)
-        if mode == "all":
+        if vlan:
+            r.cmd("tx_vlan set 1 %d" % TX_TAG)
+        else:
+            for proto in ("ip", "tcp", "udp"):
+                r.cmd("csum set %s hw 1" % proto)
+        if tso:
             # Not without TSO: testpmd 22.11 keeps the size and asks TSO of every TCP frame,
             # which tx_prepare then refuses (ENOTSUP), rightly.
             r.cmd("tso set %d 1" % MSS)
@@ -245,7 +258,7 @@ def offload_case(mode, tmp):
         r.cmd("set verbose 1")
         r.cmd("start")
         r.ctl("replay 0 " + fin)
-        want = sum(segments(f, mode) for _, f, _ in cases)
+        want = sum(segments(f, tso) for _, f, _ in cases)
         for _ in range(100):
             if r.sim_stats()[1].get("from_guest_frames", 0) >= want:
                 break
@@ -260,22 +273,27 @@ def offload_case(mode, tmp):
     pos = 0
     verdicts = rx_verdicts(out)
     for name, f, verdict in cases:
-        n = segments(f, mode)
+        n = segments(f, tso)
+        plain = vlan and "bad" in name     # forwarded as received: still broken
+        if vlan:
+            check_eq([Parsed(w, strict=False).vlan for w in wire[pos:pos + n]], [TX_TAG] * n,
+                     "%s: the tag port 1 inserts, on every frame" % name)
         if name.startswith("tcp"):
-            check_tcp_send(name, f, wire[pos:pos + n], mode == "all")
+            check_tcp_send(name, f, wire[pos:pos + n], tso, strict=not plain)
         else:
             # The upstream defect of UPSTREAM_DEFECTS: netvsc's offset for the tagged frame.
-            known = upstream() and name.endswith("vlan") and mode == "all"
-            q = Parsed(wire[pos], strict=not known)
+            known = upstream() and name.endswith("vlan") and mode == "all" and not vlan
+            q = Parsed(wire[pos], strict=not known and not plain)
             if known:
                 log("upstream defect, expected: %s left with a checksum written 4 bytes off"
                     % name)
             else:
                 check(q.data == Parsed(f, strict=False).data, "%s: payload differs" % name)
-            if name.endswith("vlan"):
+            if name.endswith("vlan") and not vlan:
                 check_eq(q.vlan, (3 << 13) | 100, "%s: 802.1Q tag on the wire" % name)
         pos += n
-        rx_len = len(f)
+        # Stripped, the tagged frame arrives 4 bytes shorter.
+        rx_len = len(f) - (4 if vlan and name.endswith("vlan") else 0)
         got = verdicts.get(rx_len)
         check(got is not None, "%s: no verbose receive line for length %d" % (name, rx_len))
         exp = verdict if mode == "all" else ("UNKNOWN", "UNKNOWN")
@@ -283,7 +301,8 @@ def offload_case(mode, tmp):
             log("upstream netvsc differs: %s received with %r, hvnet gives %r" % (name, got, exp))
             continue
         check_eq(got, exp, "%s: receive checksum verdict (IP, L4)" % name)
-    log("offload %s: %d frames in, %d on the wire, all checked" % (mode, len(cases), pos))
+    log("offload %s%s: %d frames in, %d on the wire, all checked"
+        % (mode, " vlan" if vlan else "", len(cases), pos))
     return stats[1]
 
 
@@ -322,6 +341,7 @@ def prepare_refuses_tso():
 def main():
     s = offload_run("all")
     check(s.get("tx_lso_sends", 0) >= 2 or upstream(), "LSO sends the host cut: %r" % s)
+    offload_run("all", vlan=True)
     s = offload_run("none")
     check_eq(s.get("tx_lso_sends", 0) + s.get("tx_csum_filled", 0), 0,
              "offloads performed with none offered")
