@@ -354,6 +354,14 @@ csum_fill(uint8_t *f, uint32_t len, uint32_t v)
 	return true;
 }
 
+static void
+wire_out(struct sim_nic *nic, unsigned int c, const uint8_t *f, uint32_t len)
+{
+	wire_transmit(nic, c, f, len);
+	nic->stats.from_guest_frames++;
+	nic->stats.from_guest_bytes += len;
+}
+
 /* Put the frame on the wire, with the VLAN tag of the PPI if any; counts it. */
 static void
 tx_frame(struct sim_nic *nic, unsigned int c, uint8_t *buf, uint32_t len,
@@ -371,9 +379,7 @@ tx_frame(struct sim_nic *nic, unsigned int c, uint8_t *buf, uint32_t len,
 		wr16(buf + 14, tci);
 		len += VLAN_HLEN;
 	}
-	wire_transmit(nic, c, buf, len);
-	nic->stats.from_guest_frames++;
-	nic->stats.from_guest_bytes += len;
+	wire_out(nic, c, buf, len);
 }
 
 /* The LSOv2 request: well formed and enabled (else false), and the send it describes. */
@@ -467,6 +473,11 @@ host_offload_tx(struct sim_nic *nic, unsigned int c, const uint8_t *frame, uint3
 	}
 	if (len > nic->mtu + ETH_HLEN + VLAN_HLEN)
 		return -EMSGSIZE;
+	if (!ol->csum && !ol->vlan) {
+		/* Nothing to change: straight from the message, as most frames go. */
+		wire_out(nic, c, frame, len);
+		return 0;
+	}
 	memcpy(buf, frame, len);
 	if (ol->csum && !csum_check(nic, c, ol->csum_info))
 		return -EINVAL;
