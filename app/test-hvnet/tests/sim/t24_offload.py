@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Offloads on the wire: checksums, LSOv2 (TSO), VLAN, with the host offering all of them and
-none. NIC 0's wire replays a pcap file the test makes (IPv4 and IPv6, TCP and UDP, frames with a
-bad IP or UDP checksum, a VLAN-tagged one) once forwarding runs (control 'replay'); testpmd's csum engine forwards them to port 1 with
-IPv4/TCP/UDP checksum offload and TSO (MSS 500) on port 1; NIC 1's wire writes what the host
-put on it to a pcap file, checked frame by frame:
+"""Offloads on the wire: checksums, LSOv2 (TSO), VLAN, with the host offering all of them and none.
+NIC 0's wire replays a pcap file the test makes (IPv4 and IPv6, TCP and UDP, frames with a bad
+IP or UDP checksum, a VLAN-tagged one) once forwarding runs (control 'replay'); testpmd's csum
+engine forwards them to port 1 with IPv4/TCP/UDP checksum offload and TSO (MSS 500) on port 1;
+NIC 1's wire writes what the host put on it to a pcap file, checked frame by frame:
 1. --offload all: every TCP send is cut into MSS-sized segments (lengths, IP ids, sequence
    numbers, FIN/PSH only on the last, CWR only on the first, every checksum right, the payload
    byte for byte); UDP checksums right; the tagged frame keeps its tag (received with the tag in
