@@ -127,12 +127,16 @@ def transfer(r, hw):
     sent = src.stdout.split()
     log("%s: A sent %s bytes, B got %s (%s), %s of %d datagrams intact"
         % ("offload" if hw else "software", sent[1], got[1], got[2][:16], got[4], DGRAMS))
+    errors = {}
+    for n in (NS_A, NS_B):
+        after = csum_errors(n)
+        errors[n] = {k: after.get(k, 0) - before[n].get(k, 0) for k in CSUM_ERRORS}
+        log("kernel errors counted in %s: %r" % (n, errors[n]))
     check_eq((int(got[1]), got[2]), (BULK, sent[2]), "TCP bytes and SHA-256 at B")
     check_eq(int(got[4]), DGRAMS, "UDP datagrams intact at B")
     for n in (NS_A, NS_B):
-        after = csum_errors(n)
-        check_eq({k: after.get(k, 0) - before[n].get(k, 0) for k in CSUM_ERRORS},
-                 {k: 0 for k in CSUM_ERRORS}, "checksum and header errors counted in %s" % n)
+        check_eq(errors[n], {k: 0 for k in CSUM_ERRORS},
+                 "checksum and header errors counted in %s" % n)
     return r.sim_stats()[1].get("tx_csum_filled", 0) - filled
 
 
