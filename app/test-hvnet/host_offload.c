@@ -158,6 +158,7 @@ fold(uint32_t sum)
 /* A parsed IP packet inside a frame: what the checksums need. */
 struct ip_view {
 	uint32_t l3;		/* IP header offset */
+	uint32_t l3_len;	/* IPv4 header length (IHL), 40 for IPv6 */
 	uint32_t l4;		/* transport header offset */
 	uint32_t end;		/* end of the IP packet (by its length field, within the frame) */
 	uint8_t proto;
@@ -196,7 +197,8 @@ ip_parse(const uint8_t *f, uint32_t len, uint32_t thoff, bool lso, struct ip_vie
 		if (len - l3 < IPV4_HLEN_MIN || (f[l3] >> 4) != 4 ||
 		    (f[l3] & 0xf) * 4u < IPV4_HLEN_MIN)
 			return false;
-		v->l4 = l3 + (f[l3] & 0xf) * 4u;
+		v->l3_len = (f[l3] & 0xf) * 4u;
+		v->l4 = l3 + v->l3_len;
 		v->proto = f[l3 + 9];
 		v->frag = (rd16(f + l3 + 6) & 0x3fff) != 0;
 		iplen = rd16(f + l3 + 2);
@@ -204,6 +206,7 @@ ip_parse(const uint8_t *f, uint32_t len, uint32_t thoff, bool lso, struct ip_vie
 		if (len - l3 < IPV6_HLEN || (f[l3] >> 4) != 6)
 			return false;
 		v->v6 = true;
+		v->l3_len = IPV6_HLEN;
 		v->l4 = l3 + IPV6_HLEN;
 		v->proto = f[l3 + 6];
 		iplen = IPV6_HLEN + rd16(f + l3 + 4);
@@ -215,7 +218,7 @@ ip_parse(const uint8_t *f, uint32_t len, uint32_t thoff, bool lso, struct ip_vie
 	}
 	if (thoff != 0)
 		v->l4 = thoff;
-	if (v->l4 > len)
+	if (v->l4 > len || v->l3 + v->l3_len > len)
 		return false;
 	/* An LSO send may leave the IP length 0 (NDIS) or give the whole send: the frame rules. */
 	if (lso)
@@ -229,8 +232,9 @@ ip_parse(const uint8_t *f, uint32_t len, uint32_t thoff, bool lso, struct ip_vie
 static void
 ip4_csum_fill(uint8_t *f, const struct ip_view *v)
 {
+	/* By the IHL, as hardware does, wherever the PPI put the transport header. */
 	wr16(f + v->l3 + 10, 0);
-	wr16(f + v->l3 + 10, fold(sum16(0, f + v->l3, v->l4 - v->l3)));
+	wr16(f + v->l3 + 10, fold(sum16(0, f + v->l3, v->l3_len)));
 }
 
 /* Fill the TCP or UDP checksum at off within the transport header; false if it is not there. */
@@ -504,7 +508,7 @@ host_offload_rx_csum(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	if (!ip_parse(frame, len, 0, false, &iv))
 		return 0;
 	if (!iv.v6 && rx_on(p->ipv4_csum))
-		v |= fold(sum16(0, frame + iv.l3, iv.l4 - iv.l3)) == 0 ? HV_RXCSUM_IP_OK :
+		v |= fold(sum16(0, frame + iv.l3, iv.l3_len)) == 0 ? HV_RXCSUM_IP_OK :
 									 HV_RXCSUM_IP_FAILED;
 	tcp_rx = rx_on(iv.v6 ? p->tcp6_csum : p->tcp4_csum);
 	udp_rx = rx_on(iv.v6 ? p->udp6_csum : p->udp4_csum);

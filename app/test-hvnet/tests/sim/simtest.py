@@ -106,8 +106,7 @@ UPSTREAM_DEFECTS = {
         "t24: a tagged frame that netvsc received (strip off) and testpmd's csum engine "
         "forwards with checksum offload leaves netvsc untagged with the tag in a VLAN PPI, "
         "but its checksum PPI's transport offset (38) still counts the 4-byte tag: the host "
-        "fills the checksums where the offset points, 4 bytes off, and both are wrong on "
-        "the wire"),
+        "writes the UDP checksum where the offset points, 4 bytes off, into the payload"),
 }
 
 

@@ -285,8 +285,9 @@ def offload_case(mode, tmp, vlan):
             known = upstream() and name.endswith("vlan") and mode == "all" and not vlan
             q = Parsed(wire[pos], strict=not known and not plain)
             if known:
-                log("upstream defect, expected: %s left with a checksum written 4 bytes off"
-                    % name)
+                log("upstream defect, expected: %s left with its UDP checksum written 4 bytes "
+                    "off" % name)
+                check_eq(csum(wire[pos][18:38]), 0, "%s: IPv4 header checksum" % name)
             else:
                 check(q.data == Parsed(f, strict=False).data, "%s: payload differs" % name)
             if name.endswith("vlan") and not vlan:
