@@ -31,6 +31,17 @@
 
 /* --- capabilities and parameters --------------------------------------------------------- */
 
+/* Hyper-V's LSOv2 offer: both IP versions, TCP options and IPv6 extension headers. */
+static const struct hv_ndis_lsov2_offload lso_offer = {
+	.ipv4_encap = HV_NDIS_ENCAP_802_3,
+	.ipv4_max_size = LSO_MAX_SIZE,
+	.ipv4_min_segs = LSO_MIN_SEGS,
+	.ipv6_encap = HV_NDIS_ENCAP_802_3,
+	.ipv6_max_size = LSO_MAX_SIZE,
+	.ipv6_min_segs = LSO_MIN_SEGS,
+	.ipv6_opts = HV_NDIS_LSOV2_CAP_IP6_EXT | HV_NDIS_LSOV2_CAP_TCP_OPTS,
+};
+
 void
 host_offload_caps(const struct sim_nic *nic, struct hv_ndis_offload *o, uint8_t rev,
 		  uint16_t size)
@@ -40,35 +51,29 @@ host_offload_caps(const struct sim_nic *nic, struct hv_ndis_offload *o, uint8_t 
 		      HV_NDIS_TXCSUM_CAP_TCP | HV_NDIS_TXCSUM_CAP_UDP | HV_NDIS_TXCSUM_CAP_IP4;
 	uint32_t v6 = HV_NDIS_TXCSUM_CAP_IP6_EXT | HV_NDIS_TXCSUM_CAP_TCP_OPTS |
 		      HV_NDIS_TXCSUM_CAP_TCP | HV_NDIS_TXCSUM_CAP_UDP;
+	bool ip6 = mode == SIM_OFFLOAD_ALL || mode == SIM_OFFLOAD_CSUM;
 
 	memset(o, 0, sizeof(*o));
 	o->hdr.type = HV_NDIS_OBJ_OFFLOAD;
 	o->hdr.revision = rev;
 	o->hdr.size = size;
 	/* 802.3 framing is announced for every checksum direction, even when none is offered. */
-	o->csum.ipv4_tx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv4_rx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv6_tx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv6_rx_encap = HV_NDIS_ENCAP_802_3;
+	o->csum.ipv4_tx_encap = o->csum.ipv4_rx_encap = HV_NDIS_ENCAP_802_3;
+	o->csum.ipv6_tx_encap = o->csum.ipv6_rx_encap = HV_NDIS_ENCAP_802_3;
 	if (mode == SIM_OFFLOAD_NONE)
 		return;
-	o->csum.ipv4_tx_flags = v4;
-	o->csum.ipv4_rx_flags = v4;
-	if (mode != SIM_OFFLOAD_NO_IPV6) {
-		o->csum.ipv6_tx_flags = v6;
-		o->csum.ipv6_rx_flags = v6;
-	}
+	o->csum.ipv4_tx_flags = o->csum.ipv4_rx_flags = v4;
+	o->csum.ipv6_tx_flags = o->csum.ipv6_rx_flags = ip6 ? v6 : 0;
 	if (mode == SIM_OFFLOAD_CSUM)
 		return;
-	o->lsov2.ipv4_encap = HV_NDIS_ENCAP_802_3;
-	o->lsov2.ipv4_max_size = LSO_MAX_SIZE;
-	o->lsov2.ipv4_min_segs = LSO_MIN_SEGS;
-	if (mode == SIM_OFFLOAD_NO_IPV6)
-		return;
-	o->lsov2.ipv6_encap = HV_NDIS_ENCAP_802_3;
-	o->lsov2.ipv6_max_size = LSO_MAX_SIZE;
-	o->lsov2.ipv6_min_segs = LSO_MIN_SEGS;
-	o->lsov2.ipv6_opts = HV_NDIS_LSOV2_CAP_IP6_EXT | HV_NDIS_LSOV2_CAP_TCP_OPTS;
+	o->lsov2 = lso_offer;
+	if (!ip6) {
+		/* IPv4 only: the IPv6 half of the block stays empty. */
+		o->lsov2.ipv6_encap = 0;
+		o->lsov2.ipv6_max_size = 0;
+		o->lsov2.ipv6_min_segs = 0;
+		o->lsov2.ipv6_opts = 0;
+	}
 }
 
 /* A checksum byte of the parameters, masked to what the host offers (0 keeps the old one). */

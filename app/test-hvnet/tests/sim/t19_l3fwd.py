@@ -61,6 +61,23 @@ def wire_up(name, tap, local, gateway, other_net, port_mac):
     ns(name, "ip", "route", "add", other_net, "via", gateway, "dev", tap)
 
 
+def in_namespaces(names, fn):
+    """Make the namespaces (IPv6 off: no router solicitation or MLD among the frames), run fn,
+    delete them."""
+    for name in names:
+        res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise TestSkip("cannot create a network namespace: %s" % res.stderr.strip())
+    try:
+        for name in names:
+            ns(name, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1",
+               "net.ipv6.conf.all.disable_ipv6=1")
+        fn()
+    finally:
+        for name in names:
+            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
 def rule_files(work):
     v4 = os.path.join(work, "rules_v4.cfg")
     v6 = os.path.join(work, "rules_v6.cfg")
@@ -137,19 +154,9 @@ def main():
         if shutil.which(tool) is None:
             raise TestSkip("'%s' is not installed" % tool)
     work = tempfile.mkdtemp(prefix="hvt19-")
-    for name in (NS_A, NS_B):
-        res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
-        if res.returncode != 0:
-            raise TestSkip("cannot create a network namespace: %s" % res.stderr.strip())
     try:
-        # No IPv6 on the TAPs (router solicitations, MLD): the frames counted are the pings.
-        for name in (NS_A, NS_B):
-            ns(name, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1",
-               "net.ipv6.conf.all.disable_ipv6=1")
-        scenario(l3fwd, work)
+        in_namespaces((NS_A, NS_B), lambda: scenario(l3fwd, work))
     finally:
-        for name in (NS_A, NS_B):
-            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

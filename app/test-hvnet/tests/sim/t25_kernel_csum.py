@@ -16,9 +16,9 @@ import os
 import re
 import shutil
 import subprocess
-import time
 
 from simtest import Run, TestSkip, check, check_eq, log, mac_list, run_test
+from t19_l3fwd import in_namespaces, ns, wait_tap, wire_up
 
 NS_A = "hvt25a-%d" % os.getpid()
 NS_B = "hvt25b-%d" % os.getpid()
@@ -70,30 +70,6 @@ print("sent", len(data), hashlib.sha256(data).hexdigest(), flush=True)
 """
 
 CSUM_ERRORS = ("TcpInCsumErrors", "UdpInCsumErrors", "IpExtInCsumErrors", "IpInHdrErrors")
-
-
-def ns(name, *argv, check_rc=True, timeout=30):
-    res = subprocess.run(["ip", "netns", "exec", name] + list(argv), capture_output=True,
-                         text=True, timeout=timeout)
-    if check_rc:
-        check(res.returncode == 0, "%s in %s failed: %s%s" % (" ".join(argv), name,
-                                                             res.stdout, res.stderr))
-    return res
-
-
-def wait_tap(name, tap, timeout=20):
-    end = time.monotonic() + timeout
-    while ns(name, "ip", "link", "show", tap, check_rc=False).returncode != 0:
-        check(time.monotonic() < end, "TAP %s never appeared in %s" % (tap, name))
-        time.sleep(0.2)
-
-
-def wire_up(name, tap, local, gateway, other_net, port_mac):
-    ns(name, "ip", "addr", "add", local + "/24", "dev", tap)
-    ns(name, "ip", "link", "set", tap, "up")
-    ns(name, "ip", "neigh", "replace", gateway, "lladdr", port_mac, "dev", tap, "nud",
-       "permanent")
-    ns(name, "ip", "route", "add", other_net, "via", gateway, "dev", tap)
 
 
 def csum_errors(name):
@@ -169,18 +145,7 @@ def main():
             raise TestSkip("'%s' is not installed" % tool)
     if not os.access(PY, os.X_OK):
         raise TestSkip("no %s for the namespaces' sockets" % PY)
-    for name in (NS_A, NS_B):
-        res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
-        if res.returncode != 0:
-            raise TestSkip("cannot create a network namespace: %s" % res.stderr.strip())
-    try:
-        for name in (NS_A, NS_B):
-            ns(name, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1",
-               "net.ipv6.conf.all.disable_ipv6=1")
-        scenario()
-    finally:
-        for name in (NS_A, NS_B):
-            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+    in_namespaces((NS_A, NS_B), scenario)
 
 
 if __name__ == "__main__":
