@@ -207,7 +207,8 @@ struct host_nic {
 	uint32_t rss_hash_info;
 	uint8_t rss_key[HV_NDIS_RSS_KEY_SIZE];
 	uint8_t rss_table[HV_NDIS_RSS_INDIRECTION_SIZE];
-	struct hv_ndis_offload_params offload;
+	struct hv_ndis_offload_params offload;	/* in force (host_offload.c) */
+	bool ol_reported;	/* a PPI beyond them was reported since they were set */
 
 	unsigned int ctlq_head;	/* next to send */
 	unsigned int ctlq_count;
@@ -333,6 +334,31 @@ bool host_rndis_queue(struct sim_nic *nic, const void *msg, uint32_t len);
 /* Send queued control messages while sub-allocations and ring room allow; returns sent. */
 unsigned int host_rndis_flush(struct sim_nic *nic);
 void host_rndis_reset(struct host_nic *hn);
+
+/* --- host_offload.c: the host half of checksum, LSO and VLAN offloads --------------------- */
+/* The offload PPIs of one guest packet (host_data.c found them). */
+struct host_tx_ol {
+	bool vlan;
+	bool csum;
+	bool lso;
+	uint32_t vlan_info;
+	uint32_t csum_info;
+	uint32_t lso_info;
+};
+
+/* NDIS_OFFLOAD of the given revision and size with what --offload offers. */
+void host_offload_caps(const struct sim_nic *nic, struct hv_ndis_offload *o, uint8_t rev,
+		       uint16_t size);
+/* Apply a validated OID_TCP_OFFLOAD_PARAMETERS, masked to what is offered. */
+void host_offload_set(struct sim_nic *nic, const struct hv_ndis_offload_params *p);
+/*
+ * Put the frame of a guest packet on the wire as its PPIs ask: checksums filled, LSO cut
+ * into MSS-sized frames, VLAN tag inserted. 0, or a negative errno for a failed packet.
+ */
+int host_offload_tx(struct sim_nic *nic, unsigned int c, const uint8_t *frame, uint32_t len,
+		    const struct host_tx_ol *ol);
+/* The checksum PPI value for a frame to the guest (0: nothing checked). */
+uint32_t host_offload_rx_csum(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
 
 /* --- host_data.c ------------------------------------------------------------------------- */
 /* A data carrier (107, channel_type 0). Same returns as host_nvsp_packet. */

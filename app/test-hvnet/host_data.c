@@ -462,14 +462,9 @@ host_carrier_read(struct sim_nic *nic, unsigned int c, const struct host_pkt *pk
 
 /* ---- guest transmit -------------------------------------------------------------------- */
 
-struct tx_meta {
-	bool vlan;
-	uint32_t vlan_info;
-};
-
 /* Check one PPI element; false makes the whole packet fail. */
 static bool
-tx_ppi(const uint8_t *el, uint32_t size, uint32_t data_len, struct tx_meta *meta)
+tx_ppi(const uint8_t *el, uint32_t size, uint32_t data_len, struct host_tx_ol *meta)
 {
 	struct hv_rndis_ppi p;
 	uint32_t v, thoff;
@@ -483,26 +478,32 @@ tx_ppi(const uint8_t *el, uint32_t size, uint32_t data_len, struct tx_meta *meta
 	switch (p.type) {
 	case HV_PPI_CHECKSUM:
 		thoff = (v >> HV_TXCSUM_THOFF_SHIFT) & HV_TXCSUM_THOFF_MASK;
-		if (thoff == 0)
+		if (thoff == 0) {
+			meta->csum = true;
+			meta->csum_info = v;
 			return true;
+		}
 		if ((v & HV_TXCSUM_IPV4) && thoff < ETH_HLEN + 20)
 			return false;
 		if ((v & HV_TXCSUM_IPV6) && thoff < ETH_HLEN + 40)
 			return false;
+		meta->csum = true;
+		meta->csum_info = v;
 		return thoff < data_len;
 	case HV_PPI_VLAN:
 		meta->vlan = true;
 		meta->vlan_info = v;
 		return true;
 	default:
-		/* LSO is not offered in the offload capabilities. */
-		return false;
+		meta->lso = true;
+		meta->lso_info = v;
+		return true;
 	}
 }
 
 static bool
 tx_ppi_walk(const uint8_t *ppi, uint32_t len, uint32_t data_len,
-	    struct tx_meta *meta)
+	    struct host_tx_ol *meta)
 {
 	uint32_t pos = 0, size;
 
@@ -527,33 +528,13 @@ span_ok(uint32_t msglen, uint32_t off, uint32_t len)
 	       (uint64_t)HV_RNDIS_OFFSET_BASE + off + len <= msglen;
 }
 
-/* Insert an 802.1Q tag after the MAC addresses; returns the new length. */
-static uint32_t
-vlan_insert(uint8_t *dst, const uint8_t *frame, uint32_t len, uint32_t info)
-{
-	uint16_t tci = (uint16_t)(((info & HV_VLAN_PRIO_MASK) << 13) |
-				  ((info & HV_VLAN_CFI) ? 0x1000u : 0) |
-				  ((info >> HV_VLAN_ID_SHIFT) & HV_VLAN_ID_MASK));
-
-	memcpy(dst, frame, 2 * ETH_ALEN);
-	dst[12] = ETH_P_8021Q >> 8;
-	dst[13] = ETH_P_8021Q & 0xff;
-	dst[14] = tci >> 8;
-	dst[15] = tci & 0xff;
-	memcpy(dst + 16, frame + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
-	return len + VLAN_HLEN;
-}
-
 /* Validate one RNDIS PACKET and hand its frame to the wire; false = failed packet. */
 static bool
 tx_packet(struct sim_nic *nic, unsigned int c, const uint8_t *msg, uint32_t msglen,
 	  bool chimney)
 {
-	struct host_nic *hn = host_of(nic);
-	struct tx_meta meta = { .vlan = false };
+	struct host_tx_ol meta = { .vlan = false };
 	struct hv_rndis_packet p;
-	const uint8_t *frame;
-	uint32_t len;
 
 	memcpy(&p, msg, sizeof(p));
 	if (p.oob_offset || p.oob_length || p.num_oob || p.vc_handle)
@@ -564,17 +545,9 @@ tx_packet(struct sim_nic *nic, unsigned int c, const uint8_t *msg, uint32_t msgl
 				  !tx_ppi_walk(msg + HV_RNDIS_OFFSET_BASE + p.ppi_offset,
 					       p.ppi_length, p.data_length, &meta)))
 		return false;
-	frame = msg + HV_RNDIS_OFFSET_BASE + p.data_offset;
-	len = p.data_length;
-	if (len + (meta.vlan ? VLAN_HLEN : 0) > nic->mtu + ETH_HLEN + VLAN_HLEN)
+	if (host_offload_tx(nic, c, msg + HV_RNDIS_OFFSET_BASE + p.data_offset, p.data_length,
+			    &meta) != 0)
 		return false;
-	if (meta.vlan) {
-		len = vlan_insert(hn->frame, frame, len, meta.vlan_info);
-		frame = hn->frame;
-	}
-	wire_transmit(nic, c, frame, len);
-	nic->stats.from_guest_frames++;
-	nic->stats.from_guest_bytes += len;
 	if (chimney)
 		nic->stats.tx_chimney++;
 	else
@@ -672,6 +645,7 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 struct rx_meta {
 	bool vlan;
 	bool hashed;
+	uint32_t csum;
 	uint32_t vlan_info;
 	uint32_t hash;
 	uint32_t hash_type;
@@ -692,8 +666,8 @@ rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
 		.ppi_offset = RX_PPI_OFFSET,
 	};
 
-	/* A zero checksum value is "no information": the host does not verify checksums. */
-	p = put_ppi(p, HV_PPI_CHECKSUM, 0);
+	/* Always there, as from Hyper-V; 0 ("no information") unless rx checksums are on. */
+	p = put_ppi(p, HV_PPI_CHECKSUM, meta->csum);
 	if (meta->vlan)
 		p = put_ppi(p, HV_PPI_VLAN, meta->vlan_info);
 	if (meta->hashed) {
@@ -727,6 +701,14 @@ rx_channel(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 	if (c >= nic->nchan || hn->chan[c].dead || !host_chan_sync(nic, c))
 		return 0;
 	return c;
+}
+
+bool
+host_nic_listening(const struct sim_nic *nic)
+{
+	const struct host_nic *hn = host_of(nic);
+
+	return hn->state == HOST_READY && hn->rx.ready && hn->filter != HV_NDIS_PACKET_TYPE_NONE;
 }
 
 int
@@ -768,6 +750,7 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	if (flen > hn->rx.sub_size - HV_RXBUF_HEADROOM)
 		return -EINVAL;
 	c = rx_channel(nic, frame, len, &meta);
+	meta.csum = host_offload_rx_csum(nic, frame, len);
 	if (rx_batch_room(nic, c) < 0)
 		return -ENOBUFS;
 	idx = rxbuf_take_data(hn, c);

@@ -48,6 +48,7 @@ host_rndis_reset(struct host_nic *hn)
 	memset(hn->rss_key, 0, sizeof(hn->rss_key));
 	memset(hn->rss_table, 0, sizeof(hn->rss_table));
 	memset(&hn->offload, 0, sizeof(hn->offload));
+	hn->ol_reported = false;
 	hn->ctlq_head = 0;
 	hn->ctlq_count = 0;
 }
@@ -185,32 +186,18 @@ frame_size(const struct sim_nic *nic)
 	return m ? m : nic->mtu + 14;
 }
 
-static void
-offload_caps(struct hv_ndis_offload *o, uint8_t rev, uint16_t size)
-{
-	memset(o, 0, sizeof(*o));
-	o->hdr.type = HV_NDIS_OBJ_OFFLOAD;
-	o->hdr.revision = rev;
-	o->hdr.size = size;
-	/* 802.3 framing, but no checksum or segmentation work is offered. */
-	o->csum.ipv4_tx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv4_rx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv6_tx_encap = HV_NDIS_ENCAP_802_3;
-	o->csum.ipv6_rx_encap = HV_NDIS_ENCAP_802_3;
-}
-
 /* The largest NDIS_OFFLOAD revision that fits the guest's buffer. */
 static uint32_t
-put_offload(struct oid_out *o)
+put_offload(struct sim_nic *nic, struct oid_out *o)
 {
 	struct hv_ndis_offload off;
 
 	if (o->cap >= HV_NDIS_OFFLOAD_REV3_SIZE)
-		offload_caps(&off, 3, HV_NDIS_OFFLOAD_REV3_SIZE);
+		host_offload_caps(nic, &off, 3, HV_NDIS_OFFLOAD_REV3_SIZE);
 	else if (o->cap >= HV_NDIS_OFFLOAD_REV2_SIZE)
-		offload_caps(&off, 2, HV_NDIS_OFFLOAD_REV2_SIZE);
+		host_offload_caps(nic, &off, 2, HV_NDIS_OFFLOAD_REV2_SIZE);
 	else
-		offload_caps(&off, 1, HV_NDIS_OFFLOAD_REV1_SIZE);
+		host_offload_caps(nic, &off, 1, HV_NDIS_OFFLOAD_REV1_SIZE);
 	return put_blob(o, &off, off.hdr.size);
 }
 
@@ -354,7 +341,7 @@ query_oid(struct sim_nic *nic, uint32_t oid, struct oid_out *o)
 		return put_encap(o);
 	case HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
 	case HV_OID_TCP_OFFLOAD_CURRENT_CONFIG:
-		return put_offload(o);
+		return put_offload(nic, o);
 	default:
 		return query_stat(nic, oid, o);
 	}
@@ -387,7 +374,7 @@ set_offload(struct sim_nic *nic, const uint8_t *info, uint32_t len)
 		return HV_RNDIS_STATUS_INVALID_DATA;
 	if (p.lsov1 == HV_NDIS_OFFLOAD_PARAM_LSO_ON)
 		return HV_RNDIS_STATUS_NOT_SUPPORTED;
-	host_of(nic)->offload = p;
+	host_offload_set(nic, &p);
 	return HV_RNDIS_STATUS_SUCCESS;
 }
 
@@ -592,7 +579,7 @@ rndis_set(struct sim_nic *nic, const uint8_t *msg, uint32_t len)
 	reply(nic, &r, sizeof(r));
 	/* Like Hyper-V, tell the guest the offloads now in force, after its SET_CMPLT. */
 	if (m.oid == HV_OID_TCP_OFFLOAD_PARAMETERS && r.status == HV_RNDIS_STATUS_SUCCESS) {
-		offload_caps(&cur, 3, HV_NDIS_OFFLOAD_REV3_SIZE);
+		host_offload_caps(nic, &cur, 3, HV_NDIS_OFFLOAD_REV3_SIZE);
 		indicate(nic, HV_RNDIS_STATUS_TASK_OFFLOAD_CURRENT, &cur, sizeof(cur));
 	}
 }

@@ -346,7 +346,9 @@ pcap_poll(struct sim_nic *nic, uint8_t *buf)
 	unsigned int n;
 	int len;
 
-	/* Pace by the guest: read on only while nothing waits in the backlog. */
+	/* Pace by the guest: start once it listens, read on while nothing waits in the backlog. */
+	if (!host_nic_listening(nic))
+		return 0;
 	for (n = 0; n < WIRE_POLL_BURST && w->pcap_in != NULL && w->backlog.count == 0; n++) {
 		len = pcap_next(nic, buf);
 		if (len < 0)
@@ -355,6 +357,18 @@ pcap_poll(struct sim_nic *nic, uint8_t *buf)
 			wire_deliver(nic, buf, (uint32_t)len);
 	}
 	return n;
+}
+
+int
+wire_replay(struct sim_nic *nic, const char *path)
+{
+	struct wire_nic *w = wn(nic);
+
+	if (w->kind != WIRE_PCAP)
+		return -ENOTSUP;
+	if (w->pcap_in != NULL)
+		return -EBUSY;
+	return pcap_open_in(nic, path);
 }
 
 /* --- spec parsing and setup --------------------------------------------------------------- */

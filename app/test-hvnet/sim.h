@@ -139,6 +139,10 @@ struct sim_nic_stats {
 	uint64_t rx_sections_leaked;	/* receive sections read but never completed */
 	uint64_t tx_completions_owed;	/* guest packets asking a completion that got none */
 	uint64_t ctl_unanswered;	/* RNDIS control requests whose response never went out */
+	uint64_t tx_csum_filled;	/* guest frames whose checksums the host filled */
+	uint64_t tx_lso_sends;		/* LSOv2 sends the host segmented ... */
+	uint64_t tx_lso_segments;	/* ... into these frames */
+	uint64_t rx_csum_bad;		/* frames to the guest reported with a failed checksum */
 };
 
 /* Per channel index, over the whole run (a subchannel offered again counts on). */
@@ -199,6 +203,14 @@ struct sim_nic {
 	struct sim_chan_stats chan_stats[SIM_MAX_CHANNELS];
 };
 
+/* --offload: the task offloads the host offers. */
+enum sim_offload {
+	SIM_OFFLOAD_ALL,	/* checksums and LSOv2, IPv4 and IPv6, as Hyper-V */
+	SIM_OFFLOAD_NONE,
+	SIM_OFFLOAD_CSUM,	/* checksums only, no LSO */
+	SIM_OFFLOAD_NO_IPV6,	/* IPv4 checksums and LSO only */
+};
+
 struct sim_opts {
 	unsigned int nics;		/* --nics N (1..8), default 1 */
 	unsigned int queues;		/* --queues MAX (1..65), channels per NIC, default 8 */
@@ -215,6 +227,7 @@ struct sim_opts {
 	uint64_t vf_cycle_ms;		/* --vf-cycle MS: remove/add the VF that often, 0 = never */
 	enum sim_signals signals;	/* --signals hyperv|poll, default hyperv */
 	enum sim_kernel kernel;		/* --uio-kernel all|primary|usermask, default all */
+	enum sim_offload offload;	/* --offload all|none|csum|no-ipv6, default all */
 	unsigned int guest_timeout;	/* --timeout SECONDS: SIGKILL the guest after it; 0 = never */
 	char ctl_path[256];		/* --ctl PATH: unix datagram socket for run-time commands */
 	char macs[SIM_MAX_NICS][6];
@@ -291,6 +304,8 @@ uint64_t host_nic_next_wake(struct sim_nic *nic);
  * retry), -EPERM when the filter or a down link drops it (counted), -EINVAL for a bad length.
  */
 int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
+/* True once the guest has set a packet filter: a replayed capture waits for it. */
+bool host_nic_listening(const struct sim_nic *nic);
 /*
  * End of a poll round: send the frames host_nic_receive batched on each channel (one
  * transfer-page packet per channel). Returns frames sent; what the ring cannot take now stays
@@ -332,6 +347,8 @@ void wire_transmit(struct sim_nic *nic, unsigned int chan, const uint8_t *frame,
 unsigned int wire_poll(struct sim *sim);
 /* Start the generator at run time (control command): see host_gen.c. */
 int wire_gen_start(struct sim_nic *nic, const char *spec);
+/* Replay a pcap file into nic now (control 'replay'): a pcap wire whose input is done. */
+int wire_replay(struct sim_nic *nic, const char *path);
 /* Print the wire/generator summary lines for nic. */
 void wire_summary(struct sim_nic *nic);
 /*

@@ -85,6 +85,19 @@ static void cmd_link(struct sim_nic *nic, const char *arg, char *reply, size_t l
 	snprintf(reply, len, "ok link nic=%u %s", nic->idx, arg);
 }
 
+static void cmd_replay(struct sim_nic *nic, const char *path, char *reply, size_t len)
+{
+	int rc;
+
+	if (path == NULL || path[0] == '\0')
+		return (void)snprintf(reply, len, "error replay wants a pcap file");
+	rc = wire_replay(nic, path);
+	if (rc < 0)
+		snprintf(reply, len, "error replay %.128s: %s", path, strerror(-rc));
+	else
+		snprintf(reply, len, "ok replay nic=%u", nic->idx);
+}
+
 static void cmd_speed(struct sim_nic *nic, const char *arg, char *reply, size_t len)
 {
 	unsigned long long v;
@@ -196,7 +209,8 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 	if (rest != NULL)
 		rest += strspn(rest, " \t");
 	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0 &&
-	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0 && strcmp(verb, "vf") != 0)
+	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0 &&
+	    strcmp(verb, "replay") != 0 && strcmp(verb, "vf") != 0)
 		return (void)snprintf(reply, len, "error unknown command %.64s", verb);
 	nic = nic_arg(sim, nic_s);
 	if (nic == NULL)
@@ -211,6 +225,8 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 		return cmd_link(nic, rest, reply, len);
 	if (strcmp(verb, "speed") == 0)
 		return cmd_speed(nic, rest, reply, len);
+	if (strcmp(verb, "replay") == 0)
+		return cmd_replay(nic, rest, reply, len);
 	if (rest == NULL || rest[0] == '\0')
 		return (void)snprintf(reply, len, "error gen wants a SPEC");
 	rc = wire_gen_start(nic, rest);

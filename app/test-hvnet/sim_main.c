@@ -150,14 +150,16 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 			" signals_unneeded=%" PRIu64 " guest_interrupts=%" PRIu64
 			" signals_per_packet=%.5f missed_signals=%" PRIu64
 			" rx_sections_leaked=%" PRIu64 " tx_completions_owed=%" PRIu64
-			" ctl_unanswered=%" PRIu64,
+			" ctl_unanswered=%" PRIu64 " tx_csum_filled=%" PRIu64
+			" tx_lso_sends=%" PRIu64 " tx_lso_segments=%" PRIu64 " rx_csum_bad=%" PRIu64,
 			nic->idx, s->to_guest_frames, s->to_guest_bytes, s->rx_filtered,
 			s->rx_nobuf, s->rx_link_down, s->from_guest_frames, s->from_guest_bytes,
 			s->tx_chimney, s->tx_gpa, s->tx_errors, s->violations, s->faults,
 			s->host_signals, s->signals_unneeded, s->guest_interrupts,
 			frames != 0 ? (double)s->host_signals / (double)frames : 0.0,
 			s->missed_signals, s->rx_sections_leaked, s->tx_completions_owed,
-			s->ctl_unanswered);
+			s->ctl_unanswered, s->tx_csum_filled, s->tx_lso_sends,
+			s->tx_lso_segments, s->rx_csum_bad);
 }
 
 /* One line per channel index ever offered: its signals, interrupts, waits, latency. */

@@ -58,6 +58,7 @@ void sim_print_usage(FILE *f)
 		"  --vf-cycle MS       remove or re-add the VF every MS ms, both orders\n"
 		"  --signals MODE      hyperv (sleep until signalled, default) or poll\n"
 		"  --uio-kernel KIND   what a uio write does: all (default), primary, usermask\n"
+		"  --offload SET       offloads offered: all (default), none, csum, no-ipv6\n"
 		"  --timeout SECONDS   SIGKILL the guest after SECONDS\n"
 		"  --ctl PATH          unix datagram control socket\n"
 		"  -v                  verbose\n"
@@ -328,6 +329,15 @@ static int apply_option(struct parse_ctx *c, const char *name, const char *val)
 	} else if (strcmp(name, "--vf-cycle") == 0) {
 		rc = parse_uint(c, name, val, 100, 3600000, &v);
 		o->vf_cycle_ms = v;
+	} else if (strcmp(name, "--offload") == 0) {
+		static const char *const sets[] = {
+			[SIM_OFFLOAD_ALL] = "all", [SIM_OFFLOAD_NONE] = "none",
+			[SIM_OFFLOAD_CSUM] = "csum", [SIM_OFFLOAD_NO_IPV6] = "no-ipv6",
+		};
+		unsigned int k = 0;
+
+		rc = parse_word(c, name, val, sets, sizeof(sets) / sizeof(sets[0]), &k);
+		o->offload = (enum sim_offload)k;
 	} else if (strcmp(name, "--ctl") == 0) {
 		rc = copy_str(c, name, val, o->ctl_path, sizeof(o->ctl_path));
 	}

@@ -63,8 +63,8 @@ static void test_defaults(void)
 	      o.ring_size == 2u << 20 && o.nvsp_max == 0x60001, "default sizes: '%s'", line);
 	CHECK(strcmp(o.wire[0], "loop") == 0 && strcmp(o.wire[7], "loop") == 0 &&
 	      !o.mac_set[0] && !o.verbose && !o.no_monitor, "default wire: '%s'", line);
-	CHECK(o.signals == SIM_SIGNALS_HYPERV && o.kernel == SIM_KERNEL_ALL,
-	      "default signals and kernel: '%s'", line);
+	CHECK(o.signals == SIM_SIGNALS_HYPERV && o.kernel == SIM_KERNEL_ALL &&
+	      o.offload == SIM_OFFLOAD_ALL, "default signals, kernel, offload: '%s'", line);
 }
 
 static void test_values(void)
@@ -72,6 +72,7 @@ static void test_values(void)
 	const char *line = "p sim --nics 3 --queues=65 --mtu 9000 --speed 40000 --rxbuf 1M "
 			   "--sendbuf 0x10000 --ring 64K --nvsp 5 --stats 2 --timeout 30 "
 			   "--ctl /tmp/x.sock -v --no-monitor --signals poll --uio-kernel=usermask "
+			   "--offload no-ipv6 "
 			   "--mac 00:15:5d:aa:bb:01,02:00:00:00:00:02 "
 			   "--wire tap:t0 --wire 2=pcap:/tmp/a --gen 1:100:64-128:4 -- sh -c x";
 	struct sim_opts o;
@@ -85,8 +86,8 @@ static void test_values(void)
 	      "nvsp/stats/timeout: '%s'", line);
 	CHECK(strcmp(o.ctl_path, "/tmp/x.sock") == 0 && o.verbose && o.no_monitor,
 	      "flags: '%s'", line);
-	CHECK(o.signals == SIM_SIGNALS_POLL && o.kernel == SIM_KERNEL_USERMASK,
-	      "signals and kernel: '%s'", line);
+	CHECK(o.signals == SIM_SIGNALS_POLL && o.kernel == SIM_KERNEL_USERMASK &&
+	      o.offload == SIM_OFFLOAD_NO_IPV6, "signals, kernel, offload: '%s'", line);
 	CHECK(o.mac_set[0] && o.mac_set[1] && !o.mac_set[2] && (uint8_t)o.macs[0][3] == 0xaa &&
 	      (uint8_t)o.macs[1][0] == 0x02, "macs: '%s'", line);
 	CHECK(strcmp(o.wire[0], "tap:t0") == 0 && strcmp(o.wire[1], "tap:t0") == 0 &&
@@ -120,7 +121,8 @@ static void test_bad(void)
 		"p sim --nics -- x", "p sim --nics 0 -- x", "p sim --nics 9 -- x",
 		"p sim --nics 2x -- x", "p sim --nics -1 -- x", "p sim --queues 66 -- x",
 		"p sim --signals -- x", "p sim --signals busy -- x", "p sim --uio-kernel 6.15 -- x",
-		"p sim --uio-kernel Primary -- x",
+		"p sim --uio-kernel Primary -- x", "p sim --offload lso -- x",
+		"p sim --offload -- x",
 		"p sim --queues 0 -- x", "p sim --mtu 575 -- x", "p sim --mtu 9001 -- x",
 		"p sim --speed 0 -- x", "p sim --rxbuf 1000 -- x", "p sim --rxbuf 4K -- x",
 		"p sim --rxbuf 2G -- x", "p sim --sendbuf 12345 -- x", "p sim --sendbuf 1X -- x",

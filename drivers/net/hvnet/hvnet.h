@@ -174,6 +174,7 @@ struct hvnet_qstats {
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t size_bins[8];		/* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518, <64 */
+	uint64_t prepare_rejected;	/* tx: packets tx_prepare refused (not sent, not errors) */
 };
 
 _Static_assert((int)HVNET_TX_DROP_MAX <= (int)HVNET_RX_DROP_MAX, "tx reasons beyond errors[]");
@@ -403,6 +404,7 @@ struct hvnet_dev {
 	uint32_t packet_filter;
 	uint64_t tx_offload_capa;
 	uint64_t rx_offload_capa;
+	uint32_t lso_max_size;			/* largest LSOv2 payload the host takes, 0 = none */
 	struct rte_ether_addr mc_addrs[32];
 	uint32_t nb_mc_addrs;
 };

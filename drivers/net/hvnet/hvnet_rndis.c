@@ -558,6 +558,7 @@ hvnet_offload_params(struct hvnet_dev *hv, const struct hv_ndis_offload *caps,
 	if (lso) {
 		p->lsov2_ipv4 = HV_NDIS_OFFLOAD_PARAM_LSO_ON;
 		p->lsov2_ipv6 = HV_NDIS_OFFLOAD_PARAM_LSO_ON;
+		hv->lso_max_size = RTE_MIN(caps->lsov2.ipv4_max_size, caps->lsov2.ipv6_max_size);
 	}
 	hv->tx_offload_capa |= (tx_ip4 ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : 0) |
 			       (tx_tcp4 && tx_tcp6 ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0) |
@@ -577,6 +578,7 @@ hvnet_rndis_offload_setup(struct hvnet_dev *hv)
 
 	hv->tx_offload_capa = HVNET_TX_OFFLOAD_BASE;
 	hv->rx_offload_capa = HVNET_RX_OFFLOAD_BASE;
+	hv->lso_max_size = 0;
 	ret = hvnet_offload_caps_query(hv, &caps);
 	if (ret == -ENOTSUP)
 		return 0;	/* no offloads: the base set stands */
@@ -599,6 +601,7 @@ hvnet_rndis_offload_setup(struct hvnet_dev *hv)
 			  strerror(-ret));
 		hv->tx_offload_capa &= HVNET_TX_OFFLOAD_BASE;
 		hv->rx_offload_capa &= HVNET_RX_OFFLOAD_BASE;
+		hv->lso_max_size = 0;
 	}
 	return 0;
 }

@@ -171,6 +171,7 @@ static const struct {
 	{ "host_errors", HVNET_XS_ERR(HVNET_TX_HOST_FAILED), HVNET_XS_TX },
 	{ "ring_full", offsetof(struct hvnet_qstats, ring_full), HVNET_XS_RX | HVNET_XS_TX },
 	{ "sendbuf_full", offsetof(struct hvnet_qstats, sendbuf_full), HVNET_XS_TX },
+	{ "prepare_rejected", offsetof(struct hvnet_qstats, prepare_rejected), HVNET_XS_TX },
 	{ "nombuf", offsetof(struct hvnet_qstats, nombuf), HVNET_XS_RX },
 	{ "multicast_packets", offsetof(struct hvnet_qstats, multicast),
 	  HVNET_XS_RX | HVNET_XS_TX },

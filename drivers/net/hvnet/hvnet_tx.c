@@ -759,6 +759,23 @@ hvnet_tx_lso_fix(struct rte_mbuf *m)
 	}
 }
 
+/*
+ * What the host's LSOv2 takes: an MSS whose segments fit the MTU, TCP headers of 20 to 60
+ * bytes, a payload within the size it offered (checked in 64 bits: pkt_len is host-sized).
+ */
+static int
+hvnet_tx_lso_check(const struct hvnet_txq *txq, const struct rte_mbuf *m)
+{
+	uint64_t hdr = (uint64_t)m->l2_len + m->l3_len + m->l4_len;
+
+	if (m->tso_segsz == 0 || m->l4_len < sizeof(struct rte_tcp_hdr) || m->l4_len > 60 ||
+	    hdr - m->l2_len + m->tso_segsz > txq->hv->eth->data->mtu)
+		return EINVAL;
+	if (hdr > m->pkt_len || m->pkt_len - hdr > txq->hv->lso_max_size)
+		return EMSGSIZE;
+	return 0;
+}
+
 /* 0, or a positive errno for rte_errno: why m cannot be sent as it asks. */
 static int
 hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
@@ -781,6 +798,11 @@ hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
 	if ((ol & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) &&
 	    (uint32_t)m->l2_len + m->l3_len > HV_TXCSUM_THOFF_MASK)
 		return EINVAL;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+		rc = hvnet_tx_lso_check(txq, m);
+		if (rc != 0)
+			return rc;
+	}
 	/* Too many pages for GPA-direct is fine only if the frame can be copied instead. */
 	if (msg_len > txq->agg_max_bytes &&
 	    (!txq->gpa_direct || hvnet_tx_pages(m) > HVNET_MAX_TX_PAGES))
@@ -801,13 +823,16 @@ hvnet_tx_check(const struct hvnet_txq *txq, struct rte_mbuf *m)
 uint16_t
 hvnet_xmit_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct hvnet_txq *txq = queue;
+	struct hvnet_txq *txq = queue;
 	uint16_t i;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		rc = hvnet_tx_check(txq, pkts[i]);
 		if (rc != 0) {
+			HVNET_TX_LOG(DEBUG, "queue %u: packet %u refused: %s", txq->queue_id, i,
+				     strerror(rc));
+			txq->stats.prepare_rejected++;
 			rte_errno = rc;
 			break;
 		}

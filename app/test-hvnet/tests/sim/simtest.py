@@ -101,6 +101,12 @@ UPSTREAM_DEFECTS = {
         "before the host reads it, and DPDK zeroes freed memory: the host reads an RNDIS "
         "message of type 0 and stops the channel, as Hyper-V's NetVSP does for an unknown "
         "type; the guest is detaching anyway (MTU change, close)"),
+    "checksum per-packet info offset is not the end of the IPv4 header": (
+        (22, 11), "checksum offset counts the VLAN tag sent out of band",
+        "t24: a tagged frame that netvsc received (strip off) and testpmd's csum engine "
+        "forwards with checksum offload leaves netvsc untagged with the tag in a VLAN PPI, "
+        "but its checksum PPI's transport offset (38) still counts the 4-byte tag: the host "
+        "writes the UDP checksum where the offset points, 4 bytes off, into the payload"),
 }
 
 

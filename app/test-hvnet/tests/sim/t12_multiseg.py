@@ -10,6 +10,7 @@
    frame longer than one mbuf, counting it in RX-errors: the test asserts that limitation.
    Without --enable-scatter, hvnet delivers no chain either: a frame longer than one mbuf is
    dropped before it is copied, counted exactly under rx_q0_no_scatter_errors.
+   hvnet also at MTU 9000 into 512-byte mbufs: 18-segment chains received, up to 8 sent back.
 2. Multi-segment transmit: txonly with 'set txpkts 64,400,1000' (3-segment 1464-byte frames)
    on a loop wire: testpmd's TX frames and bytes equal the host's from_guest counters (22.11
    netvsc counts on completion: up to a ring behind), and every frame came GPA-direct or
@@ -99,6 +100,27 @@ def rx_chains():
     check_eq(summ[0]["tx_errors"], 0, "tx_errors")
 
 
+def rx_small_mbufs():
+    """MTU 9000 into 512-byte mbufs (hvnet): 9000-9014-byte frames arrive as 18-segment chains,
+    and 1000-4000-byte frames (up to 8 segments) go back byte for byte as chains."""
+    with Run(["--nics", "1", "--wire", "none", "--mtu", "9000"],
+             ["--forward-mode=io", "--port-topology=loop", "--mbuf-size=640",
+              "--enable-scatter"] + GEN_RINGS, nb_mbufs=131072) as r:
+        out = mtu_set(r, 0, 9000)
+        check(r.port_info(0).get("MTU") == "9000", "MTU 9000 refused:\n" + out)
+        segs = segs_seen(r, 4, "9000-9014")
+        check(set(segs) == {18}, "9000-9014-byte frames in 512-byte segments: nb_segs %r, "
+              "want 18" % set(segs))
+        r.cmd("start")
+        check_eq(run_gen(r, 0, 2000, "1000-4000", flows=8), 2000,
+                 "1000-4000 through 512-byte chains")
+        r.cmd("stop")
+        r.quit()
+        r.check_clean_exit(1)
+        wire = r.wire()
+    check_gen(wire, 0, 2004, "512-byte receive chains forwarded back")
+
+
 def tx_segments():
     with Run(["--nics", "1", "--wire", "loop"], ["--port-topology=loop"] + GEN_RINGS) as r:
         out = r.cmd("set txpkts %s" % ",".join(str(s) for s in SEGS))
@@ -141,6 +163,7 @@ def main():
     rx_one_mbuf()
     if not upstream():
         rx_chains()
+        rx_small_mbufs()
     tx_segments()
 
 
