@@ -325,17 +325,23 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 
 /* ---- frames ---------------------------------------------------------------------------- */
 
-/* An mbuf from the per-read bulk; the pool is asked once per HVNET_RX_ALLOC_BULK frames. */
-static struct rte_mbuf *
-hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+/*
+ * Refill the per-read bulk and take its first mbuf. The pool is asked once per
+ * HVNET_RX_ALLOC_BULK frames, for no more than the current packet still holds (this frame
+ * included) and the burst has room for: each mbuf taken and not used costs a reset and a put
+ * back.
+ */
+static __rte_noinline struct rte_mbuf *
+hvnet_rx_mbuf_refill(struct hvnet_rx_ctx *ctx)
 {
+	const struct hvnet_rx_cur *cur = ctx->rxq->cur;
 	unsigned int want = HVNET_RX_ALLOC_BULK;
 
-	if (likely(ctx->next_bulk < ctx->nb_bulk))
-		return ctx->bulk[ctx->next_bulk++];
-	/* A burst takes no more than the frames it still has room for. */
+	if (cur->count >= cur->next)
+		want = RTE_MIN(want, cur->count - cur->next + 1);
 	if (ctx->pkts != NULL)
-		want = RTE_MAX(RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb)), 1u);
+		want = RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb));
+	want = RTE_MAX(want, 1u);
 	ctx->next_bulk = 0;
 	ctx->nb_bulk = 0;
 	if (rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
@@ -343,6 +349,15 @@ hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
 	ctx->nb_bulk = (uint16_t)want;
 	ctx->next_bulk = 1;
 	return ctx->bulk[0];
+}
+
+/* An mbuf from the per-read bulk. */
+static inline struct rte_mbuf *
+hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+{
+	if (likely(ctx->next_bulk < ctx->nb_bulk))
+		return ctx->bulk[ctx->next_bulk++];
+	return hvnet_rx_mbuf_refill(ctx);
 }
 
 /* Return the mbufs of the bulk that no frame needed (still freshly reset). */
