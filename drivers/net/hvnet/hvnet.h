@@ -182,11 +182,31 @@ hvnet_qstats_errors(const struct hvnet_qstats *st)
 	return sum;
 }
 
-/* Locks of one channel, shared by the rx queue, the tx queue and the control path. */
+#define HVNET_ACK_BOX	256u	/* receive acks handed from the reader to the writer */
+
+/*
+ * Locks of one channel, shared by the rx queue, the tx queue and the control path, each on a
+ * cache line of its own (rx and tx of a queue may poll on different lcores); and the receive
+ * acks the reader could not send because a writer held the tx lock. The next holder of the tx
+ * lock sends those with its own packets (hvnet_ack_box_send()), so a tx lcore that keeps the
+ * lock busy cannot starve the host of its receive sections. The box has one producer (the
+ * rx-lock holder) and one consumer (the tx-lock holder); its indices only grow.
+ */
 struct hvnet_chan_lock {
-	rte_spinlock_t rx;	/* reading the host->guest ring */
-	rte_spinlock_t tx;	/* writing the guest->host ring */
+	rte_spinlock_t rx __rte_cache_aligned;	/* reading the host->guest ring */
+	rte_spinlock_t tx __rte_cache_aligned;	/* writing the guest->host ring */
+	uint32_t box_tail;			/* acks sent: the tx-lock holder's */
+	uint32_t box_head __rte_cache_aligned;	/* acks put: the rx-lock holder's */
+	uint64_t box[HVNET_ACK_BOX];
 } __rte_cache_aligned;
+
+/* Cache line of a member: two members written by different lcores must differ in it. */
+#define HVNET_LINE_OF(type, member)	(offsetof(type, member) / RTE_CACHE_LINE_SIZE)
+_Static_assert(HVNET_LINE_OF(struct hvnet_chan_lock, rx) !=
+	       HVNET_LINE_OF(struct hvnet_chan_lock, tx), "rx and tx locks share a line");
+_Static_assert(HVNET_LINE_OF(struct hvnet_chan_lock, box_head) !=
+	       HVNET_LINE_OF(struct hvnet_chan_lock, box_tail), "ack box ends share a line");
+_Static_assert((HVNET_ACK_BOX & (HVNET_ACK_BOX - 1)) == 0, "ack box size a power of two");
 
 /* A transfer-page packet being delivered: its ranges copied out of the ring. */
 struct hvnet_rx_cur {
@@ -457,6 +477,14 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
  * wait = false it gives up when another thread holds it.
  */
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
+/* With the channel's tx lock held: stage the acks in its box (the caller publishes). */
+void hvnet_ack_box_flush(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan);
+static inline void
+hvnet_ack_box_send(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan)
+{
+	if (unlikely(__atomic_load_n(&lock->box_head, __ATOMIC_RELAXED) != lock->box_tail))
+		hvnet_ack_box_flush(lock, chan);
+}
 /* DPDK 25.11 made rx_queue_count return int (a negative errno on error), uint32_t before. */
 #if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
 typedef int hvnet_rx_count_t;

@@ -95,30 +95,82 @@ hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
 	return (ctx->pkts != NULL && ctx->nb == ctx->n) || ctx->ranges_left == 0;
 }
 
-/* Send the collected acks in ring order; what cannot be sent now stays for the next read. */
+static const struct hv_nvsp_rndis_pkt_complete hvnet_rx_ack_msg = {
+	.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
+	.status = HV_NVSP_STATUS_SUCCESS,
+};
+
+/* Stage n acks into the channel's ring; returns those staged (the rest: ring full). */
+static uint32_t
+hvnet_rx_send_acks(struct rte_hvbus_channel *chan, const uint64_t *xid, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (rte_hvbus_chan_send_completion(chan, &hvnet_rx_ack_msg,
+						   sizeof(hvnet_rx_ack_msg), xid[i], NULL) != 0)
+			break;
+	return i;
+}
+
+void
+hvnet_ack_box_flush(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan)
+{
+	uint32_t head = __atomic_load_n(&lock->box_head, __ATOMIC_ACQUIRE);
+	uint32_t tail = lock->box_tail;
+
+	while (tail != head) {
+		if (rte_hvbus_chan_send_completion(chan, &hvnet_rx_ack_msg,
+						   sizeof(hvnet_rx_ack_msg),
+						   lock->box[tail % HVNET_ACK_BOX], NULL) != 0)
+			break;
+		tail++;
+	}
+	/* The slots are the reader's again once this is seen. */
+	__atomic_store_n(&lock->box_tail, tail, __ATOMIC_RELEASE);
+}
+
+/* A writer holds the tx lock: leave it the acks, as many as the box holds. */
+static uint32_t
+hvnet_ack_box_put(struct hvnet_chan_lock *lock, const uint64_t *xid, uint32_t n)
+{
+	uint32_t head = lock->box_head;
+	uint32_t room = HVNET_ACK_BOX - (head - __atomic_load_n(&lock->box_tail,
+							      __ATOMIC_ACQUIRE));
+	uint32_t i;
+
+	n = RTE_MIN(n, room);
+	for (i = 0; i < n; i++)
+		lock->box[(head + i) % HVNET_ACK_BOX] = xid[i];
+	__atomic_store_n(&lock->box_head, head + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/*
+ * Send the collected acks, the box's first; what cannot be sent now stays for the next read.
+ * When a writer holds the tx lock (never wait for it: it may be this thread, polling from
+ * inside a send), they go to the box, for that writer to send with its own packets.
+ */
 static void
 hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
 {
-	static const struct hv_nvsp_rndis_pkt_complete ack = {
-		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
-		.status = HV_NVSP_STATUS_SUCCESS,
-	};
+	struct hvnet_chan_lock *lock = rxq->lock;
 	bool need_sig = false;
 	uint32_t i;
 
-	/* Never wait for the writer: it may be this thread, polling from inside a send. */
-	if (rxq->nb_acks == 0 || !rte_spinlock_trylock(&rxq->lock->tx))
+	if (rxq->nb_acks == 0)
 		return;
-	/* Staged, then published once: one write-index update for the whole batch. */
-	for (i = 0; i < rxq->nb_acks; i++)
-		if (rte_hvbus_chan_send_completion(rxq->chan, &ack, sizeof(ack),
-						   rxq->pending_acks[i], NULL) != 0)
-			break;
-	if (i != 0)
+	if (!rte_spinlock_trylock(&lock->tx)) {
+		i = hvnet_ack_box_put(lock, rxq->pending_acks, rxq->nb_acks);
+	} else {
+		hvnet_ack_box_send(lock, rxq->chan);
+		/* Staged, then published once: one write-index update for the whole batch. */
+		i = hvnet_rx_send_acks(rxq->chan, rxq->pending_acks, rxq->nb_acks);
 		rte_hvbus_chan_publish(rxq->chan, &need_sig);
-	rte_spinlock_unlock(&rxq->lock->tx);
-	if (need_sig)
-		rte_hvbus_chan_signal(rxq->chan);
+		rte_spinlock_unlock(&lock->tx);
+		if (need_sig)
+			rte_hvbus_chan_signal(rxq->chan);
+	}
 	if (i != 0 && i < rxq->nb_acks)
 		memmove(rxq->pending_acks, rxq->pending_acks + i,
 			(rxq->nb_acks - i) * sizeof(rxq->pending_acks[0]));

@@ -660,6 +660,8 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	b->nstock = 0;
 	b->nfree = 0;
 	rte_spinlock_lock(&txq->lock->tx);
+	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
+	hvnet_ack_box_send(txq->lock, txq->chan);
 	for (i = 0; i < n; i++)
 		if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0)
 			break;
