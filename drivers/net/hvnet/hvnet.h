@@ -284,30 +284,34 @@ struct hvnet_txd {
 };
 
 struct hvnet_txq {
-	/* Hot. */
+	/* Hot, read-only: also read by the channel's reader (on any lcore) for completions. */
 	struct rte_hvbus_channel *chan;
 	struct hvnet_chan_lock *lock;
 	uint8_t *sendbuf;			/* send buffer (map 4) */
+	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
+	struct rte_ring *done_txd;		/* completed by whoever read the channel */
+	struct hvnet_txd *txd;			/* nb_desc descriptors */
+	uint16_t nb_desc;
+	uint16_t port_id;
+	uint16_t queue_id;
+	/* Hot, the tx burst's alone: the reader never touches these lines. */
+	struct hvnet_txd *agg __rte_cache_aligned;	/* section being filled, not yet sent */
+	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
 	uint32_t section_size;
 	uint32_t tx_copybreak;
 	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;
 	uint32_t agg_align;
-	uint16_t port_id;
-	uint16_t queue_id;
-	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
-	struct hvnet_txd *agg;			/* section being filled, not yet sent */
-	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
-	struct rte_ring *done_txd;		/* completed by whoever read the channel */
-	struct hvnet_txd *txd;			/* nb_desc descriptors */
 	struct hvnet_qstats stats;
 	/* Cold. */
 	struct hvnet_dev *hv;
-	uint16_t nb_desc;
 	uint32_t first_section;			/* this queue's sections: first .. first + nb_desc */
 	uint64_t offloads;
 } __rte_cache_aligned;
+
+_Static_assert(HVNET_LINE_OF(struct hvnet_txq, queue_id) == 0 &&
+	       HVNET_LINE_OF(struct hvnet_txq, agg) != 0, "completion reader's line apart");
 
 /*
  * A control request in flight; matched by the reader of the primary channel. seq holds a
