@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "hvnet.h"
+#include "hvnet_ptype.h"
 
 #define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
@@ -500,8 +501,7 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 			return false;
 		m = *mp;
 	}
-	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-					   RTE_PTYPE_L4_MASK);
+	m->packet_type = hvnet_ptype(m);
 	return true;
 }
 
