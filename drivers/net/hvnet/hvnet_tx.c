@@ -650,6 +650,30 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	return 0;
 }
 
+/*
+ * Free the frames a chunk copied or dropped. The usual frame (direct, one segment, its only
+ * reference, from the first one's pool) goes back to the pool as it is, all in one put; any
+ * other through rte_pktmbuf_free().
+ */
+static void
+hvnet_tx_free(struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	unsigned int i, nput = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (likely(x->pool == mp && x->next == NULL && x->nb_segs == 1 &&
+			   RTE_MBUF_DIRECT(x) && rte_mbuf_refcnt_read(x) == 1))
+			m[nput++] = x;	/* nput <= i: what is left of m[] is still to read */
+		else
+			rte_pktmbuf_free(x);
+	}
+	if (nput != 0)
+		rte_mempool_put_bulk(mp, (void **)m, nput);
+}
+
 /* Up to HVNET_TX_CHUNK frames under one hold of the channel's tx lock; returns those taken. */
 static unsigned int
 hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **pkts,
@@ -678,7 +702,7 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
 					      b->nstock, NULL);
 	if (b->nfree != 0)
-		rte_pktmbuf_free_bulk(b->free, b->nfree);
+		hvnet_tx_free(b->free, b->nfree);
 	return i;
 }
 
