@@ -460,6 +460,7 @@ static int
 hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
 	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
 {
+	const uint64_t zero = 0;
 	struct hvnet_txd *txd = txq->agg;
 	uint32_t off, hlen, left;
 	uint8_t *buf;
@@ -500,8 +501,15 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 		off += len;
 		left -= len;
 	}
-	/* RNDIS wants the alignment padding (and any shortfall) zeroed. */
-	memset(buf + off, 0, msg_len - off);
+	/*
+	 * RNDIS wants the alignment padding (and any shortfall) zeroed: a few bytes, written as
+	 * one word when the section has room for it (the bytes after the message are unsent).
+	 */
+	if (likely(msg_len - off <= sizeof(zero) &&
+		   txd->chim_len + off + sizeof(zero) <= txq->section_size))
+		memcpy(buf + off, &zero, sizeof(zero));
+	else
+		memset(buf + off, 0, msg_len - off);
 	txd->chim_len += msg_len;
 	txd->chim_pkts++;
 	txd->npkts++;
