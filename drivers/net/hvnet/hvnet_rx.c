@@ -394,10 +394,9 @@ hvnet_rx_mbuf_refill(struct hvnet_rx_ctx *ctx)
 		want = RTE_MIN(want, cur->count - cur->next + 1);
 	if (ctx->pkts != NULL)
 		want = RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb));
-	want = RTE_MAX(want, 1u);
 	ctx->next_bulk = 0;
 	ctx->nb_bulk = 0;
-	if (rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
+	if (want <= 1 || rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
 		return rte_pktmbuf_alloc(ctx->rxq->mp);
 	ctx->nb_bulk = (uint16_t)want;
 	ctx->next_bulk = 1;
