@@ -182,6 +182,17 @@ hvnet_qstats_errors(const struct hvnet_qstats *st)
 	return sum;
 }
 
+/*
+ * Unlock of the data path's spinlocks: a release store. x86's rte_spinlock_unlock() is an
+ * exchange, which on x86 is a locked instruction; a release store is all an unlock needs on
+ * any architecture (it orders the critical section before the lock's next acquire).
+ */
+static inline void
+hvnet_unlock(rte_spinlock_t *sl)
+{
+	__atomic_store_n((int *)(uintptr_t)&sl->locked, 0, __ATOMIC_RELEASE);
+}
+
 #define HVNET_ACK_BOX	256u	/* receive acks handed from the reader to the writer */
 
 /*

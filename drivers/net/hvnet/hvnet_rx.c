@@ -168,7 +168,7 @@ hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
 		/* Staged, then published once: one write-index update for the whole batch. */
 		i = hvnet_rx_send_acks(rxq->chan, rxq->pending_acks, rxq->nb_acks);
 		rte_hvbus_chan_publish(rxq->chan, &need_sig);
-		rte_spinlock_unlock(&lock->tx);
+		hvnet_unlock(&lock->tx);
 		if (need_sig)
 			rte_hvbus_chan_signal(rxq->chan);
 	}
@@ -928,7 +928,7 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 			hvnet_rx_read(&ctx);
 			nb += ctx.nb;
 		}
-		rte_spinlock_unlock(&rxq->lock->rx);
+		hvnet_unlock(&rxq->lock->rx);
 	}
 	for (i = 0; i < nb; i++)
 		hvnet_rx_count(&rxq->stats, pkts[i]);

@@ -705,7 +705,7 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 		hvnet_tx_flush(txq);
 	/* Everything this chunk sent was staged: one write-index update for all of it. */
 	rte_hvbus_chan_publish(txq->chan, &b->need_sig);
-	rte_spinlock_unlock(&txq->lock->tx);
+	hvnet_unlock(&txq->lock->tx);
 	if (b->nstock != 0)
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
 					      b->nstock, NULL);
