@@ -693,15 +693,22 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 }
 
 /*
- * Start loading a range's RNDIS header ahead of use: the host has just written it from
- * another core, and that miss dominates the receive path. Prefetching never faults, but the
- * address is only formed for an offset inside the buffer.
+ * Start loading a range's RNDIS header and the frame after it ahead of use: the host has just
+ * written them from another core, and those misses dominate the receive path. Two lines hold
+ * the header, its PPIs and most of a small frame. Prefetching never faults, but the address
+ * is only formed for an offset inside the buffer.
  */
 static inline void
 hvnet_rx_prefetch(const struct hvnet_rxq *rxq, const struct hvnet_rx_cur *cur, uint32_t k)
 {
-	if (k < cur->count && cur->range[k].byte_offset < rxq->rxbuf_len)
-		rte_prefetch0(rxq->rxbuf + cur->range[k].byte_offset);
+	const uint8_t *p;
+
+	if (k >= cur->count || cur->range[k].byte_offset >= rxq->rxbuf_len)
+		return;
+	p = rxq->rxbuf + cur->range[k].byte_offset;
+	rte_prefetch0(p);
+	if (cur->range[k].byte_count > RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
 }
 
 /*
