@@ -1,49 +1,66 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Packets per second per forwarding core, hvnet against Debian's upstream net_netvsc, on the
-# same simulated host in the same run: two NICs wired back to back, testpmd io forwarding on
-# one lcore, frames circulating from --tx-first bursts.
+# same simulated host, over a matrix of frame sizes, queue counts and testpmd forwarding
+# modes, in one invocation. Two NICs wired back to back (--wire peer), testpmd on one lcore,
+# the simulated host on the other core.
 #
-# Two figures per driver: the forwarding rate (bounded by whichever side is slower, and the
-# simulated host shares this 2-core machine), and the driver's own cost, from testpmd's
-# --record-core-cycles: TSC cycles spent in forwarding iterations that moved packets, per
-# packet (rx burst + tx burst + testpmd's loop). "Mpps/core" = TSC MHz / cycles per packet:
-# what one core would forward if the host kept up. Also the guest's signals to the host per
-# packet moved (from the simulator's summary lines: each costs a hypercall or a monitor-page
-# scan on Hyper-V). Options by environment: DURATION (s, default 10), SIZE (frame bytes,
-# default 64), QUEUES (default 1), ROUNDS (default 1).
+# Per run and driver: the forwarded rate (bounded by whichever side is slower; the simulated
+# host shares this machine), the driver's own cost from testpmd's --record-core-cycles (TSC
+# cycles per packet of the forwarding iterations that moved packets; "Mpps/core" = TSC MHz /
+# cycles: what one core would do if the host kept up), the guest's signals to the host per
+# frame (simulator summary: each is a hypercall or a monitor-page scan on Hyper-V), and
+# testpmd's --record-burst-stats (the share of bursts by size, port 0). Rounds alternate
+# which driver runs first; the medians of the rounds are compared.
+#
+# Modes: io (frames circulate from --tx-first bursts) and txonly (both ports transmit; what
+# reaches the other port is dropped by the host when its guest ring is full). rxonly needs
+# the simulated host to produce frames at a rate of its own, which it cannot yet: asked for,
+# it is reported as skipped.
+#
+# Environment: SIZES (default "64 128 512 1518"), QUEUES ("1 2 4 8"), MODES ("io txonly"),
+# ROUNDS (5), DURATION (s per run, 10), OUT (build/bench). Writes $OUT/bench.csv (every run),
+# $OUT/median.csv, $OUT/bench.png (Debian's python3-matplotlib, if installed) and prints the
+# ratio table. Wall-clock figures: run it on an otherwise idle machine.
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
+sizes=${SIZES:-"64 128 512 1518"}
+queue_list=${QUEUES:-"1 2 4 8"}
+modes=${MODES:-"io txonly"}
+rounds=${ROUNDS:-5}
 duration=${DURATION:-10}
-size=${SIZE:-64}
-queues=${QUEUES:-1}
-rounds=${ROUNDS:-1}
+out=${OUT:-$build/bench}
 sim="$build/app/test-hvnet/dpdk-test-hvnet"
 
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
 [ -x "$sim" ] || { echo "bench: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
 . devtools/lib.sh
 guest_paths "$build" || exit 1
+mkdir -p "$out" || exit 1
 
-# One run: prints "<forwarded pps> <cycles per packet> <TSC MHz> <signals per packet>".
+# One run: prints "<pps> <cycles/pkt> <TSC MHz> <signals/frame> <rx bursts> <tx bursts>".
 run_one() {
-	local drv=$1 out pkts cyc sig
+	local drv=$1 mode=$2 size=$3 queues=$4 out pkts cyc sig rxb txb field
 	local eal=(--no-huge -m 1024 --iova-mode=va -l 0-1 --file-prefix "hvnet-bench-$$")
-	local env=()
+	local env=() first=()
 	if [ "$drv" = hvnet ]; then
 		eal+=("${plugin_args[@]}")
 	else
 		env=(LD_PRELOAD="$qstate_shim")
 	fi
+	[ "$mode" = io ] && first=(--tx-first)
+	# txonly counts what was sent; the other modes what was received.
+	field=RX; [ "$mode" = txonly ] && field=TX
 	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim --nics 2 --wire peer \
-		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode=io --auto-start \
-		--tx-first --stats-period 3600 --record-core-cycles --total-num-mbufs=32768 --rxq="$queues" \
-		--txq="$queues" --txpkts="$size" 2>&1 </dev/null)
-	pkts=$(printf '%s\n' "$out" | sed -n '/Accumulated forward statistics/,+1p' |
-		sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
+		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode="$mode" \
+		--auto-start "${first[@]}" --stats-period 3600 --record-core-cycles \
+		--record-burst-stats --total-num-mbufs=32768 --rxq="$queues" --txq="$queues" \
+		--txpkts="$size" 2>&1 </dev/null)
+	pkts=$(printf '%s\n' "$out" | sed -n '/Accumulated forward statistics/,+3p' |
+		sed -n "s/.*$field-packets: *\([0-9]*\).*/\1/p" | tail -n 1)
 	cyc=$(printf '%s\n' "$out" |
 		sed -n 's/.*CPU cycles\/packet=\([0-9.]*\) .* at \([0-9]*\) MHz.*/\1 \2/p' | tail -n 1)
 	sig=$(printf '%s\n' "$out" | awk '/hvnet-sim: summary / {
@@ -51,35 +68,92 @@ run_one() {
 				if (kv[1] == "host_signals") s += kv[2]
 				if (kv[1] ~ /^(to|from)_guest_frames$/) f += kv[2] } }
 		END { printf "%.5f", f ? s / f : 0 }')
+	# "RX-bursts : N [75% of 32 pkts + 25% of others]" for port 0, as one CSV-safe word.
+	rxb=$(printf '%s\n' "$out" | sed -n 's/^ *RX-bursts *: *\(.*\)$/\1/p' | head -n 1 |
+		tr -d ',' | tr ' ' '_')
+	txb=$(printf '%s\n' "$out" | sed -n 's/^ *TX-bursts *: *\(.*\)$/\1/p' | head -n 1 |
+		tr -d ',' | tr ' ' '_')
 	if [ -z "$pkts" ] || [ -z "$cyc" ]; then
 		printf '%s\n' "$out" | tail -n 20 >&2
-		echo "0 0 0 0"
+		echo "0 0 0 0 - -"
 		return
 	fi
-	echo "$((pkts / duration)) $cyc $sig"
+	echo "$((pkts / duration)) $cyc $sig ${rxb:--} ${txb:--}"
 }
 
-results=""
-for ((r = 1; r <= rounds; r++)); do
-	for drv in netvsc hvnet; do
-		read -r pps cyc mhz sig < <(run_one "$drv")
-		results+="$drv $pps $cyc $mhz $sig"$'\n'
-		awk -v r="$r" -v d="$drv" -v p="$pps" -v c="$cyc" -v m="$mhz" -v s="$size" \
-			-v q="$queues" -v g="$sig" 'BEGIN { printf "round %d %-6s %9.3f Mpps " \
-			"forwarded, %7.1f cycles/pkt = %6.2f Mpps/core, %.5f signals/pkt (%d B, " \
-			"%d queue(s))\n", r, d, p / 1e6, c, (c > 0 ? m / c : 0), g, s, q }'
+csv="$out/bench.csv"
+{ printf 'mode,size,queues,driver,round,pps,cycles_per_pkt,tsc_mhz,mpps_per_core,'
+  echo 'signals_per_frame,rx_bursts,tx_bursts'; } > "$csv"
+for mode in $modes; do
+	if [ "$mode" = rxonly ]; then
+		echo "bench: rxonly skipped: the simulated host has no rate mode to produce frames yet"
+		continue
+	fi
+	for size in $sizes; do
+		for queues in $queue_list; do
+			for ((r = 1; r <= rounds; r++)); do
+				order="netvsc hvnet"; [ $((r % 2)) = 0 ] && order="hvnet netvsc"
+				for drv in $order; do
+					read -r pps cyc mhz sig rxb txb < <(run_one "$drv" "$mode" \
+						"$size" "$queues")
+					mpc=$(awk -v c="$cyc" -v m="$mhz" \
+						'BEGIN { printf "%.3f", (c > 0 ? m / c : 0) }')
+					echo "$mode,$size,$queues,$drv,$r,$pps,$cyc,$mhz,$mpc,$sig,$rxb,$txb" \
+						>> "$csv"
+					printf "%-6s %4s B %s q round %d %-6s %8.3f Mpps, %7.1f cycles/pkt" \
+						"$mode" "$size" "$queues" "$r" "$drv" \
+						"$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$cyc"
+					[ "$mode" = txonly ] && rxb="tx:$txb"
+					printf " = %6.2f Mpps/core, %.5f signals/frame, bursts %s\n" \
+						"$mpc" "$sig" "$rxb"
+				done
+			done
+		done
 	done
 done
-printf '%s' "$results" | awk '
-	{ pps[$1] += $2; cyc[$1] += $3; mhz = $4; sig[$1] += $5; n[$1]++ }
+
+# Medians per mode, size, queues and driver; then hvnet/netvsc.
+awk -F, 'NR > 1 { k = $1 "," $2 "," $3 "," $4; n[k]++; pps[k, n[k]] = $6; mpc[k, n[k]] = $9
+		sig[k, n[k]] = $10 }
+	function median(a, k, c,    i, j, t, v) {
+		for (i = 1; i <= c; i++) v[i] = a[k, i]
+		for (i = 2; i <= c; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+	}
 	END {
-		for (d in n) { pps[d] /= n[d]; cyc[d] /= n[d]; sig[d] /= n[d] }
-		printf "mean   netvsc %9.3f Mpps, %7.1f cycles/pkt, %.5f signals/pkt\n",
-			pps["netvsc"] / 1e6, cyc["netvsc"], sig["netvsc"]
-		printf "mean   hvnet  %9.3f Mpps, %7.1f cycles/pkt, %.5f signals/pkt\n",
-			pps["hvnet"] / 1e6, cyc["hvnet"], sig["hvnet"]
-		if (cyc["hvnet"] > 0 && pps["netvsc"] > 0)
-			printf "hvnet/netvsc: forwarded %.2fx, per-core %.2fx\n",
-				pps["hvnet"] / pps["netvsc"], cyc["netvsc"] / cyc["hvnet"]
-	}'
+		for (k in n)
+			printf "%s,%d,%.0f,%.3f,%.5f\n", k, n[k], median(pps, k, n[k]),
+				median(mpc, k, n[k]), median(sig, k, n[k])
+	}' "$csv" | sort -t, -k1,1 -k2,2n -k3,3n -k4,4 > "$out/median.csv.tmp"
+{ echo "mode,size,queues,driver,rounds,pps,mpps_per_core,signals_per_frame"
+  cat "$out/median.csv.tmp"; } > "$out/median.csv"
+rm -f "$out/median.csv.tmp"
+
+echo
+echo "medians of $rounds round(s); ratio = hvnet / netvsc (per core: netvsc cycles / hvnet)"
+awk -F, 'NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] = $8
+		if (!(k in seen)) { seen[k] = 1; key[++n] = k } }
+	END {
+		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s\n", "mode", "size", "q",
+			"netvsc", "hvnet", "ratio", "netvsc", "hvnet", "ratio", "sig/frm", "sig/frm"
+		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s\n", "", "B", "",
+			"Mpps/core", "Mpps/core", "", "fwd Mpps", "fwd Mpps", "", "netvsc", "hvnet"
+		for (i = 1; i <= n; i++) {
+			k = key[i]; split(k, p, ",")
+			a = v[k, "netvsc"]; b = v[k, "hvnet"]
+			c = f[k, "netvsc"] / 1e6; d = f[k, "hvnet"] / 1e6
+			printf "%-7s %5s %3s %11.2f %11.2f %6.2f %9.3f %9.3f %6.2f %9.5f %9.5f\n",
+				p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), c, d,
+				(c > 0 ? d / c : 0), s[k, "netvsc"], s[k, "hvnet"]
+		}
+	}' "$out/median.csv"
+echo "bench: every run in $csv, medians in $out/median.csv"
+
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+	/usr/bin/python3 devtools/bench-plot.py "$out/median.csv" "$out/bench.png" &&
+		echo "bench: plot in $out/bench.png"
+else
+	echo "bench: no plot (Debian's python3-matplotlib is not installed: devtools/setup.sh)"
+fi
 exit 0

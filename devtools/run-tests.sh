@@ -3,7 +3,8 @@
 # Run every hvnet test on this machine: install what is needed, build, run all meson test
 # suites, then the unit suite again under ASan+UBSan and built with clang, then the fuzz suite
 # (libFuzzer harnesses built with clang in a build directory of their own, 60 s each), then the
-# quick suite against every cached DPDK LTS build. Ends with "N passed, N failed[, N skipped]".
+# quick suite against every cached DPDK LTS build, then the instruction report of
+# devtools/insn-bench.sh (not a test). Ends with "N passed, N failed[, N skipped]".
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +74,10 @@ if read -r word ok fl sk < <(printf '%s\n' "$lts" | tail -n 1) && [ "$word" = lt
 else
 	total_fail=$((total_fail + 1))
 fi
+
+# A report, not a test: instructions per frame of both drivers' bursts (about a minute; a
+# failure to build or run it is printed and counts as nothing).
+OUT="$build/insn-bench" QUEUES=1 bash devtools/insn-bench.sh 2>&1 | tail -n 12
 
 echo "$total_ok passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

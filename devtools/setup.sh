@@ -7,7 +7,8 @@
 # enable_driver_sdk, so those headers come from Debian's own source package of the same
 # version, fetched through the machine's own apt sources (a deb-src entry is derived from
 # them when none exists); they are kept in a cache outside the tree and never committed, with
-# the sources of the l3fwd example that the l3fwd scenario builds.
+# the sources of the l3fwd example that the l3fwd scenario builds and upstream's netvsc and
+# vmbus sources that the instruction benchmark (devtools/insn-bench.sh) compiles.
 # Every missing prerequisite is named with what to do about it. A second run installs
 # nothing and only checks.
 set -eu
@@ -19,10 +20,15 @@ CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 # the second compiler of run-tests.sh, and with libclang-rt-14-dev (libFuzzer and the sanitizer
 # runtimes of Debian 12's clang 14) the fuzz harnesses. openvswitch-switch-dpdk: the OVS
 # scenario (the tests never use the system's OVS; they run their own daemons in a test folder).
+# valgrind, python3-matplotlib: devtools/insn-bench.sh (callgrind) and bench.sh's plot.
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
 	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
-	clang libclang-rt-14-dev openvswitch-switch-dpdk"
+	clang libclang-rt-14-dev openvswitch-switch-dpdk valgrind python3-matplotlib"
 EXAMPLES="l3fwd common"
+# Upstream's drivers, compiled only by devtools/insn-bench.sh, never into the tree, and the
+# EAL header they need that Debian does not install.
+UPSTREAM_DIRS="drivers/net/netvsc drivers/bus/vmbus"
+UPSTREAM_HEADERS="lib/eal/include/rte_eal_paging.h"
 SDK_HEADERS="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h lib/ethdev/ethdev_pci.h
 	drivers/bus/pci/bus_pci_driver.h drivers/bus/vdev/bus_vdev_driver.h"
@@ -151,7 +157,9 @@ provide_sdk_headers() {
 	fi
 	sdk="$CACHE/dpdk-sdk-$upver"
 	if [ -f "$sdk/.version" ] && [ "$(cat "$sdk/.version")" = "$ver" ] &&
-	   [ -f "$sdk/examples/l3fwd/main.c" ]; then
+	   [ -f "$sdk/examples/l3fwd/main.c" ] &&
+	   [ -f "$sdk/upstream/drivers/net/netvsc/hn_rxtx.c" ] &&
+	   [ -f "$sdk/upstream/include/rte_eal_paging.h" ]; then
 		note "driver SDK headers for DPDK $ver in $sdk"
 		return 0
 	fi
@@ -177,6 +185,16 @@ provide_sdk_headers() {
 		[ -d "$work/src/examples/$d" ] || die "examples/$d missing from dpdk=$ver source"
 		mkdir -p "$sdk.tmp/examples"
 		cp -R "$work/src/examples/$d" "$sdk.tmp/examples/"
+	done
+	for d in $UPSTREAM_DIRS; do
+		[ -d "$work/src/$d" ] || die "$d missing from dpdk=$ver source"
+		mkdir -p "$sdk.tmp/upstream/$d"
+		cp -R "$work/src/$d/." "$sdk.tmp/upstream/$d/"
+	done
+	mkdir -p "$sdk.tmp/upstream/include"
+	for h in $UPSTREAM_HEADERS; do
+		[ -f "$work/src/$h" ] || die "$h missing from dpdk=$ver source"
+		cp "$work/src/$h" "$sdk.tmp/upstream/include/"
 	done
 	echo "$ver" > "$sdk.tmp/.version"
 	rm -rf "$sdk"

@@ -323,25 +323,22 @@ hvbus_chan_send(struct rte_hvbus_channel *chan, void *hdr, uint32_t hdr_len,
 		const struct iovec *iov, unsigned int iovcnt, bool *need_sig)
 {
 	struct hv_vmbus_desc *desc = hdr;
-	struct iovec v[HVBUS_MAX_IOV + 1];
 	uint64_t total = hdr_len;
 	unsigned int i;
+	int rc;
 
 	if (iovcnt > HVBUS_MAX_IOV)
 		return -EINVAL;
-	v[0].iov_base = hdr;
-	v[0].iov_len = hdr_len;
-	for (i = 0; i < iovcnt; i++) {
-		v[i + 1] = iov[i];
+	for (i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
-	}
 	if (total > (uint64_t)UINT16_MAX * 8 - 7)
 		return -EMSGSIZE;
 	desc->offset8 = hdr_len / 8;
 	desc->len8 = (total + 7) / 8;
-	if (need_sig == NULL)
-		return hvbus_ring_write_staged(&chan->tx, v, iovcnt + 1);
-	return hvbus_ring_write(&chan->tx, v, iovcnt + 1, need_sig);
+	rc = hvbus_ring_write_staged_hdr(&chan->tx, hdr, hdr_len, iov, iovcnt);
+	if (rc == 0 && need_sig != NULL)
+		hvbus_ring_publish(&chan->tx, need_sig);
+	return rc;
 }
 
 void

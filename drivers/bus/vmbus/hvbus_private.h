@@ -3,6 +3,9 @@
 #ifndef HVBUS_PRIVATE_H
 #define HVBUS_PRIVATE_H
 
+#include <stddef.h>
+
+#include <rte_common.h>
 #include <rte_log.h>
 
 #include "bus_hvbus_driver.h"
@@ -35,15 +38,18 @@ extern int hvbus_logtype;
 #define HVBUS_MAX_IOV 8u
 
 struct rte_hvbus_channel {
-	/* Hot: send and receive paths. */
-	struct hvbus_ring tx;			/* guest -> host */
-	struct hvbus_ring rx;			/* host -> guest */
-	uint32_t *sig_word;			/* monitor trigger word, or int page word */
-	uint32_t sig_bit;
-	bool sig_uio;				/* no monitor: also write(1) to the uio fd */
+	/*
+	 * Hot: the send path's line, the receive path's line (a queue's tx and rx may run on
+	 * different lcores), then what both only read.
+	 */
+	struct hvbus_ring tx __rte_cache_aligned;	/* guest -> host */
+	struct hvbus_ring rx __rte_cache_aligned;	/* host -> guest */
 	bool rx_broken;				/* malformed ring seen: receive no more */
 	bool rx_intr;				/* host->guest interrupts wanted (receive side) */
 	uint8_t *bounce;
+	uint32_t *sig_word __rte_cache_aligned;	/* monitor trigger word, or int page word */
+	uint32_t sig_bit;
+	bool sig_uio;				/* no monitor: also write(1) to the uio fd */
 
 	struct rte_hvbus_device *dev;
 	struct rte_hvbus_channel *primary;	/* self for the primary; NULL once it closed */
@@ -58,6 +64,11 @@ struct rte_hvbus_channel {
 	unsigned int nsub;
 	struct rte_hvbus_channel *sub[64];
 };
+
+#define HVBUS_LINE_OF(member) (offsetof(struct rte_hvbus_channel, member) / RTE_CACHE_LINE_SIZE)
+_Static_assert(HVBUS_LINE_OF(tx) != HVBUS_LINE_OF(rx) &&
+	       HVBUS_LINE_OF(tx) != HVBUS_LINE_OF(bounce) &&
+	       HVBUS_LINE_OF(rx) != HVBUS_LINE_OF(sig_word), "writer and reader lines apart");
 
 int hvbus_devdir(const struct rte_hvbus_device *dev, char *buf, size_t size);
 

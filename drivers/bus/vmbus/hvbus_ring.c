@@ -145,26 +145,32 @@ ring_reload_peer(struct hvbus_ring *r, bool tx)
 	return 0;
 }
 
-/* Check the iovecs and the caller's descriptor; *padded = packet bytes padded to 8. */
+/*
+ * Check the packet, hdr (hdr_len bytes, may be 0) then the iovecs, and its descriptor (the
+ * first 16 bytes of hdr, or of iov[0] without hdr); *padded = packet bytes padded to 8.
+ */
 static int
-ring_tx_len(const struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt,
-	    uint32_t *padded)
+ring_tx_len(const struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+	    const struct iovec *iov, unsigned int iovcnt, uint32_t *padded)
 {
+	const void *first = hdr_len != 0 ? hdr : (iovcnt != 0 ? iov[0].iov_base : NULL);
+	size_t bytes = hdr_len, first_len = hdr_len != 0 ? hdr_len : 0;
 	struct hv_vmbus_desc desc;
-	size_t bytes = 0;
 	unsigned int i;
 
-	if (iovcnt == 0 || iov[0].iov_len < RING_DESC_SIZE || iov[0].iov_base == NULL)
+	if (hdr_len == 0 && iovcnt != 0)
+		first_len = iov[0].iov_len;
+	if (first == NULL || first_len < RING_DESC_SIZE || hdr_len > r->size)
 		return -EINVAL;
 	for (i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > r->size || (iov[i].iov_len != 0 && iov[i].iov_base == NULL))
 			return -EINVAL;
-		bytes += iov[i].iov_len;	/* <= iovcnt * 1 GiB: no size_t overflow */
+		bytes += iov[i].iov_len;	/* <= (iovcnt + 1) * 1 GiB: no size_t overflow */
 	}
 	if (bytes + HV_RING_TRAILER_SIZE >= r->size)
 		return -EMSGSIZE;
 	*padded = ((uint32_t)bytes + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
-	memcpy(&desc, iov[0].iov_base, sizeof(desc));
+	memcpy(&desc, first, sizeof(desc));
 	if (desc.offset8 < 2 || desc.len8 < desc.offset8 ||
 	    (uint32_t)desc.len8 * HV_RING_ALIGN != *padded)
 		return -EINVAL;
@@ -172,14 +178,15 @@ ring_tx_len(const struct hvbus_ring *r, const struct iovec *iov, unsigned int io
 }
 
 int
-hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt)
+hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+			    const struct iovec *iov, unsigned int iovcnt)
 {
 	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
 	uint32_t padded, last, pos;
 	unsigned int i;
 	int rc;
 
-	rc = ring_tx_len(r, iov, iovcnt, &padded);
+	rc = ring_tx_len(r, hdr, hdr_len, iov, iovcnt, &padded);
 	if (rc != 0)
 		return rc;
 	/* The cached read index is conservative (the host only frees space): reload on need. */
@@ -197,6 +204,8 @@ hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned 
 	last = ring_advance(r, r->priv, padded - HV_RING_ALIGN);
 	memcpy(r->data + last, &zero, sizeof(zero));
 	pos = r->priv;
+	if (hdr_len != 0)
+		pos = ring_copy_in(r, pos, hdr, hdr_len);
 	for (i = 0; i < iovcnt; i++)
 		if (iov[i].iov_len != 0)
 			pos = ring_copy_in(r, pos, iov[i].iov_base, (uint32_t)iov[i].iov_len);
@@ -204,6 +213,12 @@ hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned 
 	memcpy(r->data + pos, &trailer, sizeof(trailer));
 	r->priv = ring_advance(r, pos, HV_RING_TRAILER_SIZE);
 	return 0;
+}
+
+int
+hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt)
+{
+	return hvbus_ring_write_staged_hdr(r, NULL, 0, iov, iovcnt);
 }
 
 void

@@ -70,6 +70,9 @@ int hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, si
  * corrupt.
  */
 int hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt);
+/* The same with the descriptor (and any header after it) in hdr, hdr_len > 0 bytes, apart. */
+int hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+				const struct iovec *iov, unsigned int iovcnt);
 /* Publish staged packets; *need_sig = true if the host's interrupt_mask is 0 and it had
  * consumed everything published before (the ring was empty).
  */

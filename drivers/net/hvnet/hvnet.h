@@ -191,11 +191,42 @@ hvnet_qstats_errors(const struct hvnet_qstats *st)
 	return sum;
 }
 
-/* Locks of one channel, shared by the rx queue, the tx queue and the control path. */
+/*
+ * Unlock of the data path's spinlocks: a release store. x86's rte_spinlock_unlock() is an
+ * exchange, which on x86 is a locked instruction; a release store is all an unlock needs on
+ * any architecture (it orders the critical section before the lock's next acquire).
+ */
+static inline void
+hvnet_unlock(rte_spinlock_t *sl)
+{
+	__atomic_store_n((int *)(uintptr_t)&sl->locked, 0, __ATOMIC_RELEASE);
+}
+
+#define HVNET_ACK_BOX	256u	/* receive acks handed from the reader to the writer */
+
+/*
+ * Locks of one channel, shared by the rx queue, the tx queue and the control path, each on a
+ * cache line of its own (rx and tx of a queue may poll on different lcores); and the receive
+ * acks the reader could not send because a writer held the tx lock. The next holder of the tx
+ * lock sends those with its own packets (hvnet_ack_box_send()), so a tx lcore that keeps the
+ * lock busy cannot starve the host of its receive sections. The box has one producer (the
+ * rx-lock holder) and one consumer (the tx-lock holder); its indices only grow.
+ */
 struct hvnet_chan_lock {
-	rte_spinlock_t rx;	/* reading the host->guest ring */
-	rte_spinlock_t tx;	/* writing the guest->host ring */
+	rte_spinlock_t rx __rte_cache_aligned;	/* reading the host->guest ring */
+	rte_spinlock_t tx __rte_cache_aligned;	/* writing the guest->host ring */
+	uint32_t box_tail;			/* acks sent: the tx-lock holder's */
+	uint32_t box_head __rte_cache_aligned;	/* acks put: the rx-lock holder's */
+	uint64_t box[HVNET_ACK_BOX];
 } __rte_cache_aligned;
+
+/* Cache line of a member: two members written by different lcores must differ in it. */
+#define HVNET_LINE_OF(type, member)	(offsetof(type, member) / RTE_CACHE_LINE_SIZE)
+_Static_assert(HVNET_LINE_OF(struct hvnet_chan_lock, rx) !=
+	       HVNET_LINE_OF(struct hvnet_chan_lock, tx), "rx and tx locks share a line");
+_Static_assert(HVNET_LINE_OF(struct hvnet_chan_lock, box_head) !=
+	       HVNET_LINE_OF(struct hvnet_chan_lock, box_tail), "ack box ends share a line");
+_Static_assert((HVNET_ACK_BOX & (HVNET_ACK_BOX - 1)) == 0, "ack box size a power of two");
 
 /* A transfer-page packet being delivered: its ranges copied out of the ring. */
 struct hvnet_rx_cur {
@@ -274,31 +305,35 @@ struct hvnet_txd {
 };
 
 struct hvnet_txq {
-	/* Hot. */
+	/* Hot, read-only: also read by the channel's reader (on any lcore) for completions. */
 	struct rte_hvbus_channel *chan;
 	struct hvnet_chan_lock *lock;
 	uint8_t *sendbuf;			/* send buffer (map 4) */
+	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
+	struct rte_ring *done_txd;		/* completed by whoever read the channel */
+	struct hvnet_txd *txd;			/* nb_desc descriptors */
+	uint16_t nb_desc;
+	uint16_t port_id;
+	uint16_t queue_id;
+	/* Hot, the tx burst's alone: the reader never touches these lines. */
+	struct hvnet_txd *agg __rte_cache_aligned;	/* section being filled, not yet sent */
+	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
 	uint32_t section_size;
 	uint32_t tx_copybreak;
 	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;
 	uint32_t agg_align;
-	uint16_t port_id;
-	uint16_t queue_id;
-	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
-	struct hvnet_txd *agg;			/* section being filled, not yet sent */
-	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
-	struct rte_ring *done_txd;		/* completed by whoever read the channel */
-	struct hvnet_txd *txd;			/* nb_desc descriptors */
 	struct hvnet_qstats stats;
 	/* Cold. */
 	struct hvnet_dev *hv;
-	uint16_t nb_desc;
 	uint32_t first_section;			/* this queue's sections: first .. first + nb_desc */
 	uint64_t offloads;
 	struct hvnet_vf_q vf;			/* the VF's queue of the same index */
 } __rte_cache_aligned;
+
+_Static_assert(HVNET_LINE_OF(struct hvnet_txq, queue_id) == 0 &&
+	       HVNET_LINE_OF(struct hvnet_txq, agg) != 0, "completion reader's line apart");
 
 /*
  * A control request in flight; matched by the reader of the primary channel. seq holds a
@@ -470,6 +505,14 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
  * wait = false it gives up when another thread holds it.
  */
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
+/* With the channel's tx lock held: stage the acks in its box (the caller publishes). */
+void hvnet_ack_box_flush(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan);
+static inline void
+hvnet_ack_box_send(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan)
+{
+	if (unlikely(__atomic_load_n(&lock->box_head, __ATOMIC_RELAXED) != lock->box_tail))
+		hvnet_ack_box_flush(lock, chan);
+}
 /* DPDK 25.11 made rx_queue_count return int (a negative errno on error), uint32_t before. */
 #if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
 typedef int hvnet_rx_count_t;

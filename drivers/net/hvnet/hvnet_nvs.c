@@ -320,6 +320,8 @@ hvnet_nvs_revoke(struct hvnet_dev *hv, uint32_t type, uint16_t id)
 void
 hvnet_nvs_detach(struct hvnet_dev *hv)
 {
+	unsigned int q;
+
 	/* No completion exists for a revoke: the host just stops using the buffer. */
 	rte_spinlock_lock(&hv->ctl_lock);
 	if (hv->rxbuf_section_cnt != 0)
@@ -330,6 +332,8 @@ hvnet_nvs_detach(struct hvnet_dev *hv)
 	hv->sendbuf_section_cnt = 0;
 	/* Acks still owed name sections of the revoked buffer. */
 	memset(hv->orphan, 0, sizeof(hv->orphan));
+	for (q = 0; hv->chan_lock != NULL && q < HVNET_MAX_QUEUES; q++)
+		hv->chan_lock[q].box_tail = hv->chan_lock[q].box_head;
 	rte_spinlock_unlock(&hv->ctl_lock);
 	hvnet_ctl_free(hv);
 }

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "hvnet.h"
+#include "hvnet_ptype.h"
 
 #define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
@@ -95,30 +96,82 @@ hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
 	return (ctx->pkts != NULL && ctx->nb == ctx->n) || ctx->ranges_left == 0;
 }
 
-/* Send the collected acks in ring order; what cannot be sent now stays for the next read. */
+static const struct hv_nvsp_rndis_pkt_complete hvnet_rx_ack_msg = {
+	.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
+	.status = HV_NVSP_STATUS_SUCCESS,
+};
+
+/* Stage n acks into the channel's ring; returns those staged (the rest: ring full). */
+static uint32_t
+hvnet_rx_send_acks(struct rte_hvbus_channel *chan, const uint64_t *xid, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (rte_hvbus_chan_send_completion(chan, &hvnet_rx_ack_msg,
+						   sizeof(hvnet_rx_ack_msg), xid[i], NULL) != 0)
+			break;
+	return i;
+}
+
+void
+hvnet_ack_box_flush(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan)
+{
+	uint32_t head = __atomic_load_n(&lock->box_head, __ATOMIC_ACQUIRE);
+	uint32_t tail = lock->box_tail;
+
+	while (tail != head) {
+		if (rte_hvbus_chan_send_completion(chan, &hvnet_rx_ack_msg,
+						   sizeof(hvnet_rx_ack_msg),
+						   lock->box[tail % HVNET_ACK_BOX], NULL) != 0)
+			break;
+		tail++;
+	}
+	/* The slots are the reader's again once this is seen. */
+	__atomic_store_n(&lock->box_tail, tail, __ATOMIC_RELEASE);
+}
+
+/* A writer holds the tx lock: leave it the acks, as many as the box holds. */
+static uint32_t
+hvnet_ack_box_put(struct hvnet_chan_lock *lock, const uint64_t *xid, uint32_t n)
+{
+	uint32_t head = lock->box_head;
+	uint32_t room = HVNET_ACK_BOX - (head - __atomic_load_n(&lock->box_tail,
+							      __ATOMIC_ACQUIRE));
+	uint32_t i;
+
+	n = RTE_MIN(n, room);
+	for (i = 0; i < n; i++)
+		lock->box[(head + i) % HVNET_ACK_BOX] = xid[i];
+	__atomic_store_n(&lock->box_head, head + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/*
+ * Send the collected acks, the box's first; what cannot be sent now stays for the next read.
+ * When a writer holds the tx lock (never wait for it: it may be this thread, polling from
+ * inside a send), they go to the box, for that writer to send with its own packets.
+ */
 static void
 hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
 {
-	static const struct hv_nvsp_rndis_pkt_complete ack = {
-		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
-		.status = HV_NVSP_STATUS_SUCCESS,
-	};
+	struct hvnet_chan_lock *lock = rxq->lock;
 	bool need_sig = false;
 	uint32_t i;
 
-	/* Never wait for the writer: it may be this thread, polling from inside a send. */
-	if (rxq->nb_acks == 0 || !rte_spinlock_trylock(&rxq->lock->tx))
+	if (rxq->nb_acks == 0)
 		return;
-	/* Staged, then published once: one write-index update for the whole batch. */
-	for (i = 0; i < rxq->nb_acks; i++)
-		if (rte_hvbus_chan_send_completion(rxq->chan, &ack, sizeof(ack),
-						   rxq->pending_acks[i], NULL) != 0)
-			break;
-	if (i != 0)
+	if (!rte_spinlock_trylock(&lock->tx)) {
+		i = hvnet_ack_box_put(lock, rxq->pending_acks, rxq->nb_acks);
+	} else {
+		hvnet_ack_box_send(lock, rxq->chan);
+		/* Staged, then published once: one write-index update for the whole batch. */
+		i = hvnet_rx_send_acks(rxq->chan, rxq->pending_acks, rxq->nb_acks);
 		rte_hvbus_chan_publish(rxq->chan, &need_sig);
-	rte_spinlock_unlock(&rxq->lock->tx);
-	if (need_sig)
-		rte_hvbus_chan_signal(rxq->chan);
+		hvnet_unlock(&lock->tx);
+		if (need_sig)
+			rte_hvbus_chan_signal(rxq->chan);
+	}
 	if (i != 0 && i < rxq->nb_acks)
 		memmove(rxq->pending_acks, rxq->pending_acks + i,
 			(rxq->nb_acks - i) * sizeof(rxq->pending_acks[0]));
@@ -325,24 +378,38 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 
 /* ---- frames ---------------------------------------------------------------------------- */
 
-/* An mbuf from the per-read bulk; the pool is asked once per HVNET_RX_ALLOC_BULK frames. */
-static struct rte_mbuf *
-hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+/*
+ * Refill the per-read bulk and take its first mbuf. The pool is asked once per
+ * HVNET_RX_ALLOC_BULK frames, for no more than the current packet still holds (this frame
+ * included) and the burst has room for: each mbuf taken and not used costs a reset and a put
+ * back.
+ */
+static __rte_noinline struct rte_mbuf *
+hvnet_rx_mbuf_refill(struct hvnet_rx_ctx *ctx)
 {
+	const struct hvnet_rx_cur *cur = ctx->rxq->cur;
 	unsigned int want = HVNET_RX_ALLOC_BULK;
 
-	if (likely(ctx->next_bulk < ctx->nb_bulk))
-		return ctx->bulk[ctx->next_bulk++];
-	/* A burst takes no more than the frames it still has room for. */
+	if (cur->count >= cur->next)
+		want = RTE_MIN(want, cur->count - cur->next + 1);
 	if (ctx->pkts != NULL)
-		want = RTE_MAX(RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb)), 1u);
+		want = RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb));
 	ctx->next_bulk = 0;
 	ctx->nb_bulk = 0;
-	if (rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
+	if (want <= 1 || rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
 		return rte_pktmbuf_alloc(ctx->rxq->mp);
 	ctx->nb_bulk = (uint16_t)want;
 	ctx->next_bulk = 1;
 	return ctx->bulk[0];
+}
+
+/* An mbuf from the per-read bulk. */
+static inline struct rte_mbuf *
+hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+{
+	if (likely(ctx->next_bulk < ctx->nb_bulk))
+		return ctx->bulk[ctx->next_bulk++];
+	return hvnet_rx_mbuf_refill(ctx);
 }
 
 /* Return the mbufs of the bulk that no frame needed (still freshly reset). */
@@ -433,8 +500,7 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 			return false;
 		m = *mp;
 	}
-	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-					   RTE_PTYPE_L4_MASK);
+	m->packet_type = hvnet_ptype(m);
 	return true;
 }
 
@@ -627,15 +693,22 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 }
 
 /*
- * Start loading a range's RNDIS header ahead of use: the host has just written it from
- * another core, and that miss dominates the receive path. Prefetching never faults, but the
- * address is only formed for an offset inside the buffer.
+ * Start loading a range's RNDIS header and the frame after it ahead of use: the host has just
+ * written them from another core, and those misses dominate the receive path. Two lines hold
+ * the header, its PPIs and most of a small frame. Prefetching never faults, but the address
+ * is only formed for an offset inside the buffer.
  */
 static inline void
 hvnet_rx_prefetch(const struct hvnet_rxq *rxq, const struct hvnet_rx_cur *cur, uint32_t k)
 {
-	if (k < cur->count && cur->range[k].byte_offset < rxq->rxbuf_len)
-		rte_prefetch0(rxq->rxbuf + cur->range[k].byte_offset);
+	const uint8_t *p;
+
+	if (k >= cur->count || cur->range[k].byte_offset >= rxq->rxbuf_len)
+		return;
+	p = rxq->rxbuf + cur->range[k].byte_offset;
+	rte_prefetch0(p);
+	if (cur->range[k].byte_count > RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
 }
 
 /*
@@ -862,7 +935,7 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 			hvnet_rx_read(&ctx);
 			nb += ctx.nb;
 		}
-		rte_spinlock_unlock(&rxq->lock->rx);
+		hvnet_unlock(&rxq->lock->rx);
 	}
 	for (i = 0; i < nb; i++)
 		hvnet_rx_count(&rxq->stats, pkts[i]);

@@ -460,6 +460,7 @@ static int
 hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
 	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
 {
+	const uint64_t zero = 0;
 	struct hvnet_txd *txd = txq->agg;
 	uint32_t off, hlen, left;
 	uint8_t *buf;
@@ -500,8 +501,15 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 		off += len;
 		left -= len;
 	}
-	/* RNDIS wants the alignment padding (and any shortfall) zeroed. */
-	memset(buf + off, 0, msg_len - off);
+	/*
+	 * RNDIS wants the alignment padding (and any shortfall) zeroed: a few bytes, written as
+	 * one word when the section has room for it (the bytes after the message are unsent).
+	 */
+	if (likely(msg_len - off <= sizeof(zero) &&
+		   txd->chim_len + off + sizeof(zero) <= txq->section_size))
+		memcpy(buf + off, &zero, sizeof(zero));
+	else
+		memset(buf + off, 0, msg_len - off);
 	txd->chim_len += msg_len;
 	txd->chim_pkts++;
 	txd->npkts++;
@@ -650,6 +658,30 @@ hvnet_tx_one(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	return 0;
 }
 
+/*
+ * Free the frames a chunk copied or dropped. The usual frame (direct, one segment, its only
+ * reference, from the first one's pool) goes back to the pool as it is, all in one put; any
+ * other through rte_pktmbuf_free().
+ */
+static void
+hvnet_tx_free(struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	unsigned int i, nput = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (likely(x->pool == mp && x->next == NULL && x->nb_segs == 1 &&
+			   RTE_MBUF_DIRECT(x) && rte_mbuf_refcnt_read(x) == 1))
+			m[nput++] = x;	/* nput <= i: what is left of m[] is still to read */
+		else
+			rte_pktmbuf_free(x);
+	}
+	if (nput != 0)
+		rte_mempool_put_bulk(mp, (void **)m, nput);
+}
+
 /* Up to HVNET_TX_CHUNK frames under one hold of the channel's tx lock; returns those taken. */
 static unsigned int
 hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **pkts,
@@ -660,6 +692,8 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	b->nstock = 0;
 	b->nfree = 0;
 	rte_spinlock_lock(&txq->lock->tx);
+	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
+	hvnet_ack_box_send(txq->lock, txq->chan);
 	for (i = 0; i < n; i++)
 		if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0)
 			break;
@@ -671,12 +705,12 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 		hvnet_tx_flush(txq);
 	/* Everything this chunk sent was staged: one write-index update for all of it. */
 	rte_hvbus_chan_publish(txq->chan, &b->need_sig);
-	rte_spinlock_unlock(&txq->lock->tx);
+	hvnet_unlock(&txq->lock->tx);
 	if (b->nstock != 0)
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
 					      b->nstock, NULL);
 	if (b->nfree != 0)
-		rte_pktmbuf_free_bulk(b->free, b->nfree);
+		hvnet_tx_free(b->free, b->nfree);
 	return i;
 }
 

@@ -122,6 +122,16 @@ fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status)
 }
 
 void
+fake_xfer_unusable(struct rte_hvbus_channel *chan, uint64_t xid)
+{
+	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
+
+	p->type = HVBUS_PKT_XFER_PAGES;
+	p->xid = xid;
+	p->len = 0;
+}
+
+void
 fake_complete_all(struct rte_hvbus_channel *chan)
 {
 	while (chan->nb_completed < chan->nb_sent)

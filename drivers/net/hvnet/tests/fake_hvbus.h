@@ -41,6 +41,8 @@ struct rte_hvbus_channel {
 
 /* Queue a completion of xid with an NVSP RNDIS_PKT_COMPLETE of status. */
 void fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status);
+/* Queue a transfer-page packet xid the driver cannot use (no ranges): it owes an ack. */
+void fake_xfer_unusable(struct rte_hvbus_channel *chan, uint64_t xid);
 /* Complete every data carrier sent so far (status success) and forget them. */
 void fake_complete_all(struct rte_hvbus_channel *chan);
 

@@ -9,6 +9,9 @@
  * lcore or the LSC alarm would read it. A descriptor must then be in exactly one place (free,
  * being filled, in flight, done), the forged completion counted as unknown, every frame
  * accounted for and every mbuf back in its pool.
+ *
+ * The same queue's receive acks: a tx lcore holding the channel's tx lock each time the
+ * reader wants to send them must not keep them from the host (its receive sections).
  */
 
 #include <errno.h>
@@ -267,6 +270,39 @@ traffic(const char *what)
 	CHECK(rte_mempool_in_use_count(mp) == 0, " %s: mbufs back", what);
 }
 
+/*
+ * Every read finds the tx lock held, as it would beside a tx lcore that keeps it busy: each
+ * ack the reader owes must go out with the next tx burst, never pile up until reading stops.
+ * More rounds than the reader can hold acks (max_acks).
+ */
+static void
+acks_under_busy_tx(void)
+{
+	struct hvnet_rxq *rxq = rxqs[0];
+	struct hvnet_txq *txq = txqs[0];
+	uint32_t acks = chan.nb_acks, rounds = 4 * rxq->max_acks, i;
+	struct rte_mbuf *m;
+
+	for (i = 0; i < rounds; i++) {
+		fake_xfer_unusable(&chan, 1000 + i);
+		rte_spinlock_lock(&rxq->lock->tx);	/* the tx lcore, inside its burst */
+		CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " busy tx: round %u: a frame", i);
+		rte_spinlock_unlock(&rxq->lock->tx);
+		CHECK(chan.nb_acks == acks + i, " busy tx: round %u: ack sent under the lock", i);
+		m = frame(SMALL);
+		CHECK(m != NULL && hvnet_xmit_pkts(txq, &m, 1) == 1, " busy tx: round %u: send", i);
+		if (chan.nb_acks != acks + i + 1) {
+			CHECK(false, " busy tx: round %u: %u acks sent of %u owed", i,
+			      chan.nb_acks - acks, i + 1);
+			break;
+		}
+		drain();
+	}
+	CHECK(rxq->nb_acks == 0, " busy tx: %u acks still owed", rxq->nb_acks);
+	check_descriptors("busy tx");
+	CHECK(rte_mempool_in_use_count(mp) == 0, " busy tx: mbufs back");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,6 +322,7 @@ main(int argc, char **argv)
 	race_chimney(-EPROTO);
 	race_gpa(-EAGAIN);
 	traffic("after the races");
+	acks_under_busy_tx();
 	hvnet_rxq_free(rxqs[0]);
 	hvnet_txq_free(txqs[0]);
 	rte_eal_cleanup();

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Instructions per frame of the rx and tx bursts, hvnet against upstream net_netvsc: both
+# drivers' burst functions and bus ring code, built here with the same compiler and flags,
+# run against the same in-process host model (devtools/insn-bench/), counted by callgrind.
+# Deterministic: the figures do not depend on the machine's load, unlike devtools/bench.sh.
+#
+# Upstream's sources are those of Debian's source package of the installed DPDK, which
+# devtools/setup.sh keeps in the SDK cache (never in this tree). Options by environment:
+# QUEUES (space-separated queue counts, default "1 8"), OUT (work folder, default
+# build/insn-bench), CC (default cc). Prints a table and writes $OUT/insn.csv. A report,
+# not a test: it fails only when a build or a run fails (every frame must make it through).
+set -eu
+umask 022
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=${OUT:-build/insn-bench}
+queues=${QUEUES:-"1 8"}
+cc=${CC:-cc}
+die() { echo "insn-bench: $*" >&2; exit 1; }
+
+command -v valgrind >/dev/null || die "valgrind is missing: run devtools/setup.sh"
+ver=$(pkg-config --modversion libdpdk) || die "pkg-config does not know libdpdk"
+cache=${HVNET_SDK_CACHE:-/var/cache/hvnet}/dpdk-sdk-$ver
+up=$cache/upstream
+[ -f "$up/drivers/net/netvsc/hn_rxtx.c" ] ||
+	die "no upstream sources in $up: run devtools/setup.sh (it fetches them)"
+mkdir -p "$out"
+
+# The same flags for both: the project's (debugoptimized, -D_GNU_SOURCE) and DPDK's.
+read -r -a dpdk_cflags <<< "$(pkg-config --cflags libdpdk)"
+read -r -a dpdk_libs <<< "$(pkg-config --libs libdpdk)"
+flags=(-O2 -g -std=gnu11 -D_GNU_SOURCE -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API
+	-w "${dpdk_cflags[@]}" -I"$cache/include" -Iinclude -Idevtools/insn-bench)
+common=(devtools/insn-bench/main.c devtools/insn-bench/host.c)
+
+"$cc" "${flags[@]}" -Idrivers/net/hvnet -Idrivers/bus/vmbus -o "$out/insn-bench-hvnet" \
+	"${common[@]}" devtools/insn-bench/guest_hvnet.c drivers/net/hvnet/hvnet_rx.c \
+	drivers/net/hvnet/hvnet_tx.c drivers/bus/vmbus/hvbus_ring.c \
+	drivers/bus/vmbus/hvbus_channel.c drivers/bus/vmbus/hvbus_uio.c \
+	drivers/bus/vmbus/hvbus_sysfs.c \
+	"${dpdk_libs[@]}" || die "building the hvnet harness failed"
+"$cc" "${flags[@]}" -I"$up/drivers/net/netvsc" -I"$up/drivers/bus/vmbus" -I"$up/include" \
+	-o "$out/insn-bench-netvsc" "${common[@]}" devtools/insn-bench/guest_netvsc.c \
+	devtools/insn-bench/guest_netvsc_chan.c \
+	"$up/drivers/net/netvsc/hn_rxtx.c" "$up/drivers/net/netvsc/hn_nvs.c" \
+	"$up/drivers/bus/vmbus/vmbus_bufring.c" \
+	"$up/drivers/bus/vmbus/vmbus_channel.c" \
+	"${dpdk_libs[@]}" || die "building the upstream harness failed"
+
+eal=(--no-huge -m 256 --no-pci --no-shconf --iova-mode=va -l 0 --log-level=5)
+rm -f "$out"/callgrind.* "$out"/*.log
+for q in $queues; do
+	for drv in netvsc hvnet; do
+		valgrind --tool=callgrind --collect-atstart=no --dump-instr=no \
+			--callgrind-out-file="$out/callgrind.$drv.$q.%p" \
+			"$out/insn-bench-$drv" "$q" "${eal[@]}" --file-prefix "insn-$drv-$$" \
+			> "$out/$drv.$q.log" 2>&1 ||
+			{ tail -n 20 "$out/$drv.$q.log" >&2; die "$drv, $q queue(s): run failed"; }
+		grep '^insn-bench:' "$out/$drv.$q.log"
+	done
+done
+
+# Each dump: "desc: Trigger: Client Request: driver=.. queues=.. k=.. ppi=.. frames=.."
+# then "totals: <instructions>".
+for f in "$out"/callgrind.*; do
+	awk '/^desc: Trigger: Client Request:/ { sub(/.*Request: /, ""); label = $0 }
+	     /^totals:/ && label != "" { print label, "ir=" $2 }' "$f"
+done | awk '{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	printf "%s,%s,%s,%s,%.1f\n", v["driver"], v["queues"], v["k"], v["ppi"],
+		v["ir"] / v["frames"] }' | sort -t, -k1,1 -k2,2n -k4,4n -k3,3nr > "$out/insn.csv.tmp"
+{ echo "driver,queues,k,ppi,insn_per_frame"; cat "$out/insn.csv.tmp"; } > "$out/insn.csv"
+rm -f "$out/insn.csv.tmp"
+
+awk -F, 'NR > 1 { ir[$1 "," $2 "," $3 "," $4] = $5
+		if ($1 == "netvsc") key[++n] = $2 "," $3 "," $4 }
+	END {
+		printf "instructions per frame (rx + tx burst, 64 B frames, callgrind)\n"
+		printf "%-7s %-4s %-4s %10s %10s %7s\n", "queues", "PPIs", "K", "netvsc", "hvnet",
+			"hvnet/netvsc"
+		for (i = 1; i <= n; i++) {
+			split(key[i], f, ",")
+			u = ir["netvsc," key[i]]; h = ir["hvnet," key[i]]
+			printf "%-7s %-4s %-4s %10.1f %10.1f %7.2f\n", f[1], f[3], f[2], u, h, h / u
+		}
+	}' "$out/insn.csv"
+echo "insn-bench: CSV in $out/insn.csv"
