@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# Sourced by run-main.sh and bench.sh: where a build's pieces are, as the guest must load them.
+# Sourced by run-main.sh, bench.sh, run-tests.sh and lts-matrix.sh: where a build's pieces are, as
+# the guest must load them, and what a meson test run left.
 
 # guest_paths BUILD: sets build (absolute), sim (the simulated host), plugin_args (-d for both
 # plugins, from their staging folder: devtools/stage-plugins.sh) and qstate_shim (upstream
@@ -30,4 +31,21 @@ testlog_counts() {
 	echo "$(grep -c '"result": "OK"' "$log")" \
 		"$(grep -c -E '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log")" \
 		"$(grep -c '"result": "SKIP"' "$log")"
+}
+
+# testlog_failures BUILD [LINES]: the last LINES (default 40) lines of output of each test that
+# failed in the last 'meson test' run in BUILD, for a log that keeps only what is printed.
+testlog_failures() {
+	local log=$1/meson-logs/testlog.json
+	[ -f "$log" ] || return 0
+	/usr/bin/python3 - "$log" "${2:-40}" <<'PY'
+import json, sys
+n = int(sys.argv[2])
+for line in open(sys.argv[1], errors="replace"):
+    t = json.loads(line)
+    if t.get("result") in ("FAIL", "TIMEOUT", "UNEXPECTEDPASS", "ERROR"):
+        out = ((t.get("stdout") or "") + (t.get("stderr") or "")).splitlines()
+        print("---- %s (%s), last %d lines ----" % (t.get("name"), t.get("result"), n))
+        print("\n".join(out[-n:]))
+PY
 }

@@ -4,11 +4,12 @@
 # and 23.11, 24.11, 25.11 built from source by devtools/dpdk-build.sh. One line per version;
 # the last line is "lts-total: OK FAIL SKIP" over all of them.
 #
-#   devtools/lts-matrix.sh [--quick] [--cached-only] [VERSION...]
+#   devtools/lts-matrix.sh [--quick] [--cached-only] [--not-system] [VERSION...]
 #
 # VERSION: 22.11 (the installed DPDK), 23.11, 24.11, 25.11; default all four.
 # --quick        leave out the long scenarios (meson suite 'long'): they run on 22.11 in CI
 # --cached-only  test only the versions whose DPDK build is cached; never build one
+# --not-system   leave out the installed DPDK (run-tests.sh has run every suite against it)
 # Each version builds in build-lts/<version> (warnings are errors) and runs its own testpmd,
 # proc-info, dumpcap and upstream net_netvsc.
 set -u
@@ -19,11 +20,13 @@ cd "$top" || exit 1
 
 quick=0
 cached_only=0
+not_system=0
 versions=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
 	--cached-only) cached_only=1 ;;
+	--not-system) not_system=1 ;;
 	-*) echo "lts-matrix: unknown option $1" >&2; exit 2 ;;
 	*) versions+=("$1") ;;
 	esac
@@ -40,6 +43,9 @@ test_version() {
 	local v=$1 prefix pcdir full dir opts=() start ok fl sk what
 	start=$(date +%s)
 	if [ "${system_ver%.*}" = "$v" ] || [ "$system_ver" = "$v" ]; then
+		if [ "$not_system" = 1 ]; then
+			return
+		fi
 		full=$system_ver
 	else
 		prefix=$(bash devtools/dpdk-build.sh --prefix "$v" 2>/dev/null) || {
@@ -87,7 +93,10 @@ test_version() {
 		total_fail=$((total_fail + 1))
 		return
 	fi
-	[ "$fl" = 0 ] || grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$dir/test.log" | sort -u >&2
+	if [ "$fl" != 0 ]; then
+		grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$dir/test.log" | sort -u >&2
+		testlog_failures "$dir" >&2
+	fi
 	total_ok=$((total_ok + ok)) total_fail=$((total_fail + fl)) total_skip=$((total_skip + sk))
 	echo "lts: DPDK $full: $ok passed, $fl failed, $sk skipped ($what, $(( $(date +%s) - start )) s," \
 		"log $dir/test.log)"

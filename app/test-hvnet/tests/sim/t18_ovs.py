@@ -108,6 +108,18 @@ class Ovs:
         out = self.vsctl("get", "Interface", name, "statistics")
         return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", out)}
 
+    def settled_stats(self, host, timeout=15):
+        """{port: Interface statistics} once they count what the host counted: ovs-vswitchd
+        refreshes them in the database only every 5 s. After timeout, whatever they are."""
+        want = {p: (host[p]["to_guest_frames"], host[p]["from_guest_frames"]) for p in (0, 1)}
+        end = time.monotonic() + timeout
+        while True:
+            st = {p: self.iface_stats("p%d" % p) for p in (0, 1)}
+            if all((st[p].get("rx_packets"), st[p].get("tx_packets")) == want[p]
+                   for p in (0, 1)) or time.monotonic() >= end:
+                return st
+            time.sleep(0.5)
+
     def flow_packets(self):
         """{(priority, match text): n_packets} of br0's flows."""
         out = self.ofctl("dump-flows", "br0")
@@ -174,9 +186,9 @@ def main():
             log("frames back: NIC 0's %d, NIC 1's %d" % (sent0, sent1))
             flows = ovs.flow_packets()
             log("flows: %r" % flows)
-            st = {p: ovs.iface_stats("p%d" % p) for p in (0, 1)}
-            log("OVS interfaces: %r" % st)
             host = r.sim_stats()
+            st = ovs.settled_stats(host)
+            log("OVS interfaces: %r" % st)
             ovs.run(["ovs-appctl", "-t", os.path.join(work, "vswitchd.ctl"), "exit"])
             r.wait_exit(60)
             r.check_clean_exit(2)
