@@ -33,12 +33,12 @@ ROUNDS = [
       "port config all rss udp"]),
     ("add", "dev-first", "promiscuous and all-multicast",
      ["set promisc 0 off", "set allmulti 0 on", "set promisc 0 on", "set allmulti 0 off"]),
-    ("remove", "dev-first", "one queue, MTU 1500",
-     ["port stop 0", "port config all rxq 1", "port config all txq 1",
-      "port config mtu 0 1500", "port start 0"]),
-    ("add", "msg-first", "stats read and cleared",
+    ("remove", "dev-first", "stats read and cleared",
      ["show port stats 0", "show port xstats 0", "clear port stats 0", "clear port xstats 0",
       "show port stats 0"]),
+    ("add", "msg-first", "one queue, MTU 1500",
+     ["port stop 0", "port config all rxq 1", "port config all txq 1",
+      "port config mtu 0 1500", "port start 0"]),
 ]
 MTU_AFTER = {"MTU 1400": 1400, "one queue, MTU 1500": 1500}
 
@@ -70,6 +70,17 @@ def mbufs_back(r, base, what):
     r.cmd("port stop 0", timeout=60)
     check_eq(r.mbufs_in_use(), base, "%s: mbufs in use, port stopped" % what)
     r.cmd("port start 0", timeout=60)
+
+
+def cleared(r, what):
+    """Cleared while the VF changed, nothing forwarded since: both paths' counters are 0."""
+    xs = xstats(r)
+    check_eq([xs[k] for k in ("vf_rx_packets", "vf_rx_bytes", "vf_tx_packets",
+                              "vf_tx_bytes", "rx_q0_good_packets", "tx_q0_good_packets")],
+             [0] * 6, "%s: VF and synthetic counters after the clear" % what)
+    st = r.port_stats()[0]
+    check_eq((st["RX-packets"], st["TX-packets"]), (0, 0), "%s: port stats after the clear"
+             % what)
 
 
 def traffic(r, present, what, sizes):
@@ -104,6 +115,8 @@ def commanded(ns):
             run_ops(r, what, cmds)
             settled(r, verb == "add", what)
             mtu = MTU_AFTER.get(name, mtu)
+            if name == "stats read and cleared":
+                cleared(r, what)
             traffic(r, verb == "add", what, "60-%d" % (mtu + 14))
             sent += COUNT
             mbufs_back(r, base, what)
