@@ -7,12 +7,13 @@ queue reconfiguration, MTU change, RETA update, RSS hash update, promiscuous and
 on/off, stats and xstats read and clear; the last round closes the port while a VF is being
 added. After each, once the host says the change is done: the generated frames all come back
 over the path the host has switched to, the guest's vf_rx/tx_packets moved as the host's VF
-counters did, and with the port stopped the mbuf pool holds what it held at the start. At the
+counters did, a VF taken has the port's promiscuous mode (its interface's flag), and with the port stopped the mbuf pool holds what it held at the start. At the
 exit every generated frame came back once, byte for byte, and the host is owed nothing.
 Then, with the host's schedule (--vf-cycle) changing the VF every 300 ms under io forwarding,
 the same operations in a loop: no command fails, no crash, what came back is intact, both
 paths carried traffic, and no mbuf is left after stop and close."""
 import re
+import subprocess
 
 from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, in_netns, log, run_test,
                      vf_counters, vf_gen, wait_vf_state)
@@ -32,7 +33,8 @@ ROUNDS = [
      ["port config all rss ip", "port config 0 rss-hash-key ipv4 " + RSS_KEY,
       "port config all rss udp"]),
     ("add", "dev-first", "promiscuous and all-multicast",
-     ["set promisc 0 off", "set allmulti 0 on", "set promisc 0 on", "set allmulti 0 off"]),
+     ["set promisc 0 off", "set allmulti 0 on", "set promisc 0 on", "set allmulti 0 off",
+      "set promisc 0 off"]),
     ("remove", "dev-first", "stats read and cleared",
      ["show port stats 0", "show port xstats 0", "clear port stats 0", "clear port xstats 0",
       "show port stats 0"]),
@@ -72,6 +74,14 @@ def mbufs_back(r, base, what):
     r.cmd("port start 0", timeout=60)
 
 
+def vf_promisc(ns):
+    """The PROMISC flag of the VF's kernel interface (net_af_packet sets it for the port)."""
+    res = subprocess.run(["ip", "netns", "exec", ns, "ip", "-o", "link", "show", "hvvf0"],
+                         capture_output=True, text=True, timeout=30)
+    check_eq(res.returncode, 0, "ip link show hvvf0: %s" % res.stderr)
+    return "PROMISC" in res.stdout.split(">")[0]
+
+
 def cleared(r, what):
     """Cleared while the VF changed, nothing forwarded since: both paths' counters are 0."""
     xs = xstats(r)
@@ -108,13 +118,19 @@ def commanded(ns):
         base = r.mbufs_in_use()
         r.cmd("port start 0", timeout=60)
         settled(r, True, "VF back after the first stop/start")
-        mtu, sent = 1500, 0
+        mtu, sent, promisc = 1500, 0, True
+        check_eq(vf_promisc(ns), True, "VF at probe: its interface promiscuous like the port")
         for verb, order, name, cmds in ROUNDS:
             what = "%s during 'vf 0 %s %s'" % (name, verb, order)
             r.ctl("vf 0 %s %s" % (verb, order))
             run_ops(r, what, cmds)
             settled(r, verb == "add", what)
             mtu = MTU_AFTER.get(name, mtu)
+            promisc = {"on": True, "off": False}.get(
+                ([c.split()[-1] for c in cmds if c.startswith("set promisc")] or [None])[-1],
+                promisc)
+            if verb == "add":
+                check_eq(vf_promisc(ns), promisc, "%s: the VF's interface promiscuous" % what)
             if name == "stats read and cleared":
                 cleared(r, what)
             traffic(r, verb == "add", what, "60-%d" % (mtu + 14))
