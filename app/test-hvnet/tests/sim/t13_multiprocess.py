@@ -14,6 +14,10 @@ in the guest's mount namespace (nsenter), where the simulated /sys/bus shows the
    'stop': equal to testpmd's, the host's and every frame generated.
 3. dpdk-pdump on port 0 (every queue, rx and tx to pcap files) while the host generates COUNT
    frames that io forwarding returns: each file holds exactly COUNT whole generated frames.
+4. Accelerated networking (--vf, in a network namespace of its own): proc-info reads a port
+   whose VF is attached, switched away and back, and runs beside VF changes (the primary
+   probes and removes the VF's device while secondaries come and go): its stats count both
+   paths as testpmd and the host do, its vf_* xstats equal testpmd's and the host's.
 Neither secondary may crash or make the primary crash; the simulator sees no violation.
 Runs under HVNET_DRIVER=hvnet only (the plugins come with -d; dumpcap takes no EAL options, so it
 gets them with LD_PRELOAD, after the mempool drivers testpmd links: testpmd_mempool_libs says
@@ -29,8 +33,8 @@ import tempfile
 import time
 
 from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen,
-                     descendants, driver_eal_args, in_netns, log, run_gen, run_test, upstream,
-                     vf_counters, vf_gen, verbose, wait_vf_state)
+                     close_clean, descendants, driver_eal_args, in_netns, log, run_gen,
+                     run_test, upstream, verbose, vf_counters, vf_gen, wait_vf_state)
 
 NR_HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 FREE_HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
@@ -407,11 +411,6 @@ VF_XSTATS = ("vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes", "vf
              "vf_detaches")
 
 
-def testpmd_xstats(r):
-    out = r.cmd("show port xstats 0")
-    return {k: int(v) for k, v in re.findall(r"^\s*(\w+):\s+(\d+)\s*$", out, re.M)}
-
-
 def vf_forward(r, vf, what):
     """COUNT generated frames forwarded, all over the VF (vf) or all synthetic."""
     back = vf_gen(r, COUNT)
@@ -421,7 +420,7 @@ def vf_forward(r, vf, what):
 def check_vf_stats(r, what):
     """proc-info's stats count both paths, as testpmd's and the host's do; its vf_* xstats
     are testpmd's and the host's VF counters."""
-    tp, txs = r.settle_stats()[0], testpmd_xstats(r)
+    tp, txs = r.settle_stats()[0], r.xstats()
     sim, host = r.sim_stats()[0], vf_counters(r)
     pi = parse_proc_stats(proc_info(r, "--stats"))
     xs = parse_xstats(proc_info(r, "--xstats"))
@@ -481,11 +480,7 @@ def vf_secondary(huge, ns):
         xs = check_vf_stats(r, "after changes beside proc-info")
         check_eq((xs["vf_rx_packets"], xs["vf_attaches"], xs["vf_detaches"]),
                  (3 * COUNT, 3, 2), "proc-info vf_rx_packets, attaches, detaches at the end")
-        r.cmd("port stop all", timeout=60)
-        r.cmd("port close all", timeout=60)
-        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
-        r.quit(timeout=120)
-        r.check_clean_exit(1)
+        close_clean(r, 1)
         check_gen(r.wire(), 0, 4 * COUNT, "frames forwarded while proc-info read the VF")
 
 

@@ -12,8 +12,8 @@ host's own schedule (--vf-cycle) removes and adds the VF under traffic, both ord
 import re
 import time
 
-from simtest import (GEN_RINGS, Run, check, check_eq, in_netns, log, run_test, vf_counters,
-                     vf_gen, vf_paths, wait_vf_state)
+from simtest import (GEN_RINGS, Run, check, check_eq, close_clean, in_netns, log, run_test,
+                     vf_counters, vf_gen, vf_paths, wait_vf_state)
 
 COUNT = 2000
 CYCLES = 20
@@ -86,12 +86,7 @@ def scenario(ns):
         check_eq(v["switches_to_vf"], CYCLES + 4, "host: guest switches to the VF")
         # Stopped, the port holds no mbuf: GPA-direct sends made before the last switch are
         # released by later bursts or by the stop, whichever comes first.
-        r.cmd("port stop all", timeout=60)
-        check_eq(r.mbufs_in_use(), base, "mbufs in use after the cycles and a stop")
-        r.cmd("port close all", timeout=60)
-        check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
-        r.quit(timeout=120)
-        r.check_clean_exit(1)
+        close_clean(r, 1, base)
 
 
 def scheduled(ns):
