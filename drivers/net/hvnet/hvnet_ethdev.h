@@ -75,6 +75,8 @@ int hvnet_rss_conf_apply(struct rte_eth_dev *dev, const struct rte_eth_rss_conf 
 int hvnet_rss_apply(struct rte_eth_dev *dev);
 /* The ethdev flow types the host can spread. */
 uint64_t hvnet_rss_offloads(const struct hvnet_dev *hv);
+/* The hash types in use (configured or updated since), as ethdev flow types. */
+uint64_t hvnet_rss_hf(const struct hvnet_dev *hv);
 int hvnet_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		      uint16_t size);
 int hvnet_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,

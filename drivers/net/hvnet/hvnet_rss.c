@@ -158,6 +158,13 @@ hvnet_rss_offloads(const struct hvnet_dev *hv)
 	return hvnet_ndis_to_rss_hf(hv, hvnet_rss_supported(hv));
 }
 
+/* The hash types in use (configured, or updated since), as ethdev flags. */
+uint64_t
+hvnet_rss_hf(const struct hvnet_dev *hv)
+{
+	return hvnet_ndis_to_rss_hf(hv, hv->rss_hash_info);
+}
+
 int
 hvnet_rss_conf_apply(struct rte_eth_dev *dev, const struct rte_eth_rss_conf *rss)
 {
@@ -268,6 +275,6 @@ hvnet_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss)
 		memcpy(rss->rss_key, hv->rss_key, HVNET_RSS_KEY_SIZE);
 	}
 	rss->rss_key_len = HVNET_RSS_KEY_SIZE;
-	rss->rss_hf = hvnet_ndis_to_rss_hf(hv, hv->rss_hash_info);
+	rss->rss_hf = hvnet_rss_hf(hv);
 	return 0;
 }

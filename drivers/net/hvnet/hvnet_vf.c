@@ -286,8 +286,8 @@ hvnet_vf_apply_rss(struct rte_eth_dev *dev, uint16_t vf, const struct rte_eth_de
 	struct rte_eth_rss_conf rss = {
 		.rss_key = info->hash_key_size == HVNET_RSS_KEY_SIZE ? hv->rss_key : NULL,
 		.rss_key_len = info->hash_key_size == HVNET_RSS_KEY_SIZE ? HVNET_RSS_KEY_SIZE : 0,
-		.rss_hf = dev->data->dev_conf.rx_adv_conf.rss_conf.rss_hf &
-			  info->flow_type_rss_offloads,
+		/* Not dev_conf's: rss_hash_update leaves that as configured. */
+		.rss_hf = hvnet_rss_hf(hv) & info->flow_type_rss_offloads,
 	};
 	unsigned int i;
 
@@ -368,7 +368,7 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 	if (ret != 0)
 		return ret;
 	hvnet_vf_apply_rss(dev, vf, &info);
-	hvnet_vf_apply_modes(dev, vf, dev->data->promiscuous, dev->data->all_multicast);
+	hvnet_vf_apply_modes(dev, vf, hv->vf.promisc, hv->vf.allmulti);
 	return rte_eth_dev_start(vf);
 }
 
@@ -620,6 +620,8 @@ hvnet_vf_start(struct rte_eth_dev *dev)
 		return;
 	pthread_mutex_lock(&hv->vf.lock);
 	hv->vf.ticking = true;
+	hv->vf.promisc = dev->data->promiscuous;
+	hv->vf.allmulti = dev->data->all_multicast;
 	hvnet_vf_rearm_wait(hv);
 	hvnet_vf_sync(dev);
 	pthread_mutex_unlock(&hv->vf.lock);
@@ -664,6 +666,8 @@ hvnet_vf_modes_changed(struct rte_eth_dev *dev, bool promisc, bool allmulti)
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
 
 	pthread_mutex_lock(&hv->vf.lock);
+	hv->vf.promisc = promisc;
+	hv->vf.allmulti = allmulti;
 	if (hv->vf.state == HVNET_VF_ACTIVE)
 		hvnet_vf_apply_modes(dev, hv->vf.port, promisc, allmulti);
 	pthread_mutex_unlock(&hv->vf.lock);

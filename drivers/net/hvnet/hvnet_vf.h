@@ -62,6 +62,12 @@ struct hvnet_vf {
 	char ifname[IF_NAMESIZE];	/* its kernel interface, "" when unknown */
 	unsigned int ifindex;	/* ... and that interface's index when found */
 	uint64_t owner;		/* our ethdev owner id, 0 until the first attach */
+	/*
+	 * The receive modes the VF gets. Not dev->data's: ethdev records a mode only after
+	 * the op returns, and an attach in between would configure the VF with the old one.
+	 */
+	bool promisc;
+	bool allmulti;
 	uint32_t assoc_gen;	/* bumped at every NVSP VF association message */
 	uint32_t assoc_seen;	/* the last one the alarm acted on */
 	volatile bool rmv_pending;	/* the VF signalled RTE_ETH_EVENT_INTR_RMV */

@@ -594,6 +594,11 @@ class Run(CtlClient):
     def port_stats(self):
         return parse_port_stats(self.cmd("show port stats all"))
 
+    def xstats(self, port=0):
+        """`show port xstats P` -> {name: value}."""
+        out = self.cmd("show port xstats %d" % port)
+        return {k: int(v) for k, v in re.findall(r"^\s*(\w+):\s+(\d+)\s*$", out, re.M)}
+
     def settle_stats(self, quiet=1.0, timeout=20):
         """Poll testpmd's port stats until they stop changing for `quiet` seconds."""
         end = time.monotonic() + timeout
@@ -812,11 +817,14 @@ def upstream_plugin_args():
     return args
 
 
-def close_clean(r, nics):
-    """Stop forwarding, stop and close every port, with no mbuf left in use; then quit and
+def close_clean(r, nics, base=None):
+    """Stop forwarding, stop every port (then base mbufs in use, when given: what the
+    stopped ports held at the start) and close them, with no mbuf left in use; then quit and
     check a clean exit (check_clean_exit). Returns the summary lines."""
     r.cmd("stop")
     r.cmd("port stop all", timeout=60)
+    if base is not None:
+        check_eq(r.mbufs_in_use(), base, "mbufs in use with every port stopped")
     r.cmd("port close all", timeout=60)
     check_eq(r.mbufs_in_use(), 0, "mbufs in use after 'port close all'")
     r.quit(timeout=120)

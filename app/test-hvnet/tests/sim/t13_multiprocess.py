@@ -14,6 +14,10 @@ in the guest's mount namespace (nsenter), where the simulated /sys/bus shows the
    'stop': equal to testpmd's, the host's and every frame generated.
 3. dpdk-pdump on port 0 (every queue, rx and tx to pcap files) while the host generates COUNT
    frames that io forwarding returns: each file holds exactly COUNT whole generated frames.
+4. Accelerated networking (--vf, in a network namespace of its own): proc-info reads a port
+   whose VF is attached, switched away and back, and runs beside VF changes (the primary
+   probes and removes the VF's device while secondaries come and go): its stats count both
+   paths as testpmd and the host do, its vf_* xstats equal testpmd's and the host's.
 Neither secondary may crash or make the primary crash; the simulator sees no violation.
 Runs under HVNET_DRIVER=hvnet only (the plugins come with -d; dumpcap takes no EAL options, so it
 gets them with LD_PRELOAD, after the mempool drivers testpmd links: testpmd_mempool_libs says
@@ -29,8 +33,8 @@ import tempfile
 import time
 
 from simtest import (GEN_RINGS, Run, TestFailure, TestSkip, check, check_eq, check_gen,
-                     descendants, driver_eal_args, log, run_gen, run_test, upstream,
-                     verbose)
+                     close_clean, descendants, driver_eal_args, in_netns, log, run_gen,
+                     run_test, upstream, verbose, vf_counters, vf_gen, wait_vf_state)
 
 NR_HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 FREE_HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
@@ -76,7 +80,7 @@ class Hugepages:
         self.before = None
         self.mnt = None
         self.own_mnt = False
-        self.prefix = None
+        self.prefixes = []
 
     def __enter__(self):
         if os.geteuid() != 0:
@@ -129,10 +133,10 @@ class Hugepages:
 
     def _remove_page_files(self):
         """EAL names its page files <prefix>map_<n>: a killed primary leaves them behind."""
-        if self.mnt is None or not self.prefix or not os.path.isdir(self.mnt):
+        if self.mnt is None or not self.prefixes or not os.path.isdir(self.mnt):
             return
         for name in os.listdir(self.mnt):
-            if name.startswith(self.prefix + "map_"):
+            if any(name.startswith(p + "map_") for p in self.prefixes):
                 try:
                     os.unlink(os.path.join(self.mnt, name))
                 except OSError:
@@ -403,6 +407,83 @@ def capture(r, tmp):
     return sent
 
 
+VF_XSTATS = ("vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes", "vf_attaches",
+             "vf_detaches")
+
+
+def vf_forward(r, vf, what):
+    """COUNT generated frames forwarded, all over the VF (vf) or all synthetic."""
+    back = vf_gen(r, COUNT)
+    check_eq(back, (0, COUNT) if vf else (COUNT, 0), "%s: frames back (synthetic, VF)" % what)
+
+
+def check_vf_stats(r, what):
+    """proc-info's stats count both paths, as testpmd's and the host's do; its vf_* xstats
+    are testpmd's and the host's VF counters."""
+    tp, txs = r.settle_stats()[0], r.xstats()
+    sim, host = r.sim_stats()[0], vf_counters(r)
+    pi = parse_proc_stats(proc_info(r, "--stats"))
+    xs = parse_xstats(proc_info(r, "--xstats"))
+    log("%s: proc-info RX %d TX %d, %r; host synthetic %d/%d, VF %d/%d" % (
+        what, pi["RX-packets"], pi["TX-packets"], {k: xs.get(k) for k in VF_XSTATS},
+        sim["to_guest_frames"], sim["from_guest_frames"], host["to_vf_frames"],
+        host["from_vf_frames"]))
+    for key in ("RX-packets", "RX-bytes", "TX-packets", "TX-bytes"):
+        check_eq(pi.get(key), tp.get(key), "%s: proc-info %s vs testpmd's" % (what, key))
+    check_eq((pi["RX-packets"], pi["TX-packets"]),
+             (sim["to_guest_frames"] + host["to_vf_frames"],
+              sim["from_guest_frames"] + host["from_vf_frames"]),
+             "%s: proc-info RX/TX-packets vs the host's synthetic + VF frames" % what)
+    missing = [k for k in VF_XSTATS if k not in xs]
+    check(not missing, "%s: proc-info --xstats lists no %r" % (what, missing))
+    check_eq({k: xs[k] for k in VF_XSTATS}, {k: txs[k] for k in VF_XSTATS},
+             "%s: proc-info's VF xstats vs testpmd's" % what)
+    check_eq((xs["vf_rx_packets"], xs["vf_tx_packets"]),
+             (host["to_vf_frames"], host["from_vf_frames"]),
+             "%s: proc-info vf_rx/tx_packets vs the host's VF counters" % what)
+    return xs
+
+
+def vf_secondary(huge, ns):
+    """Accelerated networking (--vf): proc-info reads a port whose VF is attached, then
+    switched away (association first) and back (device first), and once more while the VF
+    is being removed and added (the primary probes and removes the VF's device with a
+    secondary attached: EAL's hot-plug asks the secondary to follow)."""
+    r = Run(["--vf"], ["--forward-mode=io"] + GEN_RINGS, netns=ns)
+    r.argv.remove("--no-huge")
+    huge.prefixes.append(r.prefix)
+    with r:
+        wait_vf_state(r, "VF present at probe", datapath_vf=1)
+        r.cmd("start")
+        vf_forward(r, True, "VF attached")
+        xs = check_vf_stats(r, "VF attached")
+        check_eq((xs["vf_rx_packets"], xs["vf_attaches"]), (COUNT, 1),
+                 "VF attached: proc-info vf_rx_packets, vf_attaches")
+        r.ctl("vf 0 remove msg-first")
+        wait_vf_state(r, "VF removed", device=0, offered=0, datapath_vf=0)
+        vf_forward(r, False, "VF removed")
+        r.ctl("vf 0 add dev-first")
+        wait_vf_state(r, "VF back", device=1, offered=1, datapath_vf=1)
+        vf_forward(r, True, "VF back")
+        xs = check_vf_stats(r, "VF switched away and back")
+        check_eq((xs["vf_rx_packets"], xs["vf_attaches"], xs["vf_detaches"]),
+                 (2 * COUNT, 2, 1), "switched: proc-info vf_rx_packets, attaches, detaches")
+        # Secondaries attached while the primary's alarm gives the VF back and takes it again.
+        for verb, order, vf in (("remove", "dev-first", 0), ("add", "msg-first", 1)):
+            r.ctl("vf 0 %s %s" % (verb, order))
+            for _ in range(3):
+                proc_info(r, "--xstats")
+            wait_vf_state(r, "VF %s %s with proc-info" % (verb, order), device=vf, offered=vf,
+                          datapath_vf=vf)
+        vf_forward(r, True, "VF back after changes beside proc-info")
+        r.cmd("stop")
+        xs = check_vf_stats(r, "after changes beside proc-info")
+        check_eq((xs["vf_rx_packets"], xs["vf_attaches"], xs["vf_detaches"]),
+                 (3 * COUNT, 3, 2), "proc-info vf_rx_packets, attaches, detaches at the end")
+        close_clean(r, 1)
+        check_gen(r.wire(), 0, 4 * COUNT, "frames forwarded while proc-info read the VF")
+
+
 def main():
     if upstream():
         log("the multi-process test runs hvnet's plugins: run with HVNET_DRIVER=hvnet")
@@ -415,7 +496,7 @@ def main():
                 ["--rxq=%d" % QUEUES, "--txq=%d" % QUEUES, "--port-topology=loop",
                  "--forward-mode=io"] + GEN_RINGS)
         r.argv.remove("--no-huge")      # shared memory: hugepages, -m 512
-        huge.prefix = r.prefix
+        huge.prefixes.append(r.prefix)
         with r:
             r.cmd("start")
             sent = run_gen(r, 0, COUNT, "60-1514", flows=8)
@@ -429,6 +510,7 @@ def main():
             r.quit()
             r.check_clean_exit(1)
             check_gen(r.wire(), 0, sent, "frames forwarded while secondaries ran")
+        in_netns("mpvf", lambda ns: vf_secondary(huge, ns))
 
 
 if __name__ == "__main__":
