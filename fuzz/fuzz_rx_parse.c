@@ -5,7 +5,9 @@
  * message), then each range against the receive buffer and its section size, then the RNDIS
  * PACKET in the range: header copied once, then its frame and PPIs. Each range is handed to
  * the parser as a block of exactly its length (ASan catches a read past it), and a frame the
- * checks accept must lie inside its range and within the port's maximum.
+ * checks accept must lie inside its range and within the port's maximum. As the driver does,
+ * each good PACKET's layout is cached, and each range is first tried against the layout of
+ * the last good one: a message the cached check accepts, the full one must accept alike.
  *
  * Input: u16 set id, u16 range count, u16 section length, u16 max frame, 16 bytes of NVSP
  * message, then ranges (8 bytes each, count of them), then the receive buffer.
@@ -25,8 +27,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint16_t set_id, count, section, max_frame;
 	struct hv_xfer_page_range r;
-	struct hvnet_rx_info info;
+	struct hvnet_rx_info info, cinfo;
+	struct hvnet_rx_layout lay;
 	struct hv_rndis_packet p;
+	uint32_t coff, clen;
+	bool hit;
 	const uint8_t *buf;
 	uint32_t chan_type, buf_len, off, len, i;
 	uint8_t *range;
@@ -37,6 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&count, data + 2, 2);
 	memcpy(&section, data + 4, 2);
 	memcpy(&max_frame, data + 6, 2);
+	memset(&lay, 0, sizeof(lay));
 	if (hvnet_parse_xfer(set_id, count, data + 8, 16, &chan_type) != HVNET_RX_OK)
 		return 0;
 	if ((size - HDR) / sizeof(r) < count)
@@ -54,15 +60,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (range == NULL)
 			return 0;
 		memcpy(range, buf + r.byte_offset, r.byte_count);
+		memset(&cinfo, 0, sizeof(cinfo));
+		hit = hvnet_parse_rndis_cached(&lay, range, r.byte_count, max_frame, &coff, &clen,
+					       &cinfo);
 		memset(&info, 0, sizeof(info));
 		hvnet_parse_rndis_head(range, r.byte_count, &p);
 		if (p.type == HV_RNDIS_MSG_PACKET &&
 		    hvnet_parse_rndis_packet(&p, range, r.byte_count, max_frame, &off, &len,
-					     &info) == HVNET_RX_OK) {
+					     &info, &lay) == HVNET_RX_OK) {
 			if (off < sizeof(p) || off > r.byte_count || len > r.byte_count - off ||
 			    len > max_frame || len < HVNET_PARSE_MIN_FRAME)
 				abort();
+		} else if (hit) {
+			abort();
 		}
+		if (hit && (coff != off || clen != len || memcmp(&cinfo, &info, sizeof(info))))
+			abort();
 		free(range);
 	}
 	return 0;

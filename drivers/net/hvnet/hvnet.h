@@ -259,6 +259,7 @@ struct hvnet_rxq {
 	uint32_t nb_acks;
 	uint32_t max_acks;
 	struct hvnet_qstats stats;
+	struct hvnet_rx_layout layout;		/* of the last good PACKET (hvnet_parse.h) */
 	/* Cold. */
 	struct hvnet_dev *hv;
 	uint16_t nb_desc;

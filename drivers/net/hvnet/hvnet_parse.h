@@ -102,9 +102,87 @@ hvnet_parse_range(uint32_t buf_len, uint32_t section_len, const struct hv_xfer_p
 	return HVNET_RX_OK;
 }
 
-/* Walk a PPI list of len bytes (already inside the message) into info. */
+/*
+ * The layout of the last RNDIS PACKET a queue accepted, kept so that the next ones, which a
+ * host sends alike frame after frame, are checked by one compare instead of the whole walk:
+ * the header and the PPI element headers (everything the checks decide on, except the two
+ * lengths that change with the frame) as key bytes under a mask, then what the walk found.
+ * Built only from a message that passed every check, from the copies the checks ran on.
+ */
+#define HVNET_RX_LAYOUT_STEP	32u	/* bytes compared per step */
+#define HVNET_RX_LAYOUT_MAX	128u	/* header and PPIs at most: Hyper-V's four fit */
+#define HVNET_RX_LAYOUT_WORDS	(HVNET_RX_LAYOUT_MAX / sizeof(uint64_t))
+
+/* The PPI values a receiver uses, in the order of hvnet_rx_layout.at[]. */
+enum hvnet_rx_val {
+	HVNET_RX_VAL_CSUM,
+	HVNET_RX_VAL_VLAN,
+	HVNET_RX_VAL_HASH_VALUE,
+	HVNET_RX_VAL_HASH_INFO,
+	HVNET_RX_VALS
+};
+
+/* 16 bytes the compare takes at a time; a step is two. */
+typedef uint64_t hvnet_rx_vec __attribute__((vector_size(16)));
+_Static_assert(HVNET_RX_LAYOUT_STEP == 2 * sizeof(hvnet_rx_vec), "layout compare step");
+
+struct hvnet_rx_layout {
+	uint32_t bytes;			/* compared, a multiple of the step; 0: none cached */
+	uint32_t min_length;		/* RNDIS length the OOB and PPI areas need */
+	uint32_t data_offset;		/* the frame's, from byte 8 as on the wire */
+	uint32_t have;			/* as hvnet_rx_info.have */
+	uint16_t at[HVNET_RX_VALS];	/* each value's offset from the message */
+	uint64_t key[HVNET_RX_LAYOUT_WORDS]	/* the layout's bytes, zero elsewhere */
+		__attribute__((aligned(16)));
+	uint64_t mask[HVNET_RX_LAYOUT_WORDS]	/* ones over the layout's bytes */
+		__attribute__((aligned(16)));
+};
+
+/*
+ * Mark len bytes at off (already copied out and checked) as part of the layout. Bytes past
+ * HVNET_RX_LAYOUT_MAX are not kept: such a layout is refused when it closes.
+ */
+static inline void
+hvnet_rx_layout_add(struct hvnet_rx_layout *lay, uint32_t off, const void *bytes, uint32_t len)
+{
+	if (off > HVNET_RX_LAYOUT_MAX || len > HVNET_RX_LAYOUT_MAX - off)
+		return;
+	memcpy((uint8_t *)lay->key + off, bytes, len);
+	memset((uint8_t *)lay->mask + off, 0xff, len);
+}
+
+/* The end of an area of len bytes at off from byte 8, or end if it ends before. */
+static inline uint32_t
+hvnet_rx_area_end(uint32_t end, uint32_t off, uint32_t len)
+{
+	uint32_t e;
+
+	if (len == 0)
+		return end;
+	e = HV_RNDIS_OFFSET_BASE + off + len;	/* checked inside the message: no wrap */
+	return e > end ? e : end;
+}
+
+/* The value of a PPI of 'type' is at off from the message: learn it. */
+static inline void
+hvnet_rx_layout_val(struct hvnet_rx_layout *lay, uint32_t type, uint32_t off)
+{
+	static const uint8_t idx[] = {
+		[HV_PPI_CHECKSUM] = HVNET_RX_VAL_CSUM, [HV_PPI_VLAN] = HVNET_RX_VAL_VLAN,
+		[HV_PPI_HASH_VALUE] = HVNET_RX_VAL_HASH_VALUE,
+		[HV_PPI_HASH_INFO] = HVNET_RX_VAL_HASH_INFO,
+	};
+
+	lay->at[idx[type]] = (uint16_t)off;	/* inside the layout, checked when it closes */
+}
+
+/*
+ * Walk a PPI list of len bytes (already inside the message, at base from its start) into
+ * info; with lay, also note each element header and where each used value is.
+ */
 static inline enum hvnet_rx_drop
-hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
+hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, uint32_t base, struct hvnet_rx_info *info,
+		 struct hvnet_rx_layout *lay)
 {
 	struct hv_rndis_ppi el;
 	uint32_t pos = 0;
@@ -118,6 +196,8 @@ hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 		if (el.size < sizeof(el) || el.size > len - pos || (el.size & 3) != 0 ||
 		    el.data_offset < sizeof(el) || el.data_offset > el.size)
 			return HVNET_RX_BAD_PPI;
+		if (lay != NULL)
+			hvnet_rx_layout_add(lay, base + pos, &el, sizeof(el));
 		switch (el.type) {
 		case HV_PPI_CHECKSUM:
 		case HV_PPI_VLAN:
@@ -135,6 +215,8 @@ hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, struct hvnet_rx_info *info)
 			else
 				info->hash_info = val;
 			info->have |= HVNET_RX_HAVE(el.type);
+			if (lay != NULL)
+				hvnet_rx_layout_val(lay, el.type, base + pos + el.data_offset);
 			break;
 		default:	/* other PPIs carry nothing a receiver uses */
 			break;
@@ -159,18 +241,55 @@ hvnet_parse_rndis_head(const uint8_t *msg, uint32_t range_len, struct hv_rndis_p
 }
 
 /*
+ * Close a layout learnt from a good PACKET p (header copy): its header bytes but the two
+ * lengths, the RNDIS length its areas need, where the frame is. Left empty (bytes 0) when
+ * the header and PPIs do not fit HVNET_RX_LAYOUT_MAX.
+ */
+static inline void
+hvnet_rx_layout_close(struct hvnet_rx_layout *lay, const struct hv_rndis_packet *p,
+		      const struct hvnet_rx_info *info)
+{
+	struct hv_rndis_packet h = *p;
+	uint32_t end = sizeof(h), steps;
+
+	h.length = 0;
+	h.data_length = 0;
+	hvnet_rx_layout_add(lay, 0, &h, sizeof(h));
+	memset((uint8_t *)lay->mask + offsetof(struct hv_rndis_packet, length), 0,
+	       sizeof(h.length));
+	memset((uint8_t *)lay->mask + offsetof(struct hv_rndis_packet, data_length), 0,
+	       sizeof(h.data_length));
+	end = hvnet_rx_area_end(end, p->oob_offset, p->oob_length);
+	end = hvnet_rx_area_end(end, p->ppi_offset, p->ppi_length);
+	/* The compare reads whole steps, all inside the layout's arrays. */
+	steps = (end + HVNET_RX_LAYOUT_STEP - 1) / HVNET_RX_LAYOUT_STEP;
+	if (steps > HVNET_RX_LAYOUT_MAX / HVNET_RX_LAYOUT_STEP) {
+		lay->bytes = 0;
+		return;
+	}
+	lay->bytes = steps * HVNET_RX_LAYOUT_STEP;
+	lay->min_length = end;
+	lay->data_offset = p->data_offset;
+	lay->have = info->have;
+}
+
+/*
  * An RNDIS PACKET at msg, in a range of range_len bytes (hvnet_parse_range passed), whose
  * header p was copied out by hvnet_parse_rndis_head: its own length within the range, then
  * the frame (at most max_frame bytes), OOB and PPI areas within that length, then the PPIs.
  * Offsets count from byte 8 (HV_RNDIS_OFFSET_BASE); the first valid one is right after the
  * 44-byte header. HVNET_RX_OK with the frame's offset from msg, its length and the PPIs.
+ * With learn, a good message's layout is written there for hvnet_parse_rndis_cached (it is
+ * left alone otherwise: a bad message never replaces a good layout).
  */
 static inline enum hvnet_rx_drop
 hvnet_parse_rndis_packet(const struct hv_rndis_packet *p, const uint8_t *msg,
 			 uint32_t range_len, uint32_t max_frame, uint32_t *frame_off,
-			 uint32_t *frame_len, struct hvnet_rx_info *info)
+			 uint32_t *frame_len, struct hvnet_rx_info *info,
+			 struct hvnet_rx_layout *learn)
 {
 	const uint32_t min_off = sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE;
+	struct hvnet_rx_layout lay;
 	uint32_t avail;
 
 	if (range_len < sizeof(*p) || p->length > range_len || p->length < sizeof(*p))
@@ -188,13 +307,94 @@ hvnet_parse_rndis_packet(const struct hv_rndis_packet *p, const uint8_t *msg,
 	/* Well formed but longer than the port takes: dropped before any mbuf is spent. */
 	if (p->data_length > max_frame)
 		return HVNET_RX_FRAME_OVERSIZE;
+	if (learn != NULL)
+		memset(&lay, 0, sizeof(lay));
 	if (p->ppi_length != 0 &&
 	    hvnet_parse_ppis(msg + HV_RNDIS_OFFSET_BASE + p->ppi_offset, p->ppi_length,
-			     info) != HVNET_RX_OK)
+			     HV_RNDIS_OFFSET_BASE + p->ppi_offset, info,
+			     learn != NULL ? &lay : NULL) != HVNET_RX_OK)
 		return HVNET_RX_BAD_PPI;
+	if (learn != NULL) {
+		hvnet_rx_layout_close(&lay, p, info);
+		*learn = lay;
+	}
 	*frame_off = HV_RNDIS_OFFSET_BASE + p->data_offset;
 	*frame_len = p->data_length;
 	return HVNET_RX_OK;
+}
+
+/* The bits of step k of the message at msg that differ from the layout's. */
+static inline hvnet_rx_vec
+hvnet_rx_layout_step(const struct hvnet_rx_layout *lay, const uint8_t *msg, unsigned int k)
+{
+	const hvnet_rx_vec *key = (const hvnet_rx_vec *)lay->key + 2 * k;
+	const hvnet_rx_vec *mask = (const hvnet_rx_vec *)lay->mask + 2 * k;
+	hvnet_rx_vec a, b;
+
+	memcpy(&a, msg + k * HVNET_RX_LAYOUT_STEP, sizeof(a));
+	memcpy(&b, msg + k * HVNET_RX_LAYOUT_STEP + sizeof(a), sizeof(b));
+	return ((a & mask[0]) ^ key[0]) | ((b & mask[1]) ^ key[1]);
+}
+
+/*
+ * Whether the message at msg (at least lay->bytes long) has the layout: a masked compare,
+ * 16 bytes at a time (the compiler's generic vectors: SSE2 or NEON, plain words elsewhere),
+ * unrolled: no loop for the one to four steps a layout has (0: none, refused before).
+ */
+static inline bool
+hvnet_rx_layout_same(const struct hvnet_rx_layout *lay, const uint8_t *msg)
+{
+	unsigned int steps = lay->bytes / HVNET_RX_LAYOUT_STEP;
+	hvnet_rx_vec diff = hvnet_rx_layout_step(lay, msg, 0);
+
+	_Static_assert(HVNET_RX_LAYOUT_MAX == 4 * HVNET_RX_LAYOUT_STEP, "steps unrolled");
+	if (steps > 1)
+		diff |= hvnet_rx_layout_step(lay, msg, 1);
+	if (steps > 2)
+		diff |= hvnet_rx_layout_step(lay, msg, 2);
+	if (steps > 3)
+		diff |= hvnet_rx_layout_step(lay, msg, 3);
+	return (diff[0] | diff[1]) == 0;
+}
+
+/*
+ * hvnet_parse_rndis_packet's verdict on a PACKET with the cached layout lay, found by one
+ * compare: true when it has that layout and would be accepted, with the same outputs. Every
+ * field the compare covers equals one that passed every check; what it does not cover (the
+ * two lengths and the PPI values) is read here once and checked as the full parse would.
+ * False for anything else: the caller runs the full parse, which gives the reason.
+ */
+static inline bool
+hvnet_parse_rndis_cached(const struct hvnet_rx_layout *lay, const uint8_t *msg,
+			 uint32_t range_len, uint32_t max_frame, uint32_t *frame_off,
+			 uint32_t *frame_len, struct hvnet_rx_info *info)
+{
+	uint32_t length, data_length;
+
+	if (lay->bytes == 0 || range_len < lay->bytes || !hvnet_rx_layout_same(lay, msg))
+		return false;
+	memcpy(&length, msg + offsetof(struct hv_rndis_packet, length), sizeof(length));
+	memcpy(&data_length, msg + offsetof(struct hv_rndis_packet, data_length),
+	       sizeof(data_length));
+	/* min_length >= the header's 44 bytes: no wrap below. */
+	if (length > range_len || length < lay->min_length ||
+	    data_length < HVNET_PARSE_MIN_FRAME || data_length > max_frame ||
+	    !hvnet_span_ok(length - HV_RNDIS_OFFSET_BASE, lay->data_offset, data_length))
+		return false;
+	info->have = lay->have;
+	if (lay->have & HVNET_RX_HAVE(HV_PPI_CHECKSUM))
+		memcpy(&info->csum, msg + lay->at[HVNET_RX_VAL_CSUM], sizeof(info->csum));
+	if (lay->have & HVNET_RX_HAVE(HV_PPI_VLAN))
+		memcpy(&info->vlan, msg + lay->at[HVNET_RX_VAL_VLAN], sizeof(info->vlan));
+	if (lay->have & HVNET_RX_HAVE(HV_PPI_HASH_VALUE))
+		memcpy(&info->hash_value, msg + lay->at[HVNET_RX_VAL_HASH_VALUE],
+		       sizeof(info->hash_value));
+	if (lay->have & HVNET_RX_HAVE(HV_PPI_HASH_INFO))
+		memcpy(&info->hash_info, msg + lay->at[HVNET_RX_VAL_HASH_INFO],
+		       sizeof(info->hash_info));
+	*frame_off = HV_RNDIS_OFFSET_BASE + lay->data_offset;
+	*frame_len = data_length;
+	return true;
 }
 
 #endif /* HVNET_PARSE_H */

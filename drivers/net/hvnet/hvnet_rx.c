@@ -564,31 +564,21 @@ hvnet_rx_frame_fits(const struct hvnet_rxq *rxq, uint32_t len, bool tag)
 }
 
 /*
- * One RNDIS PACKET of the current transfer-page packet, in a range of range_len bytes, whose
- * header p the caller copied out: at most one frame delivered.
+ * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info), of the current
+ * transfer-page packet: at most one frame delivered.
  */
 static void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const struct hv_rndis_packet *p, const uint8_t *msg,
-		uint32_t range_len)
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
+		const struct hvnet_rx_info *info)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
-	struct hvnet_rx_info info = { 0 };
-	uint32_t off, len;
 	struct rte_mbuf *m, *done;
 	enum hvnet_rx_drop why;
-	const uint8_t *frame;
 	bool tag;
 
-	why = hvnet_parse_rndis_packet(p, msg, range_len, rxq->max_frame, &off, &len, &info);
-	if (unlikely(why != HVNET_RX_OK)) {
-		hvnet_rx_drop(rxq, why);
-		HVNET_RX_LOG(DEBUG, "port %u rxq %u: RNDIS packet dropped (reason %d)",
-			     rxq->port_id, rxq->queue_id, why);
-		return;
-	}
 	if (rxq->mp == NULL)	/* a channel read before its rx queue exists */
 		return;
-	tag = !rxq->vlan_strip && (info.have & HVNET_RX_HAVE(HV_PPI_VLAN));
+	tag = !rxq->vlan_strip && (info->have & HVNET_RX_HAVE(HV_PPI_VLAN));
 	why = hvnet_rx_frame_fits(rxq, len, tag);
 	if (unlikely(why != HVNET_RX_OK)) {
 		hvnet_rx_drop(rxq, why);
@@ -603,7 +593,6 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const struct hv_rndis_packet *p, const
 		rxq->stats.nombuf++;
 		return;
 	}
-	frame = msg + off;
 	done = NULL;
 	if (len > rxq->rx_copybreak && !tag)
 		done = hvnet_rx_ext_attach(rxq, m, frame, len);
@@ -613,7 +602,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const struct hv_rndis_packet *p, const
 		rxq->stats.nombuf++;
 		return;
 	}
-	if (unlikely(!hvnet_rx_meta(rxq, &done, &info))) {
+	if (unlikely(!hvnet_rx_meta(rxq, &done, info))) {
 		hvnet_rx_drop(rxq, HVNET_RX_VLAN_INSERT);
 		rte_pktmbuf_free(done);
 		return;
@@ -658,16 +647,48 @@ hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len)
 }
 
 /*
+ * An RNDIS message whose layout is not the cached one: copied out once, routed and parsed on
+ * that copy. A good PACKET's layout becomes the cached one.
+ */
+static void
+hvnet_rx_rndis_full(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct hvnet_rx_info info = { 0 };
+	struct hv_rndis_packet p;
+	enum hvnet_rx_drop why;
+	uint32_t off, len;
+
+	hvnet_parse_rndis_head(msg, range_len, &p);
+	if (p.type != HV_RNDIS_MSG_PACKET) {
+		hvnet_rx_control(rxq, msg, range_len);
+		return;
+	}
+	why = hvnet_parse_rndis_packet(&p, msg, range_len, rxq->max_frame, &off, &len, &info,
+				       &rxq->layout);
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_drop(rxq, why);
+		HVNET_RX_LOG(DEBUG, "port %u rxq %u: RNDIS packet dropped (reason %d)",
+			     rxq->port_id, rxq->queue_id, why);
+		return;
+	}
+	hvnet_rx_packet(ctx, msg + off, len, &info);
+}
+
+/*
  * One range of a transfer-page packet: an RNDIS message in the receive buffer. Data frames
- * come as PACKETs; anything else (completions, indications) goes to the control layer.
+ * come as PACKETs, laid out as the previous one but for their lengths and PPI values: one
+ * compare with the cached layout checks those. Anything else (completions, indications)
+ * goes to the control layer.
  */
 static void
 hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
-	struct hv_rndis_packet p;
+	struct hvnet_rx_info info;
 	enum hvnet_rx_drop why;
 	const uint8_t *msg;
+	uint32_t off, len;
 
 	if (ctx->ranges_left != 0)
 		ctx->ranges_left--;
@@ -680,16 +701,13 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, boo
 		return;
 	}
 	msg = rxq->rxbuf + r->byte_offset;
-	if (control) {
+	if (control)
 		hvnet_rx_control(rxq, msg, r->byte_count);
-		return;
-	}
-	/* The header is copied once; the message is routed and parsed on that copy. */
-	hvnet_parse_rndis_head(msg, r->byte_count, &p);
-	if (p.type != HV_RNDIS_MSG_PACKET)
-		hvnet_rx_control(rxq, msg, r->byte_count);
+	else if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count,
+						 rxq->max_frame, &off, &len, &info)))
+		hvnet_rx_packet(ctx, msg + off, len, &info);
 	else
-		hvnet_rx_packet(ctx, &p, msg, r->byte_count);
+		hvnet_rx_rndis_full(ctx, msg, r->byte_count);
 }
 
 /*

@@ -96,15 +96,59 @@ msg_good(struct msg *m)
 	msg_finish(m, FRAME_LEN);
 }
 
+/*
+ * The cached check of a message in a range of range_len bytes at msg against lay: false, or
+ * true with exactly what the full parse of the same bytes gives (checked here).
+ */
+static bool
+cached(const struct hvnet_rx_layout *lay, const uint8_t *msg, uint32_t range_len)
+{
+	struct hvnet_rx_info info, cinfo;
+	uint32_t off = 0, len = 0, coff, clen;
+	struct hv_rndis_packet p;
+	enum hvnet_rx_drop why;
+
+	memset(&cinfo, 0, sizeof(cinfo));
+	if (!hvnet_parse_rndis_cached(lay, msg, range_len, MAX_FRAME, &coff, &clen, &cinfo))
+		return false;
+	memset(&info, 0, sizeof(info));
+	hvnet_parse_rndis_head(msg, range_len, &p);
+	why = hvnet_parse_rndis_packet(&p, msg, range_len, MAX_FRAME, &off, &len, &info, NULL);
+	CHECK(why == HVNET_RX_OK && coff == off && clen == len &&
+	      memcmp(&cinfo, &info, sizeof(info)) == 0,
+	      "cached check accepted what the full parse gives %d (frame %u@%u, cached %u@%u)",
+	      why, len, off, clen, coff);
+	return true;
+}
+
+/*
+ * hvnet_rx.c's full parse of a range of exactly range_len bytes at msg, learning its layout
+ * into lay (when not NULL): a good message must then pass the cached check alike, unless its
+ * header and PPIs are too long to cache or the range is shorter than the compare.
+ */
+static enum hvnet_rx_drop
+parse_learn(const uint8_t *msg, uint32_t range_len, uint32_t *off, uint32_t *len,
+	    struct hvnet_rx_info *info, struct hvnet_rx_layout *lay)
+{
+	struct hv_rndis_packet p;
+	enum hvnet_rx_drop why;
+
+	memset(info, 0, sizeof(*info));
+	hvnet_parse_rndis_head(msg, range_len, &p);
+	why = hvnet_parse_rndis_packet(&p, msg, range_len, MAX_FRAME, off, len, info, lay);
+	if (why == HVNET_RX_OK && lay != NULL && lay->bytes != 0 && lay->bytes <= range_len)
+		CHECK(cached(lay, msg, range_len), "a good message misses its own layout");
+	return why;
+}
+
 static enum hvnet_rx_drop
 parse(const struct msg *m, uint32_t range_len, uint32_t *off, uint32_t *len,
       struct hvnet_rx_info *info)
 {
-	struct hv_rndis_packet p;
+	struct hvnet_rx_layout lay;
 
-	memset(info, 0, sizeof(*info));
-	hvnet_parse_rndis_head(m->b, range_len, &p);
-	return hvnet_parse_rndis_packet(&p, m->b, range_len, MAX_FRAME, off, len, info);
+	memset(&lay, 0, sizeof(lay));
+	return parse_learn(m->b, range_len, off, len, info, &lay);
 }
 
 /* The message's verdict in a range of exactly its length. */
@@ -341,19 +385,19 @@ test_ppi(void)
 	el = (struct hv_rndis_ppi){ .size = 18, .type = HV_PPI_VLAN, .data_offset = 12 };
 	memset(m.b, 0, 18);
 	memcpy(m.b, &el, sizeof(el));
-	CHECK(hvnet_parse_ppis(m.b, 18, &info) == HVNET_RX_BAD_PPI, "one 18-byte element");
+	CHECK(hvnet_parse_ppis(m.b, 18, 0, &info, NULL) == HVNET_RX_BAD_PPI, "one 18-byte element");
 	el.size = 20;
 	memcpy(m.b, &el, sizeof(el));
-	CHECK(hvnet_parse_ppis(m.b, 20, &info) == HVNET_RX_OK, "one 20-byte element");
+	CHECK(hvnet_parse_ppis(m.b, 20, 0, &info, NULL) == HVNET_RX_OK, "one 20-byte element");
 
 	/* Fewer bytes left than an element header. */
 	memset(&info, 0, sizeof(info));
 	msg_good(&m);
-	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, GOOD_PPIS + 8, &info) == HVNET_RX_BAD_PPI,
+	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, GOOD_PPIS + 8, PKT_HDR, &info, NULL) == HVNET_RX_BAD_PPI,
 	      "8 bytes after the last element");
-	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, 4, &info) == HVNET_RX_BAD_PPI, "4-byte list");
-	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, GOOD_PPIS, &info) == HVNET_RX_OK, "the list itself");
-	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, 0, &info) == HVNET_RX_OK, "an empty list");
+	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, 4, PKT_HDR, &info, NULL) == HVNET_RX_BAD_PPI, "4-byte list");
+	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, GOOD_PPIS, PKT_HDR, &info, NULL) == HVNET_RX_OK, "the list itself");
+	CHECK(hvnet_parse_ppis(m.b + PKT_HDR, 0, PKT_HDR, &info, NULL) == HVNET_RX_OK, "an empty list");
 }
 
 /* ---- random corruption ------------------------------------------------------------------- */
@@ -369,30 +413,24 @@ rng(void)
 	return (uint32_t)(rng_state >> 16);
 }
 
-/* hvnet_rx.c's two steps on a range of exactly range_len bytes of memory at msg. */
-static enum hvnet_rx_drop
-parse_copy(const uint8_t *msg, uint32_t range_len, uint32_t *off, uint32_t *len,
-	   struct hvnet_rx_info *info)
-{
-	struct hv_rndis_packet p;
-
-	hvnet_parse_rndis_head(msg, range_len, &p);
-	return hvnet_parse_rndis_packet(&p, msg, range_len, MAX_FRAME, off, len, info);
-}
-
 /*
  * Corrupt header and PPI bytes of the good message at random: whatever the verdict, a frame
- * accepted lies inside the range and past the header (ASan watches the reads).
+ * accepted lies inside the range and past the header (ASan watches the reads); the cached
+ * check against the good message's layout accepts only what the full parse accepts alike.
  */
 static void
 test_fuzz(void)
 {
-	unsigned int i, k, ok = 0, bad = 0;
+	unsigned int i, k, ok = 0, bad = 0, hits = 0;
+	struct hvnet_rx_layout lay;
 	struct hvnet_rx_info info;
 	uint32_t off, len, range_len;
 	uint8_t *copy;
 	struct msg m;
 
+	msg_good(&m);
+	memset(&lay, 0, sizeof(lay));
+	CHECK(parse_learn(m.b, m.len, &off, &len, &info, &lay) == HVNET_RX_OK, "good layout");
 	for (i = 0; i < FUZZ_ROUNDS; i++) {
 		msg_good(&m);
 		for (k = rng() % 4 + 1; k > 0; k--) {
@@ -409,8 +447,8 @@ test_fuzz(void)
 		if (copy == NULL)
 			break;
 		memcpy(copy, m.b, range_len);
-		memset(&info, 0, sizeof(info));
-		if (parse_copy(copy, range_len, &off, &len, &info) == HVNET_RX_OK) {
+		hits += cached(&lay, copy, range_len);
+		if (parse_learn(copy, range_len, &off, &len, &info, NULL) == HVNET_RX_OK) {
 			ok++;
 			if (off < PKT_HDR || off > range_len || len > range_len - off ||
 			    len < HVNET_PARSE_MIN_FRAME)
@@ -421,7 +459,8 @@ test_fuzz(void)
 		}
 		free(copy);
 	}
-	CHECK(ok != 0 && bad != 0, "fuzz: %u accepted, %u refused", ok, bad);
+	CHECK(ok != 0 && bad != 0 && hits != 0 && hits < ok,
+	      "fuzz: %u accepted (%u by the cached layout), %u refused", ok, hits, bad);
 }
 
 /* Bug 2 of issue 11: ranges bounded by the section, frames by the port's maximum. */
@@ -458,6 +497,106 @@ test_bounds(void)
 	      "a range shorter than the PACKET header");
 }
 
+/* ---- cached layout ----------------------------------------------------------------------- */
+
+/* Whether the 4-byte word at off of a message is one the layout compares. */
+static bool
+layout_word(const struct msg *m, uint32_t off)
+{
+	const struct hv_rndis_packet p = hdr_of(m);
+	uint32_t at = PKT_HDR;
+	struct hv_rndis_ppi el;
+
+	if (off < PKT_HDR)
+		return off != offsetof(struct hv_rndis_packet, length) &&
+		       off != offsetof(struct hv_rndis_packet, data_length);
+	while (at < PKT_HDR + p.ppi_length) {
+		memcpy(&el, m->b + at, sizeof(el));
+		if (off >= at && off < at + sizeof(el))
+			return true;
+		at += el.size;
+	}
+	return false;
+}
+
+/*
+ * A queue's cache: a message laid out as the last good one hits whatever its frame length
+ * and PPI values, and gives them; one that differs in any word of the layout misses; one of
+ * another layout misses, then replaces it; a bad one never does.
+ */
+static void
+test_layout(void)
+{
+	struct hvnet_rx_layout lay, was;
+	struct hvnet_rx_info info;
+	uint32_t off, len, w, v;
+	struct msg m;
+
+	memset(&lay, 0, sizeof(lay));
+	msg_good(&m);
+	CHECK(!cached(&lay, m.b, m.len), "nothing cached yet");
+	CHECK(parse_learn(m.b, m.len, &off, &len, &info, &lay) == HVNET_RX_OK &&
+	      lay.bytes == 128 && lay.min_length == PKT_HDR + GOOD_PPIS, "layout learnt: %u, %u",
+	      lay.bytes, lay.min_length);
+
+	/* Same layout, another frame length and other values: a hit, with this frame's. */
+	memset(&m, 0, sizeof(m));
+	ppi_add(&m, HV_PPI_CHECKSUM, 16, PPI_HDR, 0x111);
+	ppi_add(&m, HV_PPI_VLAN, 16, PPI_HDR, 0x222);
+	ppi_add(&m, HV_PPI_HASH_VALUE, 16, PPI_HDR, 0x333);
+	ppi_add(&m, HV_PPI_HASH_INFO, 16, PPI_HDR, 0x444);
+	msg_finish(&m, 1000);
+	CHECK(cached(&lay, m.b, m.len), "same layout, 1000-byte frame");
+	CHECK(hvnet_parse_rndis_cached(&lay, m.b, m.len, MAX_FRAME, &off, &len, &info) &&
+	      len == 1000 && off == PKT_HDR + GOOD_PPIS && info.vlan == 0x222 &&
+	      info.hash_value == 0x333, "its frame and values");
+	CHECK(!cached(&lay, m.b, m.len - 1), "its length past the range");
+	CHECK(!cached(&lay, m.b, lay.bytes - 1), "a range shorter than the compare");
+	CHECK(!hvnet_parse_rndis_cached(&lay, m.b, m.len, 999, &off, &len, &info),
+	      "a frame longer than the port takes: the full parse says why");
+
+	/* Each word of the message changed in turn: a layout word misses, any other hits. */
+	for (w = 0; w + 4 <= PKT_HDR + GOOD_PPIS; w += 4) {
+		msg_good(&m);
+		memcpy(&v, m.b + w, sizeof(v));
+		v ^= 1u << (w % 31);
+		memcpy(m.b + w, &v, sizeof(v));
+		if (layout_word(&m, w))
+			CHECK(!cached(&lay, m.b, m.len), "word at %u changed: a miss", w);
+		else if (w != offsetof(struct hv_rndis_packet, length) &&
+			 w != offsetof(struct hv_rndis_packet, data_length))
+			CHECK(cached(&lay, m.b, m.len), "value at %u changed: a hit", w);
+	}
+
+	/* Another layout (no VLAN PPI) misses, is learnt, and the first one misses in turn. */
+	memset(&m, 0, sizeof(m));
+	ppi_add(&m, HV_PPI_CHECKSUM, 16, PPI_HDR, 0x11);
+	ppi_add(&m, HV_PPI_HASH_VALUE, 16, PPI_HDR, 0x33);
+	ppi_add(&m, HV_PPI_HASH_INFO, 16, PPI_HDR, 0x44);
+	msg_finish(&m, FRAME_LEN);
+	CHECK(!cached(&lay, m.b, m.len), "three PPIs against four: a miss");
+	CHECK(parse_learn(m.b, m.len, &off, &len, &info, &lay) == HVNET_RX_OK && lay.bytes == 96,
+	      "three PPIs learnt");
+	CHECK(cached(&lay, m.b, m.len), "then a hit");
+	msg_good(&m);
+	CHECK(!cached(&lay, m.b, m.len), "four PPIs against three: a miss");
+
+	/* A bad message leaves the layout alone. */
+	was = lay;
+	msg_good(&m);
+	m.b[PKT_HDR] = 3;	/* first element's size */
+	CHECK(parse_learn(m.b, m.len, &off, &len, &info, &lay) == HVNET_RX_BAD_PPI &&
+	      memcmp(&was, &lay, sizeof(lay)) == 0, "a bad PPI list learns nothing");
+
+	/* A header and PPIs past HVNET_RX_LAYOUT_MAX: good, never cached. */
+	memset(&m, 0, sizeof(m));
+	for (w = 0; w < 6; w++)
+		ppi_add(&m, HV_PPI_CHECKSUM, 16, PPI_HDR, w);
+	msg_finish(&m, FRAME_LEN);
+	CHECK(parse_learn(m.b, m.len, &off, &len, &info, &lay) == HVNET_RX_OK && lay.bytes == 0 &&
+	      !cached(&lay, m.b, m.len), "140 bytes of header and PPIs: not cached");
+}
+
 int
 main(void)
 {
@@ -467,6 +606,7 @@ main(void)
 	test_packet_good();
 	test_packet_header();
 	test_ppi();
+	test_layout();
 	test_fuzz();
 	return check_done("test_parse");
 }
