@@ -844,9 +844,7 @@ hvnet_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs, ui
 			return -EINVAL;
 		}
 	}
-	for (i = 0; i < nb; i++)
-		rte_ether_addr_copy(&addrs[i], &hv->mc_addrs[i]);
-	hv->nb_mc_addrs = nb;
+	hvnet_vf_mc_list_set(dev, addrs, nb);
 	return hvnet_filter_update(dev, dev->data->promiscuous, dev->data->all_multicast);
 }
 

@@ -673,6 +673,23 @@ hvnet_vf_modes_changed(struct rte_eth_dev *dev, bool promisc, bool allmulti)
 	pthread_mutex_unlock(&hv->vf.lock);
 }
 
+/*
+ * The VF alarm copies the list into a VF it takes (hvnet_vf_apply_modes): change it under the
+ * lock so that it never sees half of an update. The caller applies it (hvnet_vf_modes_changed).
+ */
+void
+hvnet_vf_mc_list_set(struct rte_eth_dev *dev, const struct rte_ether_addr *addrs, uint32_t nb)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	uint32_t i;
+
+	pthread_mutex_lock(&hv->vf.lock);
+	for (i = 0; i < nb; i++)
+		rte_ether_addr_copy(&addrs[i], &hv->mc_addrs[i]);
+	hv->nb_mc_addrs = nb;
+	pthread_mutex_unlock(&hv->vf.lock);
+}
+
 void
 hvnet_vf_rss_changed(struct rte_eth_dev *dev)
 {

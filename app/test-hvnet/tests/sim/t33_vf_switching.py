@@ -4,7 +4,7 @@
 asks the host to remove or add the VF (control 'vf 0 remove|add msg-first|dev-first') and at
 once, without waiting for the guest to follow, runs one operation in testpmd: stop/start,
 queue reconfiguration, MTU change, RETA update, RSS hash update, promiscuous and all-multicast
-on/off, stats and xstats read and clear; the last round closes the port while a VF is being
+on/off, multicast addresses added and removed, stats and xstats read and clear; the last round closes the port while a VF is being
 added. After each, once the host says the change is done: the generated frames all come back
 over the path the host has switched to, the guest's vf_rx/tx_packets moved as the host's VF
 counters did, a VF taken has the port's promiscuous mode (its interface's flag), and with the
@@ -33,8 +33,10 @@ ROUNDS = [
     ("remove", "msg-first", "RSS hash update",
      ["port config all rss ip", "port config 0 rss-hash-key ipv4 " + RSS_KEY,
       "port config all rss udp"]),
-    ("add", "dev-first", "promiscuous and all-multicast",
+    ("add", "dev-first", "promiscuous, all-multicast and the multicast list",
      ["set promisc 0 off", "set allmulti 0 on", "set promisc 0 on", "set allmulti 0 off",
+      "mcast_addr add 0 01:00:5E:00:00:FB", "mcast_addr add 0 33:33:00:00:00:FB",
+      "mcast_addr remove 0 01:00:5E:00:00:FB", "mcast_addr remove 0 33:33:00:00:00:FB",
       "set promisc 0 off"]),
     ("remove", "dev-first", "stats read and cleared",
      ["show port stats 0", "show port xstats 0", "clear port stats 0", "clear port xstats 0",
@@ -162,6 +164,7 @@ LOOP = [
     ["stop", "port stop 0", "port config mtu 0 1500", "port config all rxq 2",
      "port config all txq 2", "port start 0", "start"],
     ["set allmulti 0 on", "set allmulti 0 off"],
+    ["mcast_addr add 0 01:00:5E:00:00:FB", "mcast_addr remove 0 01:00:5E:00:00:FB"],
 ]
 
 
