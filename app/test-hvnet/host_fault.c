@@ -63,6 +63,8 @@ static const char *const fault_names[HOST_FAULT_KINDS] = {
 #define RACE_HOLD_NS		1000000000ull	/* longest a race waits for a full ring */
 #define RACE_DRAIN_NS		3000000000ull	/* longest it waits for the guest to read */
 #define RACE_FULL_BYTES		256u	/* guest ring free below this: no send of the guest fits */
+/* Room in the guest's receive ring for every forgery of a race (a completion is 40 bytes). */
+#define RACE_FORGE_ROOM		(RACE_TIDS * RACE_GENS * 64u + 2 * HOST_REPLY_ROOM)
 #define REWRITE_MAX		16u
 #define BOUNCE_OVER		(72u * 1024u)	/* above the guest's 64 KiB bounce buffer */
 
@@ -841,6 +843,13 @@ race_step(struct sim_nic *nic)
 			return;
 		st->race_chan = hn->fault_chan[HOST_FAULT_TX_RACE] < 0 ? 0 :
 				(unsigned int)hn->fault_chan[HOST_FAULT_TX_RACE];
+		/*
+		 * A held channel gets no new completions, and a guest whose sends all fail may
+		 * read none of those it has: hold only once its receive ring has room for the
+		 * forgeries (it drains it whenever it looks for free descriptors).
+		 */
+		if (host_chan_room(nic, st->race_chan) < RACE_FORGE_ROOM)
+			return;
 		st->race = RACE_HOLD;
 		st->race_since = now;
 		return;
