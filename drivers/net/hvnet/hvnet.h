@@ -508,6 +508,14 @@ uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 unsigned int hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait);
 /* With the channel's tx lock held: stage the acks in its box (the caller publishes). */
 void hvnet_ack_box_flush(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan);
+/* Acks put in the box that no tx-lock holder has sent yet. */
+static inline bool
+hvnet_ack_box_empty(const struct hvnet_chan_lock *lock)
+{
+	return __atomic_load_n(&lock->box_head, __ATOMIC_RELAXED) ==
+		__atomic_load_n(&lock->box_tail, __ATOMIC_RELAXED);
+}
+
 static inline void
 hvnet_ack_box_send(struct hvnet_chan_lock *lock, struct rte_hvbus_channel *chan)
 {
@@ -521,6 +529,7 @@ typedef int hvnet_rx_count_t;
 typedef uint32_t hvnet_rx_count_t;
 #endif
 hvnet_rx_count_t hvnet_rx_queue_count(void *rxq);
+bool hvnet_rx_acks_owed(const struct hvnet_rxq *rxq);
 int hvnet_rx_descriptor_status(void *rxq, uint16_t offset);
 
 /* hvnet_tx.c */

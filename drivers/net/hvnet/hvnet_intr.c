@@ -14,7 +14,8 @@
  *    was masked, and no interrupt will come for those,
  *  - an epoll fd watching both, handed to ethdev as the queue's event fd (EAL then adds it
  *    to the application's epoll; the handle is of type EXT, so EAL reads nothing from it).
- * Enable unmasks channel q and kicks if anything waits (ring, stash, a packet in progress);
+ * Enable unmasks channel q and kicks if anything waits (ring, stash, a packet in progress,
+ * receive acks not sent yet: the host may have no section left to interrupt with);
  * disable masks it and consumes what woke the queue. Since every listener hears every
  * channel, a queue may wake for another queue's traffic: it then finds nothing and sleeps
  * again. Enable and disable run under the channel's rx lock, as every read of it does.
@@ -173,6 +174,8 @@ hvnet_rx_intr_enable(struct rte_eth_dev *dev, uint16_t q)
 	/* Unmasked first: what arrives from now on interrupts; what came before is seen. */
 	waiting = rte_hvbus_chan_rx_intr_enable(hv->chan[q]);
 	waiting = waiting || hvnet_rx_queue_count(rxq) != 0;
+	/* Acks not sent yet (tx lock busy, ring full): a read must send them before any sleep. */
+	waiting = waiting || hvnet_rx_acks_owed(rxq);
 	rte_spinlock_unlock(&hv->chan_lock[q].rx);
 	if (waiting && eventfd_write(port->intr[q].kick, 1) < 0)
 		return -errno;

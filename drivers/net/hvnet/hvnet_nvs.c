@@ -51,6 +51,7 @@ hvnet_nvs_write(struct hvnet_dev *hv, const struct rte_hvbus_gpa *gpa, const voi
 	memcpy(buf, msg, len);
 	for (;;) {
 		rte_spinlock_lock(lock);
+		hvnet_ack_box_send(&hv->chan_lock[0], chan);
 		if (gpa != NULL)
 			ret = rte_hvbus_chan_send_gpa(chan, gpa, 1, &iov, 1, xid, &need_sig);
 		else

@@ -150,7 +150,9 @@ hvnet_ack_box_put(struct hvnet_chan_lock *lock, const uint64_t *xid, uint32_t n)
 /*
  * Send the collected acks, the box's first; what cannot be sent now stays for the next read.
  * When a writer holds the tx lock (never wait for it: it may be this thread, polling from
- * inside a send), they go to the box, for that writer to send with its own packets.
+ * inside a send), they go to the box, for that writer to send with its own packets. A holder
+ * may send nothing more (the control path, a tx lcore's last burst): a read that finds the
+ * lock free sends what is still in the box, new acks or not.
  */
 static void
 hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
@@ -159,7 +161,7 @@ hvnet_rx_flush_acks(struct hvnet_rxq *rxq)
 	bool need_sig = false;
 	uint32_t i;
 
-	if (rxq->nb_acks == 0)
+	if (rxq->nb_acks == 0 && hvnet_ack_box_empty(lock))
 		return;
 	if (!rte_spinlock_trylock(&lock->tx)) {
 		i = hvnet_ack_box_put(lock, rxq->pending_acks, rxq->nb_acks);
@@ -1199,6 +1201,13 @@ hvnet_rx_queue_count(void *queue)
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
 		count += rte_hvbus_chan_rx_pending(rxq->chan) / sizeof(struct hv_xfer_page_range);
 	return (hvnet_rx_count_t)RTE_MIN(count, (uint32_t)rxq->nb_desc);
+}
+
+/* Receive acks recorded but not in the ring yet (the caller holds the channel's rx lock). */
+bool
+hvnet_rx_acks_owed(const struct hvnet_rxq *rxq)
+{
+	return rxq->nb_acks != 0 || !hvnet_ack_box_empty(rxq->lock);
 }
 
 int

@@ -893,6 +893,7 @@ hvnet_tx_done_cleanup(void *queue, uint32_t free_cnt)
 		return 0;	/* nothing completes any more: close frees what the host held */
 	/* Frames sitting in a section are only freed by sending them. */
 	rte_spinlock_lock(&txq->lock->tx);
+	hvnet_ack_box_send(txq->lock, txq->chan);
 	hvnet_tx_flush(txq);
 	rte_hvbus_chan_publish(txq->chan, &need_sig);
 	rte_spinlock_unlock(&txq->lock->tx);

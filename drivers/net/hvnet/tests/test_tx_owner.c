@@ -11,7 +11,8 @@
  * accounted for and every mbuf back in its pool.
  *
  * The same queue's receive acks: a tx lcore holding the channel's tx lock each time the
- * reader wants to send them must not keep them from the host (its receive sections).
+ * reader wants to send them must not keep them from the host (its receive sections), nor a
+ * holder that sends nothing afterwards.
  */
 
 #include <errno.h>
@@ -303,6 +304,30 @@ acks_under_busy_tx(void)
 	CHECK(rte_mempool_in_use_count(mp) == 0, " busy tx: mbufs back");
 }
 
+/*
+ * The tx lock was held by a holder that sends nothing more (the control path, or a tx lcore's
+ * last burst) when the reader wanted to send its acks, and nothing is transmitted afterwards
+ * (testpmd rxonly): the next read must send them even when it finds no new packet. Else a host
+ * whose sections all sit in those acks never sends again, and receive stops for good.
+ */
+static void
+acks_when_tx_stops(void)
+{
+	struct hvnet_rxq *rxq = rxqs[0];
+	uint32_t acks = chan.nb_acks, i;
+	struct rte_mbuf *m;
+
+	fake_xfer_unusable(&chan, 5000);
+	rte_spinlock_lock(&rxq->lock->tx);
+	CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " tx stopped: a frame");
+	rte_spinlock_unlock(&rxq->lock->tx);
+	CHECK(chan.nb_acks == acks, " tx stopped: ack sent under the lock");
+	for (i = 0; i < 3 && chan.nb_acks == acks; i++)
+		CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " tx stopped: read %u: a frame", i);
+	CHECK(chan.nb_acks == acks + 1, " tx stopped: %u acks sent of 1 owed after %u empty reads",
+	      chan.nb_acks - acks, i);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -323,6 +348,7 @@ main(int argc, char **argv)
 	race_gpa(-EAGAIN);
 	traffic("after the races");
 	acks_under_busy_tx();
+	acks_when_tx_stops();
 	hvnet_rxq_free(rxqs[0]);
 	hvnet_txq_free(txqs[0]);
 	rte_eal_cleanup();
