@@ -90,15 +90,10 @@ hvnet_size_bin(uint32_t len)
 	return len == RTE_ETHER_MIN_LEN ? 0 : 31 - __builtin_clz(len) - 5;
 }
 
-/*
- * Count a frame handed to the host when it is taken, so that the counters are whole as soon
- * as the burst returns; a failed completion moves its frames from packets to errors.
- */
+/* The per-frame counters of a frame taken: its size bin, multicast or broadcast. */
 static inline void
-hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+hvnet_tx_count_kind(struct hvnet_qstats *st, const struct rte_mbuf *m)
 {
-	st->packets++;
-	st->bytes += m->pkt_len;
 	st->size_bins[hvnet_size_bin(m->pkt_len)]++;
 	if (likely(m->data_len >= RTE_ETHER_ADDR_LEN)) {
 		const struct rte_ether_addr *da;
@@ -111,6 +106,18 @@ hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
 				st->multicast++;
 		}
 	}
+}
+
+/*
+ * Count a frame handed to the host when it is taken, so that the counters are whole as soon
+ * as the burst returns; a failed completion moves its frames from packets to errors.
+ */
+static inline void
+hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+{
+	st->packets++;
+	st->bytes += m->pkt_len;
+	hvnet_tx_count_kind(st, m);
 }
 
 /* ---- descriptors ----------------------------------------------------------------------- */
@@ -134,7 +141,6 @@ hvnet_txd_take(struct hvnet_txd *txd)
 {
 	txd->mbuf = NULL;
 	txd->chim_len = 0;
-	txd->chim_pkts = 0;
 	txd->npkts = 0;
 	txd->nbytes = 0;
 	txd->status = HV_NVSP_STATUS_NONE;
@@ -453,40 +459,17 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
- * Copy m into the section being filled, opening one when needed. msg_len is the message
- * padded to agg_align. 0, -EAGAIN (ring full) or -ENOBUFS (no free descriptor).
+ * Append m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
+ * msg_len) to section txd, which the caller checked has room for msg_len.
  */
-static int
-hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
-	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
+static __rte_always_inline void
+hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct rte_mbuf *m,
+		uint32_t ppi_len, uint32_t msg_len)
 {
 	const uint64_t zero = 0;
-	struct hvnet_txd *txd = txq->agg;
-	uint32_t off, hlen, left;
-	uint8_t *buf;
-	int rc;
+	uint8_t *buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
+	uint32_t hlen, off, left;
 
-	if (txd != NULL && (txd->chim_pkts >= txq->agg_max_pkts ||
-			    hvnet_tx_room(txq, txd) < msg_len)) {
-		rc = hvnet_tx_flush(txq);
-		if (rc != 0)
-			return rc;
-		txd = NULL;
-	}
-	if (txd == NULL) {
-		txd = hvnet_txd_get(txq, b, want);
-		if (txd == NULL) {
-			txq->stats.sendbuf_full++;
-			return -ENOBUFS;
-		}
-		txd->section = txq->first_section + txd->idx;
-		txq->agg = txd;
-		hvnet_tx_prefetch_section(txq, txd);
-	}
-	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
-	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
-		return -E2BIG;
-	buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
 	hlen = hvnet_tx_rndis(m, buf, ppi_len,
 			      msg_len - sizeof(struct hv_rndis_packet) - ppi_len - m->pkt_len);
 	if (ppi_len != 0)
@@ -511,10 +494,67 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 	else
 		memset(buf + off, 0, msg_len - off);
 	txd->chim_len += msg_len;
-	txd->chim_pkts++;
 	txd->npkts++;
 	txd->nbytes += off - hlen;
+}
+
+/*
+ * Copy m into the section being filled, opening one when needed. msg_len is the message
+ * padded to agg_align. 0, -EAGAIN (ring full) or -ENOBUFS (no free descriptor).
+ */
+static int
+hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
+	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
+{
+	struct hvnet_txd *txd = txq->agg;
+	int rc;
+
+	/* In a copied section, npkts is the RNDIS packets aggregated so far. */
+	if (txd != NULL && (txd->npkts >= txq->agg_max_pkts ||
+			    hvnet_tx_room(txq, txd) < msg_len)) {
+		rc = hvnet_tx_flush(txq);
+		if (rc != 0)
+			return rc;
+		txd = NULL;
+	}
+	if (txd == NULL) {
+		txd = hvnet_txd_get(txq, b, want);
+		if (txd == NULL) {
+			txq->stats.sendbuf_full++;
+			return -ENOBUFS;
+		}
+		txd->section = txq->first_section + txd->idx;
+		txq->agg = txd;
+		hvnet_tx_prefetch_section(txq, txd);
+	}
+	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
+	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
+		return -E2BIG;
+	hvnet_tx_append(txq, txd, m, ppi_len, msg_len);
 	return 0;
+}
+
+/*
+ * The usual frame, appended to the open section without the general path's choices: no PPI,
+ * one segment, not above tx_copybreak, and room left in the section. False: nothing done,
+ * the general path (hvnet_tx_one) takes it.
+ */
+static __rte_always_inline bool
+hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m)
+{
+	struct hvnet_txd *txd = txq->agg;
+	uint32_t msg_len;
+
+	if (txd == NULL || (m->ol_flags & HVNET_TX_OL_PPI) || m->next != NULL ||
+	    m->pkt_len > txq->tx_copybreak || txd->npkts >= txq->agg_max_pkts)
+		return false;
+	msg_len = hvnet_tx_msg_len(txq, m, 0);
+	if (hvnet_tx_room(txq, txd) < msg_len)
+		return false;
+	hvnet_tx_append(txq, txd, m, 0, msg_len);
+	b->free[b->nfree++] = m;
+	hvnet_tx_count_kind(&txq->stats, m);
+	return true;
 }
 
 /* ---- GPA-direct ------------------------------------------------------------------------ */
@@ -687,6 +727,7 @@ static unsigned int
 hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **pkts,
 	       unsigned int n, bool last)
 {
+	uint64_t packets = 0, bytes = 0;
 	unsigned int i;
 
 	b->nstock = 0;
@@ -694,9 +735,17 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	rte_spinlock_lock(&txq->lock->tx);
 	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
 	hvnet_ack_box_send(txq->lock, txq->chan);
-	for (i = 0; i < n; i++)
-		if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0)
+	for (i = 0; i < n; i++) {
+		/* The fast path's packets and bytes are added once, after the loop. */
+		if (likely(hvnet_tx_fast(txq, b, pkts[i]))) {
+			packets++;
+			bytes += pkts[i]->pkt_len;
+		} else if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0) {
 			break;
+		}
+	}
+	txq->stats.packets += packets;
+	txq->stats.bytes += bytes;
 	/*
 	 * The partial section goes at the end of the burst. After a stop there is none, or its
 	 * send just found the ring full: it waits for the next burst.
@@ -1088,9 +1137,9 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 			(uint64_t)qid << 32;
 	txq->nb_desc = nb_desc;
 	txq->offloads = offloads;
-	txq->tx_copybreak = hv->args.tx_copybreak;
 	/* In an isolated VM the host reads only shared memory: every frame is copied. */
 	txq->gpa_direct = !hv->args.isolated;
+	txq->tx_copybreak = txq->gpa_direct ? hv->args.tx_copybreak : UINT32_MAX;
 	hvnet_txq_sendbuf_init(txq, hv, qid);
 	hvnet_txq_agg_init(txq, hv);
 	rc = hvnet_txq_alloc(txq, socket);
