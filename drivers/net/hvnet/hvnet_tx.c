@@ -166,16 +166,19 @@ hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd, enum hvne
 
 /*
  * Take back what the host completed (DONE -> FREE): free GPA-direct mbufs in bulk, return
- * indices to free_txd. Stops once max_pkts frames are done; returns the frames done.
+ * indices to free_txd, or, when b is given with an empty stock, make them its stock (one
+ * ring trip less for the descriptors the burst is about to take). Stops once max_pkts frames
+ * are done; returns the frames done.
  */
 static uint32_t
-hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
+hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts, struct hvnet_tx_burst *b)
 {
-	uint32_t idx[HVNET_TX_CHUNK], done = 0;
+	uint32_t spare[HVNET_TX_CHUNK], *idx, done = 0;
 	struct rte_mbuf *mb[HVNET_TX_CHUNK];
 	unsigned int n, i, nmb;
 
 	do {
+		idx = b != NULL && b->nstock == 0 ? b->stock : spare;
 		n = rte_ring_sc_dequeue_burst_elem(txq->done_txd, idx, HVNET_TX_IDX_SIZE,
 						   HVNET_TX_CHUNK, NULL);
 		nmb = 0;
@@ -194,7 +197,11 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 		if (nmb != 0)
 			rte_pktmbuf_free_bulk(mb, nmb);
 		/* free_txd holds nb_desc: the indices always fit. */
-		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, idx, HVNET_TX_IDX_SIZE, n, NULL);
+		if (idx == spare)
+			rte_ring_sp_enqueue_bulk_elem(txq->free_txd, idx, HVNET_TX_IDX_SIZE, n,
+						      NULL);
+		else
+			b->nstock = n;
 	} while (n == HVNET_TX_CHUNK && done < max_pkts);
 	return done;
 }
@@ -211,9 +218,8 @@ hvnet_txd_get(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want
 	if (b->nstock == 0) {
 		b->nstock = rte_ring_sc_dequeue_burst_elem(txq->free_txd, b->stock,
 							   HVNET_TX_IDX_SIZE, want, NULL);
-		if (b->nstock == 0 && hvnet_tx_reclaim(txq, UINT32_MAX) != 0)
-			b->nstock = rte_ring_sc_dequeue_burst_elem(txq->free_txd, b->stock,
-								   HVNET_TX_IDX_SIZE, want, NULL);
+		if (b->nstock == 0)
+			hvnet_tx_reclaim(txq, UINT32_MAX, b);
 		if (b->nstock == 0)
 			return NULL;
 	}
@@ -499,6 +505,25 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 }
 
 /*
+ * Open a section for copies (a free descriptor taken, FREE -> STAGED), or NULL when no
+ * descriptor is free (counted).
+ */
+static struct hvnet_txd *
+hvnet_tx_open(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want)
+{
+	struct hvnet_txd *txd = hvnet_txd_get(txq, b, want);
+
+	if (txd == NULL) {
+		txq->stats.sendbuf_full++;
+		return NULL;
+	}
+	txd->section = txq->first_section + txd->idx;
+	txq->agg = txd;
+	hvnet_tx_prefetch_section(txq, txd);
+	return txd;
+}
+
+/*
  * Copy m into the section being filled, opening one when needed. msg_len is the message
  * padded to agg_align. 0, -EAGAIN (ring full) or -ENOBUFS (no free descriptor).
  */
@@ -518,14 +543,9 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 		txd = NULL;
 	}
 	if (txd == NULL) {
-		txd = hvnet_txd_get(txq, b, want);
-		if (txd == NULL) {
-			txq->stats.sendbuf_full++;
+		txd = hvnet_tx_open(txq, b, want);
+		if (txd == NULL)
 			return -ENOBUFS;
-		}
-		txd->section = txq->first_section + txd->idx;
-		txq->agg = txd;
-		hvnet_tx_prefetch_section(txq, txd);
 	}
 	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
 	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
@@ -535,26 +555,35 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 }
 
 /*
- * The usual frame, appended to the open section without the general path's choices: no PPI,
- * one segment, not above tx_copybreak, and room left in the section. False: nothing done,
- * the general path (hvnet_tx_one) takes it.
+ * The usual frame, copied without the general path's choices: no PPI, one segment, not
+ * above tx_copybreak, into the section being filled or a new one when none is (want: frames
+ * left, for hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one)
+ * decides, flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
  */
-static __rte_always_inline bool
-hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m)
+static __rte_always_inline int
+hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
+	      unsigned int want)
 {
 	struct hvnet_txd *txd = txq->agg;
 	uint32_t msg_len;
 
-	if (txd == NULL || (m->ol_flags & HVNET_TX_OL_PPI) || m->next != NULL ||
-	    m->pkt_len > txq->tx_copybreak || txd->npkts >= txq->agg_max_pkts)
-		return false;
+	if ((m->ol_flags & HVNET_TX_OL_PPI) || m->next != NULL || m->pkt_len > txq->tx_copybreak)
+		return 0;
 	msg_len = hvnet_tx_msg_len(txq, m, 0);
-	if (hvnet_tx_room(txq, txd) < msg_len)
-		return false;
+	if (txd == NULL) {
+		/* A fresh section has agg_max_bytes of room: never open one for nothing. */
+		if (unlikely(msg_len > txq->agg_max_bytes))
+			return 0;
+		txd = hvnet_tx_open(txq, b, want);
+		if (unlikely(txd == NULL))
+			return -ENOBUFS;
+	} else if (txd->npkts >= txq->agg_max_pkts || hvnet_tx_room(txq, txd) < msg_len) {
+		return 0;
+	}
 	hvnet_tx_append(txq, txd, m, 0, msg_len);
 	b->free[b->nfree++] = m;
 	hvnet_tx_count_kind(&txq->stats, m);
-	return true;
+	return 1;
 }
 
 /* ---- GPA-direct ------------------------------------------------------------------------ */
@@ -729,18 +758,19 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 {
 	uint64_t packets = 0, bytes = 0;
 	unsigned int i;
+	int rc;
 
-	b->nstock = 0;
 	b->nfree = 0;
 	rte_spinlock_lock(&txq->lock->tx);
 	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
 	hvnet_ack_box_send(txq->lock, txq->chan);
 	for (i = 0; i < n; i++) {
 		/* The fast path's packets and bytes are added once, after the loop. */
-		if (likely(hvnet_tx_fast(txq, b, pkts[i]))) {
+		rc = hvnet_tx_fast(txq, b, pkts[i], n - i);
+		if (likely(rc > 0)) {
 			packets++;
 			bytes += pkts[i]->pkt_len;
-		} else if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0) {
+		} else if (rc < 0 || hvnet_tx_one(txq, b, pkts[i], n - i) != 0) {
 			break;
 		}
 	}
@@ -758,6 +788,7 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	if (b->nstock != 0)
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
 					      b->nstock, NULL);
+	b->nstock = 0;
 	if (b->nfree != 0)
 		hvnet_tx_free(b->free, b->nfree);
 	return i;
@@ -775,14 +806,19 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(txq->hv->rescinded))
 		return 0;	/* the host took the device away: its rings are not ours */
 	/* Also while the VF carries the queue: synthetic sends still complete, mbufs return. */
-	hvnet_tx_reclaim(txq, UINT32_MAX);
+	b.nstock = 0;
+	hvnet_tx_reclaim(txq, UINT32_MAX, &b);
 	vf_sent = hvnet_vf_tx_burst(&txq->vf, txq->queue_id, pkts, n);
-	if (vf_sent >= 0)
+	if (vf_sent >= 0) {
+		if (b.nstock != 0)
+			rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b.stock, HVNET_TX_IDX_SIZE,
+						      b.nstock, NULL);
 		return (uint16_t)vf_sent;
+	}
 	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
-	if (rte_ring_count(txq->free_txd) < n) {
+	if (b.nstock + rte_ring_count(txq->free_txd) < n) {
 		hvnet_chan_poll(txq->hv, txq->queue_id, false);
-		hvnet_tx_reclaim(txq, UINT32_MAX);
+		hvnet_tx_reclaim(txq, UINT32_MAX, &b);
 	}
 	b.need_sig = false;
 	while (sent < n) {
@@ -948,7 +984,7 @@ hvnet_tx_done_cleanup(void *queue, uint32_t free_cnt)
 	if (need_sig)
 		rte_hvbus_chan_signal(txq->chan);
 	hvnet_chan_poll(txq->hv, txq->queue_id, false);
-	return (int)RTE_MIN(hvnet_tx_reclaim(txq, free_cnt ? free_cnt : UINT32_MAX),
+	return (int)RTE_MIN(hvnet_tx_reclaim(txq, free_cnt ? free_cnt : UINT32_MAX, NULL),
 			    (uint32_t)INT32_MAX);
 }
 
