@@ -44,26 +44,21 @@ _Static_assert(HVNET_MAX_TX_PAGES <= 64, "GPA ranges beyond the bus limit");
 _Static_assert(HVNET_MAX_QUEUES <= HVNET_XID_QUEUE_MASK + 1, "queue ids beyond the xid field");
 
 /*
- * Data NVSP messages go out at the 6.1 size like every other request (hosts ignore shorter
- * ones): the 16-byte message, then these zeroes from a second iovec.
+ * A data NVSP message as it goes out: at the 6.1 size like every other request (hosts ignore
+ * shorter ones), the 16-byte message then zeroes, in one iovec (the bus copies each iovec
+ * with a call of its own).
  */
-static const uint8_t hvnet_nvsp_pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp_rndis_pkt)];
+struct hvnet_tx_msg {
+	struct hv_nvsp_rndis_pkt pkt;
+	uint8_t pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp_rndis_pkt)];
+};
+_Static_assert(sizeof(struct hvnet_tx_msg) == HV_NVSP_MSG_SIZE_V61, "data message size");
 
 /*
  * Epoch of the last queue set up, in the transaction ids of its sends: a completion the host
  * sends late for a queue since freed never matches a descriptor of a later queue.
  */
 static uint32_t hvnet_tx_epoch;
-
-/* The iovecs of a data NVSP message: msg, then zeroes up to the 6.1 size. */
-static inline void
-hvnet_tx_msg_iov(struct iovec iov[2], struct hv_nvsp_rndis_pkt *msg)
-{
-	iov[0].iov_base = msg;
-	iov[0].iov_len = sizeof(*msg);
-	iov[1].iov_base = (void *)(uintptr_t)hvnet_nvsp_pad;
-	iov[1].iov_len = sizeof(hvnet_nvsp_pad);
-}
 
 /*
  * State of one burst chunk: free descriptors taken in bulk, mbufs to free in bulk (plain
@@ -418,21 +413,19 @@ static int
 hvnet_tx_flush(struct hvnet_txq *txq)
 {
 	struct hvnet_txd *txd = txq->agg;
-	struct hv_nvsp_rndis_pkt msg = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
+	struct hvnet_tx_msg msg = {
+		.pkt.type = HV_NVSP_MSG_RNDIS_PKT,
+		.pkt.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
 	};
-	struct iovec iov[2];
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
 	uint32_t idx;
 	int rc;
 
 	if (txd == NULL)
 		return 0;
-	msg.section_index = txd->section;
-	msg.section_size = txd->chim_len;
-	hvnet_tx_msg_iov(iov, &msg);
-	rc = rte_hvbus_chan_send_inband(txq->chan, iov, RTE_DIM(iov), hvnet_tx_xid(txq, txd),
-					true, NULL);
+	msg.pkt.section_index = txd->section;
+	msg.pkt.section_size = txd->chim_len;
+	rc = rte_hvbus_chan_send_inband(txq->chan, &iov, 1, hvnet_tx_xid(txq, txd), true, NULL);
 	if (likely(rc == 0)) {
 		hvnet_txd_sent(txd);
 		txq->agg = NULL;
@@ -645,12 +638,12 @@ static int
 hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
 	     struct rte_hvbus_gpa *gpa, unsigned int ngpa, uint32_t ppi_len, unsigned int want)
 {
-	struct hv_nvsp_rndis_pkt msg = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
-		.section_index = HV_NVSP_NO_SECTION,
+	struct hvnet_tx_msg msg = {
+		.pkt.type = HV_NVSP_MSG_RNDIS_PKT,
+		.pkt.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
+		.pkt.section_index = HV_NVSP_NO_SECTION,
 	};
-	struct iovec iov[2];
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
 	struct hvnet_txd *txd;
 	uint32_t hlen;
 	int rc;
@@ -669,9 +662,7 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	txd->mbuf = m;
 	txd->npkts = 1;
 	txd->nbytes = m->pkt_len;
-	hvnet_tx_msg_iov(iov, &msg);
-	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, iov, RTE_DIM(iov),
-				     hvnet_tx_xid(txq, txd), NULL);
+	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, &iov, 1, hvnet_tx_xid(txq, txd), NULL);
 	if (likely(rc == 0)) {
 		hvnet_txd_sent(txd);
 		return 0;
