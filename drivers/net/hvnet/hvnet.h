@@ -294,8 +294,8 @@ struct hvnet_txd {
 	struct rte_mbuf *mbuf;		/* GPA-direct frame, freed on completion; NULL for chimney */
 	uint32_t section;		/* send-buffer section index (chimney), or HV_NVSP_NO_SECTION */
 	uint32_t chim_len;		/* bytes aggregated in the section so far */
-	uint32_t chim_pkts;		/* RNDIS packets aggregated so far */
-	uint32_t npkts;			/* frames the completion finishes (stats) */
+	uint32_t npkts;			/* frames the completion finishes (stats); RNDIS packets in a
+					 * section being filled */
 	uint32_t nbytes;		/* their bytes (stats) */
 	uint32_t status;		/* NVSP status of the completion, set by the reader */
 	uint32_t own;			/* gen << 16 | HVNET_TXD_* (see above) */
@@ -320,7 +320,7 @@ struct hvnet_txq {
 	struct hvnet_txd *agg __rte_cache_aligned;	/* section being filled, not yet sent */
 	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
 	uint32_t section_size;
-	uint32_t tx_copybreak;
+	uint32_t tx_copybreak;			/* frames up to this are copied; all without GPA-direct */
 	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;

@@ -44,10 +44,15 @@ _Static_assert(HVNET_MAX_TX_PAGES <= 64, "GPA ranges beyond the bus limit");
 _Static_assert(HVNET_MAX_QUEUES <= HVNET_XID_QUEUE_MASK + 1, "queue ids beyond the xid field");
 
 /*
- * Data NVSP messages go out at the 6.1 size like every other request (hosts ignore shorter
- * ones): the 16-byte message, then these zeroes from a second iovec.
+ * A data NVSP message as it goes out: at the 6.1 size like every other request (hosts ignore
+ * shorter ones), the 16-byte message then zeroes, in one iovec (the bus copies each iovec
+ * with a call of its own).
  */
-static const uint8_t hvnet_nvsp_pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp_rndis_pkt)];
+struct hvnet_tx_msg {
+	struct hv_nvsp_rndis_pkt pkt;
+	uint8_t pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp_rndis_pkt)];
+};
+_Static_assert(sizeof(struct hvnet_tx_msg) == HV_NVSP_MSG_SIZE_V61, "data message size");
 
 /*
  * Epoch of the last queue set up, in the transaction ids of its sends: a completion the host
@@ -55,23 +60,19 @@ static const uint8_t hvnet_nvsp_pad[HV_NVSP_MSG_SIZE_V61 - sizeof(struct hv_nvsp
  */
 static uint32_t hvnet_tx_epoch;
 
-/* The iovecs of a data NVSP message: msg, then zeroes up to the 6.1 size. */
-static inline void
-hvnet_tx_msg_iov(struct iovec iov[2], struct hv_nvsp_rndis_pkt *msg)
-{
-	iov[0].iov_base = msg;
-	iov[0].iov_len = sizeof(*msg);
-	iov[1].iov_base = (void *)(uintptr_t)hvnet_nvsp_pad;
-	iov[1].iov_len = sizeof(hvnet_nvsp_pad);
-}
-
-/* State of one burst chunk: free descriptors taken in bulk, mbufs to free in bulk. */
+/*
+ * State of one burst chunk: free descriptors taken in bulk, mbufs to free in bulk (plain
+ * ones of the chunk's first pool straight back to it, others through hvnet_tx_free()).
+ */
 struct hvnet_tx_burst {
 	bool need_sig;
 	uint32_t nstock;
 	uint32_t nfree;
+	uint32_t nput;
+	struct rte_mempool *mp;
 	uint32_t stock[HVNET_TX_CHUNK];
 	struct rte_mbuf *free[HVNET_TX_CHUNK];
+	struct rte_mbuf *put[HVNET_TX_CHUNK];
 };
 
 /* ---- statistics ------------------------------------------------------------------------ */
@@ -80,25 +81,19 @@ struct hvnet_tx_burst {
 static inline unsigned int
 hvnet_size_bin(uint32_t len)
 {
-	if (len < RTE_ETHER_MIN_LEN)
-		return 7;
-	if (len > RTE_ETHER_MAX_LEN)
-		return 6;
-	if (len >= 1024)
-		return 5;
-	/* 64 -> 0, 65..127 -> 1, ..., 512..1023 -> 4: one bin per power of two above 64. */
-	return len == RTE_ETHER_MIN_LEN ? 0 : 31 - __builtin_clz(len) - 5;
+	if (unlikely(len - RTE_ETHER_MIN_LEN > RTE_ETHER_MAX_LEN - RTE_ETHER_MIN_LEN))
+		return len < RTE_ETHER_MIN_LEN ? 7 : 6;
+	/*
+	 * 64 -> 0, 65..127 -> 1, ..., 512..1023 -> 4, 1024..1518 -> 5: one bin per power of two
+	 * above 64 (bit 6 is the highest bit of 64..127, so 64 itself is taken off).
+	 */
+	return 31 - __builtin_clz(len) - 5 - (len == RTE_ETHER_MIN_LEN);
 }
 
-/*
- * Count a frame handed to the host when it is taken, so that the counters are whole as soon
- * as the burst returns; a failed completion moves its frames from packets to errors.
- */
+/* The per-frame counters of a frame taken: its size bin, multicast or broadcast. */
 static inline void
-hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+hvnet_tx_count_kind(struct hvnet_qstats *st, const struct rte_mbuf *m)
 {
-	st->packets++;
-	st->bytes += m->pkt_len;
 	st->size_bins[hvnet_size_bin(m->pkt_len)]++;
 	if (likely(m->data_len >= RTE_ETHER_ADDR_LEN)) {
 		const struct rte_ether_addr *da;
@@ -111,6 +106,18 @@ hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
 				st->multicast++;
 		}
 	}
+}
+
+/*
+ * Count a frame handed to the host when it is taken, so that the counters are whole as soon
+ * as the burst returns; a failed completion moves its frames from packets to errors.
+ */
+static inline void
+hvnet_tx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+{
+	st->packets++;
+	st->bytes += m->pkt_len;
+	hvnet_tx_count_kind(st, m);
 }
 
 /* ---- descriptors ----------------------------------------------------------------------- */
@@ -134,7 +141,6 @@ hvnet_txd_take(struct hvnet_txd *txd)
 {
 	txd->mbuf = NULL;
 	txd->chim_len = 0;
-	txd->chim_pkts = 0;
 	txd->npkts = 0;
 	txd->nbytes = 0;
 	txd->status = HV_NVSP_STATUS_NONE;
@@ -160,16 +166,19 @@ hvnet_tx_uncount(struct hvnet_qstats *st, const struct hvnet_txd *txd, enum hvne
 
 /*
  * Take back what the host completed (DONE -> FREE): free GPA-direct mbufs in bulk, return
- * indices to free_txd. Stops once max_pkts frames are done; returns the frames done.
+ * indices to free_txd, or, when b is given with an empty stock, make them its stock (one
+ * ring trip less for the descriptors the burst is about to take). Stops once max_pkts frames
+ * are done; returns the frames done.
  */
 static uint32_t
-hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
+hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts, struct hvnet_tx_burst *b)
 {
-	uint32_t idx[HVNET_TX_CHUNK], done = 0;
+	uint32_t spare[HVNET_TX_CHUNK], *idx, done = 0;
 	struct rte_mbuf *mb[HVNET_TX_CHUNK];
 	unsigned int n, i, nmb;
 
 	do {
+		idx = b != NULL && b->nstock == 0 ? b->stock : spare;
 		n = rte_ring_sc_dequeue_burst_elem(txq->done_txd, idx, HVNET_TX_IDX_SIZE,
 						   HVNET_TX_CHUNK, NULL);
 		nmb = 0;
@@ -188,7 +197,11 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts)
 		if (nmb != 0)
 			rte_pktmbuf_free_bulk(mb, nmb);
 		/* free_txd holds nb_desc: the indices always fit. */
-		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, idx, HVNET_TX_IDX_SIZE, n, NULL);
+		if (idx == spare)
+			rte_ring_sp_enqueue_bulk_elem(txq->free_txd, idx, HVNET_TX_IDX_SIZE, n,
+						      NULL);
+		else
+			b->nstock = n;
 	} while (n == HVNET_TX_CHUNK && done < max_pkts);
 	return done;
 }
@@ -205,9 +218,8 @@ hvnet_txd_get(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want
 	if (b->nstock == 0) {
 		b->nstock = rte_ring_sc_dequeue_burst_elem(txq->free_txd, b->stock,
 							   HVNET_TX_IDX_SIZE, want, NULL);
-		if (b->nstock == 0 && hvnet_tx_reclaim(txq, UINT32_MAX) != 0)
-			b->nstock = rte_ring_sc_dequeue_burst_elem(txq->free_txd, b->stock,
-								   HVNET_TX_IDX_SIZE, want, NULL);
+		if (b->nstock == 0)
+			hvnet_tx_reclaim(txq, UINT32_MAX, b);
 		if (b->nstock == 0)
 			return NULL;
 	}
@@ -324,22 +336,28 @@ hvnet_tx_ppis(const struct hvnet_txq *txq, const struct rte_mbuf *m, uint8_t *p)
 
 /*
  * Write the RNDIS PACKET header of m at buf, for a message of the header, ppi_len bytes of
- * PPIs, the frame and pad bytes; returns the header length (where the frame goes).
+ * PPIs, the frame and pad bytes; returns the header length (where the frame goes). Field by
+ * field in place (buf is 4-byte aligned: sections, agg_align and header rooms are multiples
+ * of 4), which the compiler merges into a few wide stores; a copy of a header built on the
+ * stack cost 8 instructions more per frame.
  */
 static inline uint32_t
 hvnet_tx_rndis(const struct rte_mbuf *m, uint8_t *buf, uint32_t ppi_len, uint32_t pad)
 {
 	const uint32_t hlen = sizeof(struct hv_rndis_packet) + ppi_len;
-	const struct hv_rndis_packet pkt = {
-		.type = HV_RNDIS_MSG_PACKET,
-		.length = hlen + m->pkt_len + pad,
-		.data_offset = hlen - HV_RNDIS_OFFSET_BASE,
-		.data_length = m->pkt_len,
-		.ppi_offset = ppi_len ? sizeof(pkt) - HV_RNDIS_OFFSET_BASE : 0,
-		.ppi_length = ppi_len,
-	};
+	struct hv_rndis_packet *pkt = (struct hv_rndis_packet *)buf;
 
-	memcpy(buf, &pkt, sizeof(pkt));
+	pkt->type = HV_RNDIS_MSG_PACKET;
+	pkt->length = hlen + m->pkt_len + pad;
+	pkt->data_offset = hlen - HV_RNDIS_OFFSET_BASE;
+	pkt->data_length = m->pkt_len;
+	pkt->oob_offset = 0;
+	pkt->oob_length = 0;
+	pkt->num_oob = 0;
+	pkt->ppi_offset = ppi_len ? sizeof(*pkt) - HV_RNDIS_OFFSET_BASE : 0;
+	pkt->ppi_length = ppi_len;
+	pkt->vc_handle = 0;
+	pkt->reserved = 0;
 	return hlen;
 }
 
@@ -395,21 +413,19 @@ static int
 hvnet_tx_flush(struct hvnet_txq *txq)
 {
 	struct hvnet_txd *txd = txq->agg;
-	struct hv_nvsp_rndis_pkt msg = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
+	struct hvnet_tx_msg msg = {
+		.pkt.type = HV_NVSP_MSG_RNDIS_PKT,
+		.pkt.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
 	};
-	struct iovec iov[2];
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
 	uint32_t idx;
 	int rc;
 
 	if (txd == NULL)
 		return 0;
-	msg.section_index = txd->section;
-	msg.section_size = txd->chim_len;
-	hvnet_tx_msg_iov(iov, &msg);
-	rc = rte_hvbus_chan_send_inband(txq->chan, iov, RTE_DIM(iov), hvnet_tx_xid(txq, txd),
-					true, NULL);
+	msg.pkt.section_index = txd->section;
+	msg.pkt.section_size = txd->chim_len;
+	rc = rte_hvbus_chan_send_inband(txq->chan, &iov, 1, hvnet_tx_xid(txq, txd), true, NULL);
 	if (likely(rc == 0)) {
 		hvnet_txd_sent(txd);
 		txq->agg = NULL;
@@ -453,40 +469,23 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
- * Copy m into the section being filled, opening one when needed. msg_len is the message
- * padded to agg_align. 0, -EAGAIN (ring full) or -ENOBUFS (no free descriptor).
+ * Append m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
+ * msg_len) to section txd, which the caller checked has room for msg_len.
  */
-static int
-hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
-	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
+static __rte_always_inline void
+hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct rte_mbuf *m,
+		uint32_t ppi_len, uint32_t msg_len)
 {
 	const uint64_t zero = 0;
-	struct hvnet_txd *txd = txq->agg;
-	uint32_t off, hlen, left;
-	uint8_t *buf;
-	int rc;
+	uint8_t *buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
+	uint32_t hlen, off, left;
 
-	if (txd != NULL && (txd->chim_pkts >= txq->agg_max_pkts ||
-			    hvnet_tx_room(txq, txd) < msg_len)) {
-		rc = hvnet_tx_flush(txq);
-		if (rc != 0)
-			return rc;
-		txd = NULL;
-	}
-	if (txd == NULL) {
-		txd = hvnet_txd_get(txq, b, want);
-		if (txd == NULL) {
-			txq->stats.sendbuf_full++;
-			return -ENOBUFS;
-		}
-		txd->section = txq->first_section + txd->idx;
-		txq->agg = txd;
-		hvnet_tx_prefetch_section(txq, txd);
-	}
-	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
-	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
-		return -E2BIG;
-	buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
+	/*
+	 * RNDIS wants the alignment padding (and any shortfall) zeroed: the message's last word
+	 * is zeroed first (msg_len > header size > 8), and what follows overwrites all but the
+	 * padding; more than a word of it is cleared at the end.
+	 */
+	memcpy(buf + msg_len - sizeof(zero), &zero, sizeof(zero));
 	hlen = hvnet_tx_rndis(m, buf, ppi_len,
 			      msg_len - sizeof(struct hv_rndis_packet) - ppi_len - m->pkt_len);
 	if (ppi_len != 0)
@@ -501,20 +500,96 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 		off += len;
 		left -= len;
 	}
-	/*
-	 * RNDIS wants the alignment padding (and any shortfall) zeroed: a few bytes, written as
-	 * one word when the section has room for it (the bytes after the message are unsent).
-	 */
-	if (likely(msg_len - off <= sizeof(zero) &&
-		   txd->chim_len + off + sizeof(zero) <= txq->section_size))
-		memcpy(buf + off, &zero, sizeof(zero));
-	else
+	if (unlikely(msg_len - off > sizeof(zero)))
 		memset(buf + off, 0, msg_len - off);
 	txd->chim_len += msg_len;
-	txd->chim_pkts++;
 	txd->npkts++;
 	txd->nbytes += off - hlen;
+}
+
+/*
+ * Open a section for copies (a free descriptor taken, FREE -> STAGED), or NULL when no
+ * descriptor is free (counted).
+ */
+static struct hvnet_txd *
+hvnet_tx_open(struct hvnet_txq *txq, struct hvnet_tx_burst *b, unsigned int want)
+{
+	struct hvnet_txd *txd = hvnet_txd_get(txq, b, want);
+
+	if (txd == NULL) {
+		txq->stats.sendbuf_full++;
+		return NULL;
+	}
+	txd->section = txq->first_section + txd->idx;
+	txq->agg = txd;
+	hvnet_tx_prefetch_section(txq, txd);
+	return txd;
+}
+
+/*
+ * Copy m into the section being filled, opening one when needed. msg_len is the message
+ * padded to agg_align. 0, -EAGAIN (ring full) or -ENOBUFS (no free descriptor).
+ */
+static int
+hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_mbuf *m,
+	      uint32_t ppi_len, uint32_t msg_len, unsigned int want)
+{
+	struct hvnet_txd *txd = txq->agg;
+	int rc;
+
+	/* In a copied section, npkts is the RNDIS packets aggregated so far. */
+	if (txd != NULL && (txd->npkts >= txq->agg_max_pkts ||
+			    hvnet_tx_room(txq, txd) < msg_len)) {
+		rc = hvnet_tx_flush(txq);
+		if (rc != 0)
+			return rc;
+		txd = NULL;
+	}
+	if (txd == NULL) {
+		txd = hvnet_tx_open(txq, b, want);
+		if (txd == NULL)
+			return -ENOBUFS;
+	}
+	/* The caller sized msg_len for a section (agg_max_bytes <= section_size). */
+	if (unlikely(hvnet_tx_room(txq, txd) < msg_len))
+		return -E2BIG;
+	hvnet_tx_append(txq, txd, m, ppi_len, msg_len);
 	return 0;
+}
+
+/*
+ * The usual frame, copied without the general path's choices: no PPI, not above
+ * tx_copybreak, plain (direct, one segment, its only reference, from the chunk's first pool:
+ * it goes back to the pool as it is, in the chunk's one put), into the section being filled or a new one when none is (want: frames
+ * left, for hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one)
+ * decides, flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
+ */
+static __rte_always_inline int
+hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
+	      unsigned int want)
+{
+	struct hvnet_txd *txd = txq->agg;
+	uint32_t msg_len;
+
+	if ((m->ol_flags & (HVNET_TX_OL_PPI | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
+	    m->next != NULL || m->nb_segs != 1 || rte_mbuf_refcnt_read(m) != 1 ||
+	    m->pool != b->mp || m->pkt_len > txq->tx_copybreak)
+		return 0;
+	msg_len = hvnet_tx_msg_len(txq, m, 0);
+	if (txd == NULL) {
+		/* A fresh section has agg_max_bytes of room: never open one for nothing. */
+		if (unlikely(msg_len > txq->agg_max_bytes))
+			return 0;
+		txd = hvnet_tx_open(txq, b, want);
+		if (unlikely(txd == NULL))
+			return -ENOBUFS;
+	} else if (txd->npkts >= txq->agg_max_pkts || hvnet_tx_room(txq, txd) < msg_len) {
+		return 0;
+	}
+	hvnet_tx_append(txq, txd, m, 0, msg_len);
+	b->put[b->nput++] = m;
+	hvnet_tx_count_kind(&txq->stats, m);
+	return 1;
 }
 
 /* ---- GPA-direct ------------------------------------------------------------------------ */
@@ -563,12 +638,12 @@ static int
 hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
 	     struct rte_hvbus_gpa *gpa, unsigned int ngpa, uint32_t ppi_len, unsigned int want)
 {
-	struct hv_nvsp_rndis_pkt msg = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
-		.section_index = HV_NVSP_NO_SECTION,
+	struct hvnet_tx_msg msg = {
+		.pkt.type = HV_NVSP_MSG_RNDIS_PKT,
+		.pkt.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
+		.pkt.section_index = HV_NVSP_NO_SECTION,
 	};
-	struct iovec iov[2];
+	struct iovec iov = { .iov_base = &msg, .iov_len = sizeof(msg) };
 	struct hvnet_txd *txd;
 	uint32_t hlen;
 	int rc;
@@ -587,9 +662,7 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 	txd->mbuf = m;
 	txd->npkts = 1;
 	txd->nbytes = m->pkt_len;
-	hvnet_tx_msg_iov(iov, &msg);
-	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, iov, RTE_DIM(iov),
-				     hvnet_tx_xid(txq, txd), NULL);
+	rc = rte_hvbus_chan_send_gpa(txq->chan, gpa, ngpa, &iov, 1, hvnet_tx_xid(txq, txd), NULL);
 	if (likely(rc == 0)) {
 		hvnet_txd_sent(txd);
 		return 0;
@@ -687,16 +760,28 @@ static unsigned int
 hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **pkts,
 	       unsigned int n, bool last)
 {
+	uint64_t packets = 0, bytes = 0;
 	unsigned int i;
+	int rc;
 
-	b->nstock = 0;
 	b->nfree = 0;
+	b->nput = 0;
+	b->mp = pkts[0]->pool;
 	rte_spinlock_lock(&txq->lock->tx);
 	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
 	hvnet_ack_box_send(txq->lock, txq->chan);
-	for (i = 0; i < n; i++)
-		if (hvnet_tx_one(txq, b, pkts[i], n - i) != 0)
+	for (i = 0; i < n; i++) {
+		/* The fast path's packets and bytes are added once, after the loop. */
+		rc = hvnet_tx_fast(txq, b, pkts[i], n - i);
+		if (likely(rc > 0)) {
+			packets++;
+			bytes += pkts[i]->pkt_len;
+		} else if (rc < 0 || hvnet_tx_one(txq, b, pkts[i], n - i) != 0) {
 			break;
+		}
+	}
+	txq->stats.packets += packets;
+	txq->stats.bytes += bytes;
 	/*
 	 * The partial section goes at the end of the burst. After a stop there is none, or its
 	 * send just found the ring full: it waits for the next burst.
@@ -709,6 +794,9 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	if (b->nstock != 0)
 		rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b->stock, HVNET_TX_IDX_SIZE,
 					      b->nstock, NULL);
+	b->nstock = 0;
+	if (b->nput != 0)
+		rte_mempool_put_bulk(b->mp, (void **)b->put, b->nput);
 	if (b->nfree != 0)
 		hvnet_tx_free(b->free, b->nfree);
 	return i;
@@ -726,14 +814,19 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(txq->hv->rescinded))
 		return 0;	/* the host took the device away: its rings are not ours */
 	/* Also while the VF carries the queue: synthetic sends still complete, mbufs return. */
-	hvnet_tx_reclaim(txq, UINT32_MAX);
+	b.nstock = 0;
+	hvnet_tx_reclaim(txq, UINT32_MAX, &b);
 	vf_sent = hvnet_vf_tx_burst(&txq->vf, txq->queue_id, pkts, n);
-	if (vf_sent >= 0)
+	if (vf_sent >= 0) {
+		if (b.nstock != 0)
+			rte_ring_sp_enqueue_bulk_elem(txq->free_txd, b.stock, HVNET_TX_IDX_SIZE,
+						      b.nstock, NULL);
 		return (uint16_t)vf_sent;
+	}
 	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
-	if (rte_ring_count(txq->free_txd) < n) {
+	if (b.nstock + rte_ring_count(txq->free_txd) < n) {
 		hvnet_chan_poll(txq->hv, txq->queue_id, false);
-		hvnet_tx_reclaim(txq, UINT32_MAX);
+		hvnet_tx_reclaim(txq, UINT32_MAX, &b);
 	}
 	b.need_sig = false;
 	while (sent < n) {
@@ -900,7 +993,7 @@ hvnet_tx_done_cleanup(void *queue, uint32_t free_cnt)
 	if (need_sig)
 		rte_hvbus_chan_signal(txq->chan);
 	hvnet_chan_poll(txq->hv, txq->queue_id, false);
-	return (int)RTE_MIN(hvnet_tx_reclaim(txq, free_cnt ? free_cnt : UINT32_MAX),
+	return (int)RTE_MIN(hvnet_tx_reclaim(txq, free_cnt ? free_cnt : UINT32_MAX, NULL),
 			    (uint32_t)INT32_MAX);
 }
 
@@ -1089,9 +1182,9 @@ hvnet_txq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 			(uint64_t)qid << 32;
 	txq->nb_desc = nb_desc;
 	txq->offloads = offloads;
-	txq->tx_copybreak = hv->args.tx_copybreak;
 	/* In an isolated VM the host reads only shared memory: every frame is copied. */
 	txq->gpa_direct = !hv->args.isolated;
+	txq->tx_copybreak = txq->gpa_direct ? hv->args.tx_copybreak : UINT32_MAX;
 	hvnet_txq_sendbuf_init(txq, hv, qid);
 	hvnet_txq_agg_init(txq, hv);
 	rc = hvnet_txq_alloc(txq, socket);
