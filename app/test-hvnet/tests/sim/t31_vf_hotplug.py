@@ -99,7 +99,7 @@ def scheduled(ns):
              deadline=200) as r:
         r.cmd("start")
         for _ in range(20):
-            got = vf_gen(r, chunk, timeout=60)
+            got = vf_gen(r, chunk, timeout=60, quiet=3.0)
             back, sent = (back[0] + got[0], back[1] + got[1]), sent + chunk
             v = vf_counters(r)
             if v["removes"] >= 3 and v["adds"] >= 3 and v["switches_to_vf"] >= 2:
