@@ -22,7 +22,7 @@
 #define GEN_CHAN_MASK		0x7fu	/* state: 1 + channel it was put on, 0 = not sent */
 #define GEN_RATE_MAX		100000000ull	/* frames per second a --rate spec may ask */
 #define GEN_RATE_FLOWS		256u	/* default flows of a rate run: spread over the queues */
-/* A rate run this many frames behind (the guest had no room) drops the excess as missed. */
+/* A rate run this many frames behind while the guest has no room drops the excess as missed. */
 #define GEN_RATE_SLACK		(8u * GEN_BURST)
 #define NS_PER_SEC		1000000000ull
 
@@ -480,8 +480,11 @@ rate_due(struct wire_gen *g)
 	}
 	if (g->p.count != 0 && due > g->p.count)
 		due = g->p.count;
-	if (due > (uint64_t)g->next + GEN_RATE_SLACK) {
-		/* As a wire would: what the guest had no room for in time is lost. */
+	/*
+	 * As a wire would: what the guest had no room for in time is lost. A host that was
+	 * only late itself (descheduled) catches up instead.
+	 */
+	if (g->blocked && due > (uint64_t)g->next + GEN_RATE_SLACK) {
 		g->c.missed += due - g->next - GEN_RATE_SLACK;
 		g->next = (uint32_t)(due - GEN_RATE_SLACK);
 	}
