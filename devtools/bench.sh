@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Packets per second per forwarding core, hvnet against Debian's upstream net_netvsc, on the
 # same simulated host, over a matrix of frame sizes, queue counts and testpmd forwarding
-# modes, in one invocation. Two NICs wired back to back (--wire peer), testpmd on one lcore,
-# the simulated host on the other core.
+# modes, in one invocation. testpmd forwards on one lcore, the simulated host runs on the other
+# core.
 #
 # Per run and driver: the forwarded rate (bounded by whichever side is slower; the simulated
 # host shares this machine), the driver's own cost from testpmd's --record-core-cycles (TSC
@@ -13,12 +13,14 @@
 # testpmd's --record-burst-stats (the share of bursts by size, port 0). Rounds alternate
 # which driver runs first; the medians of the rounds are compared.
 #
-# Modes: io (frames circulate from --tx-first bursts) and txonly (both ports transmit; what
-# reaches the other port is dropped by the host when its guest ring is full). rxonly needs
-# the simulated host to produce frames at a rate of its own, which it cannot yet: asked for,
-# it is reported as skipped.
+# Modes: rxonly (one NIC; the host produces frames of 256 flows into it as fast as the guest
+# takes them, --rate 0:max:SIZE, and testpmd rxonly counts them), txonly (one NIC; testpmd
+# txonly sends, the host consumes and counts, --rate 0:0:SIZE) and io (two NICs wired back to
+# back, frames circulating from --tx-first bursts). Per run, the host's own load line: its
+# capacity (frames it moved per second of busy time) over the guest's rate is its headroom,
+# "host x" in the table: a figure below a few means the host, not the driver, set the pace.
 #
-# Environment: SIZES (default "64 128 512 1518"), QUEUES ("1 2 4 8"), MODES ("io txonly"),
+# Environment: SIZES (default "64 128 512 1518"), QUEUES ("1 2 4 8"), MODES ("rxonly txonly io"),
 # ROUNDS (5), DURATION (s per run, 10), OUT (build/bench). Writes $OUT/bench.csv (every run),
 # $OUT/median.csv, $OUT/bench.png (Debian's python3-matplotlib, if installed) and prints the
 # ratio table. Wall-clock figures: run it on an otherwise idle machine.
@@ -29,7 +31,7 @@ cd "$top" || exit 1
 build=${HVNET_BUILD:-build}
 sizes=${SIZES:-"64 128 512 1518"}
 queue_list=${QUEUES:-"1 2 4 8"}
-modes=${MODES:-"io txonly"}
+modes=${MODES:-"rxonly txonly io"}
 rounds=${ROUNDS:-5}
 duration=${DURATION:-10}
 out=${OUT:-$build/bench}
@@ -41,20 +43,25 @@ sim="$build/app/test-hvnet/dpdk-test-hvnet"
 guest_paths "$build" || exit 1
 mkdir -p "$out" || exit 1
 
-# One run: prints "<pps> <cycles/pkt> <TSC MHz> <signals/frame> <rx bursts> <tx bursts>".
+# One run: prints "<pps> <cycles/pkt> <TSC MHz> <signals/frame> <rx bursts> <tx bursts>
+# <host capacity pps> <host idle %>".
 run_one() {
-	local drv=$1 mode=$2 size=$3 queues=$4 out pkts cyc sig rxb txb field
+	local drv=$1 mode=$2 size=$3 queues=$4 out pkts cyc sig rxb txb field load
 	local eal=(--no-huge -m 1024 --iova-mode=va -l 0-1 --file-prefix "hvnet-bench-$$")
-	local env=() first=()
+	local env=() first=() host=()
 	if [ "$drv" = hvnet ]; then
 		eal+=("${plugin_args[@]}")
 	else
 		env=(LD_PRELOAD="$qstate_shim")
 	fi
-	[ "$mode" = io ] && first=(--tx-first)
 	# txonly counts what was sent; the other modes what was received.
-	field=RX; [ "$mode" = txonly ] && field=TX
-	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim --nics 2 --wire peer \
+	field=RX
+	case $mode in
+	io) first=(--tx-first); host=(--nics 2 --wire peer) ;;
+	rxonly) host=(--nics 1 --wire none --rate "0:max:$size") ;;
+	txonly) field=TX; host=(--nics 1 --wire none --rate "0:0:$size") ;;
+	esac
+	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim "${host[@]}" \
 		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode="$mode" \
 		--auto-start "${first[@]}" --stats-period 3600 --record-core-cycles \
 		--record-burst-stats --total-num-mbufs=32768 --rxq="$queues" --txq="$queues" \
@@ -73,39 +80,46 @@ run_one() {
 		tr -d ',' | tr ' ' '_')
 	txb=$(printf '%s\n' "$out" | sed -n 's/^ *TX-bursts *: *\(.*\)$/\1/p' | head -n 1 |
 		tr -d ',' | tr ' ' '_')
+	load=$(printf '%s\n' "$out" | sed -n \
+		's/.*hvnet-sim: load .*idle_pct=\([0-9.]*\) .*capacity_pps=\([0-9]*\).*/\2 \1/p' |
+		tail -n 1)
 	if [ -z "$pkts" ] || [ -z "$cyc" ]; then
 		printf '%s\n' "$out" | tail -n 20 >&2
-		echo "0 0 0 0 - -"
+		echo "0 0 0 0 - - 0 0"
 		return
 	fi
-	echo "$((pkts / duration)) $cyc $sig ${rxb:--} ${txb:--}"
+	echo "$((pkts / duration)) $cyc $sig ${rxb:--} ${txb:--} ${load:-0 0}"
 }
 
 csv="$out/bench.csv"
 { printf 'mode,size,queues,driver,round,pps,cycles_per_pkt,tsc_mhz,mpps_per_core,'
-  echo 'signals_per_frame,rx_bursts,tx_bursts'; } > "$csv"
+  echo 'signals_per_frame,rx_bursts,tx_bursts,host_capacity_pps,host_idle_pct'; } > "$csv"
 for mode in $modes; do
-	if [ "$mode" = rxonly ]; then
-		echo "bench: rxonly skipped: the simulated host has no rate mode to produce frames yet"
-		continue
-	fi
+	case $mode in
+	rxonly | txonly | io) ;;
+	*) echo "bench: unknown mode $mode (rxonly, txonly, io)" >&2; exit 1 ;;
+	esac
 	for size in $sizes; do
 		for queues in $queue_list; do
 			for ((r = 1; r <= rounds; r++)); do
 				order="netvsc hvnet"; [ $((r % 2)) = 0 ] && order="hvnet netvsc"
 				for drv in $order; do
-					read -r pps cyc mhz sig rxb txb < <(run_one "$drv" "$mode" \
-						"$size" "$queues")
+					read -r pps cyc mhz sig rxb txb cap idle < <(run_one "$drv" \
+						"$mode" "$size" "$queues")
 					mpc=$(awk -v c="$cyc" -v m="$mhz" \
 						'BEGIN { printf "%.3f", (c > 0 ? m / c : 0) }')
-					echo "$mode,$size,$queues,$drv,$r,$pps,$cyc,$mhz,$mpc,$sig,$rxb,$txb" \
-						>> "$csv"
+					row="$mode,$size,$queues,$drv,$r,$pps,$cyc,$mhz,$mpc,$sig"
+					echo "$row,$rxb,$txb,$cap,$idle" >> "$csv"
 					printf "%-6s %4s B %s q round %d %-6s %8.3f Mpps, %7.1f cycles/pkt" \
 						"$mode" "$size" "$queues" "$r" "$drv" \
 						"$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$cyc"
 					[ "$mode" = txonly ] && rxb="tx:$txb"
-					printf " = %6.2f Mpps/core, %.5f signals/frame, bursts %s\n" \
+					printf " = %6.2f Mpps/core, %.5f signals/frame, bursts %s," \
 						"$mpc" "$sig" "$rxb"
+					printf " host %.3f Mpps busy (%.1fx), idle %s%%\n" \
+						"$(awk -v c="$cap" 'BEGIN { print c / 1e6 }')" \
+						"$(awk -v c="$cap" -v p="$pps" \
+							'BEGIN { print (p > 0 ? c / p : 0) }')" "$idle"
 				done
 			done
 		done
@@ -114,7 +128,7 @@ done
 
 # Medians per mode, size, queues and driver; then hvnet/netvsc.
 awk -F, 'NR > 1 { k = $1 "," $2 "," $3 "," $4; n[k]++; pps[k, n[k]] = $6; mpc[k, n[k]] = $9
-		sig[k, n[k]] = $10 }
+		sig[k, n[k]] = $10; hx[k, n[k]] = ($6 > 0 ? $13 / $6 : 0) }
 	function median(a, k, c,    i, j, t, v) {
 		for (i = 1; i <= c; i++) v[i] = a[k, i]
 		for (i = 2; i <= c; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
@@ -123,29 +137,34 @@ awk -F, 'NR > 1 { k = $1 "," $2 "," $3 "," $4; n[k]++; pps[k, n[k]] = $6; mpc[k,
 	}
 	END {
 		for (k in n)
-			printf "%s,%d,%.0f,%.3f,%.5f\n", k, n[k], median(pps, k, n[k]),
-				median(mpc, k, n[k]), median(sig, k, n[k])
+			printf "%s,%d,%.0f,%.3f,%.5f,%.2f\n", k, n[k], median(pps, k, n[k]),
+				median(mpc, k, n[k]), median(sig, k, n[k]), median(hx, k, n[k])
 	}' "$csv" | sort -t, -k1,1 -k2,2n -k3,3n -k4,4 > "$out/median.csv.tmp"
-{ echo "mode,size,queues,driver,rounds,pps,mpps_per_core,signals_per_frame"
+{ echo "mode,size,queues,driver,rounds,pps,mpps_per_core,signals_per_frame,host_headroom"
   cat "$out/median.csv.tmp"; } > "$out/median.csv"
 rm -f "$out/median.csv.tmp"
 
 echo
-echo "medians of $rounds round(s); ratio = hvnet / netvsc (per core: netvsc cycles / hvnet)"
+echo "medians of $rounds round(s); ratio = hvnet / netvsc (per core: netvsc cycles / hvnet);"
+echo "host x = the host's capacity (frames per busy second) / the run's rate: its headroom"
 awk -F, 'NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] = $8
+		h[k, $4] = $9
 		if (!(k in seen)) { seen[k] = 1; key[++n] = k } }
 	END {
-		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s\n", "mode", "size", "q",
-			"netvsc", "hvnet", "ratio", "netvsc", "hvnet", "ratio", "sig/frm", "sig/frm"
-		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s\n", "", "B", "",
-			"Mpps/core", "Mpps/core", "", "fwd Mpps", "fwd Mpps", "", "netvsc", "hvnet"
+		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s %7s %7s\n", "mode", "size",
+			"q", "netvsc", "hvnet", "ratio", "netvsc", "hvnet", "ratio", "sig/frm",
+			"sig/frm", "host x", "host x"
+		printf "%-7s %5s %3s %11s %11s %6s %9s %9s %6s %9s %9s %7s %7s\n", "", "B", "",
+			"Mpps/core", "Mpps/core", "", "fwd Mpps", "fwd Mpps", "", "netvsc", "hvnet",
+			"netvsc", "hvnet"
 		for (i = 1; i <= n; i++) {
 			k = key[i]; split(k, p, ",")
 			a = v[k, "netvsc"]; b = v[k, "hvnet"]
 			c = f[k, "netvsc"] / 1e6; d = f[k, "hvnet"] / 1e6
-			printf "%-7s %5s %3s %11.2f %11.2f %6.2f %9.3f %9.3f %6.2f %9.5f %9.5f\n",
-				p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), c, d,
-				(c > 0 ? d / c : 0), s[k, "netvsc"], s[k, "hvnet"]
+			printf "%-7s %5s %3s %11.2f %11.2f %6.2f %9.3f %9.3f %6.2f %9.5f %9.5f %7.1f" \
+				" %7.1f\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), c, d,
+				(c > 0 ? d / c : 0), s[k, "netvsc"], s[k, "hvnet"], h[k, "netvsc"],
+				h[k, "hvnet"]
 		}
 	}' "$out/median.csv"
 echo "bench: every run in $csv, medians in $out/median.csv"

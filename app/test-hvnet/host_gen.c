@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Traffic generator injecting numbered UDP frames, and the byte-exact checker of returns. */
+/*
+ * Traffic generator injecting numbered UDP frames, and the byte-exact checker of returns.
+ * Paced by a window of frames not yet back (--gen), or by a rate (--rate: frames per second or
+ * as fast as the guest takes them; the NIC then also sinks what its guest sends).
+ */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +20,11 @@
 #define GEN_BAD_LOG_MAX		5u	/* mismatches logged in detail per run */
 #define GEN_SEEN		0x80u	/* state: frame came back */
 #define GEN_CHAN_MASK		0x7fu	/* state: 1 + channel it was put on, 0 = not sent */
+#define GEN_RATE_MAX		100000000ull	/* frames per second a --rate spec may ask */
+#define GEN_RATE_FLOWS		256u	/* default flows of a rate run: spread over the queues */
+/* A rate run this many frames behind while the guest has no room drops the excess as missed. */
+#define GEN_RATE_SLACK		(8u * GEN_BURST)
+#define NS_PER_SEC		1000000000ull
 
 _Static_assert(SIM_MAX_CHANNELS < GEN_CHAN_MASK, "a channel index fits in the state byte");
 
@@ -42,9 +53,21 @@ static const uint8_t gen_dst_macs[][6] = {
 	[GEN_DST_BCAST] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 };
 
-/* What one generator run sends: from the spec COUNT:MIN[-MAX][:FLOWS[:DST]]. */
+/* How a run paces itself. */
+enum gen_pace {
+	GEN_PACE_WINDOW,	/* at most GEN_WINDOW frames not yet back */
+	GEN_PACE_RATE,		/* pps frames per second (0: none), or as fast as the guest takes */
+};
+
+/*
+ * What one generator run sends: from the spec COUNT:MIN[-MAX][:FLOWS[:DST]] (window) or
+ * PPS|max:SIZE[:FLOWS[:COUNT]] (rate).
+ */
 struct gen_params {
-	uint32_t count;
+	enum gen_pace pace;
+	bool max_rate;		/* rate: as fast as the guest takes them, pps unused */
+	uint64_t pps;		/* rate: frames per second */
+	uint32_t count;		/* rate: 0 = no end */
 	uint32_t min_len;
 	uint32_t max_len;
 	uint32_t flows;
@@ -55,12 +78,15 @@ struct wire_gen {
 	struct sim_nic *nic;
 	struct gen_params p;
 	uint8_t run;		/* id byte of this run's frames: nic index and run number */
-	uint8_t *state;		/* per sequence number of this run: GEN_SEEN | 1 + channel */
+	uint8_t *state;		/* per sequence number: GEN_SEEN | 1 + channel; NULL: no end */
 	uint32_t next;		/* next sequence number to send */
 	uint32_t returned;	/* frames of this run seen back */
 	uint32_t forgiven;	/* frames the window stopped waiting for (lost or dropped) */
 	uint32_t stall_returned;	/* returned when the window filled up */
 	uint64_t stall_since;	/* when the window filled up, 0 = not full */
+	uint64_t rate_start;	/* rate: when the clock of this run (re)started, 0 = not yet */
+	uint32_t rate_base;	/* rate: next at rate_start */
+	bool blocked;		/* the guest had no room at the last try */
 	uint32_t built;		/* sequence number held in frame[] */
 	uint32_t built_len;
 	unsigned int bad_logged;
@@ -199,6 +225,7 @@ gen_parse(const char *spec, uint32_t max_frame, struct gen_params *p)
 {
 	const char *s = spec;
 
+	p->pace = GEN_PACE_WINDOW;
 	p->flows = 1;
 	p->dst = GEN_DST_SELF;
 	if (!parse_num(&s, &p->count) || *s++ != ':' || !parse_num(&s, &p->min_len))
@@ -217,31 +244,62 @@ gen_parse(const char *spec, uint32_t max_frame, struct gen_params *p)
 	return 0;
 }
 
-int
-wire_gen_start(struct sim_nic *nic, const char *spec)
+/* PPS|max:SIZE[:FLOWS[:COUNT]]: frames of one size to the NIC itself, COUNT 0 = no end. */
+static int
+gen_parse_rate(const char *spec, uint32_t max_frame, struct gen_params *p)
+{
+	const char *s = spec;
+	uint32_t pps = 0;
+
+	p->pace = GEN_PACE_RATE;
+	p->flows = GEN_RATE_FLOWS;
+	p->dst = GEN_DST_SELF;
+	p->count = 0;
+	p->max_rate = strncmp(s, "max:", 4) == 0;
+	if (p->max_rate)
+		s += 3;
+	else if (!parse_num(&s, &pps))
+		return -EINVAL;
+	p->pps = pps;
+	if (*s++ != ':' || !parse_num(&s, &p->min_len))
+		return -EINVAL;
+	p->max_len = p->min_len;
+	if (*s == ':' && (s++, !parse_num(&s, &p->flows)))
+		return -EINVAL;
+	if (*s == ':' && (s++, !parse_num(&s, &p->count)))
+		return -EINVAL;
+	if (*s != '\0' || p->pps > GEN_RATE_MAX || p->count > GEN_COUNT_MAX ||
+	    p->min_len < WIRE_ETH_MIN || p->min_len > max_frame || p->flows == 0 ||
+	    p->flows > GEN_FLOWS_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Frames the run still has to send: false once a bounded run sent them all. */
+static bool
+gen_more(const struct wire_gen *g)
+{
+	return g->p.count == 0 || g->next < g->p.count;
+}
+
+/* Start a run of p on nic, replacing a finished (or endless) one. */
+static int
+gen_begin(struct sim_nic *nic, const struct gen_params *p)
 {
 	struct wire_nic *w = nic->wire;
-	uint32_t max_frame = nic->mtu + 14 < WIRE_FRAME_MAX ? nic->mtu + 14 : WIRE_FRAME_MAX;
-	struct wire_gen *g;
-	struct gen_params p;
-	uint8_t *state;
+	struct wire_gen *g = w->gen;
+	uint8_t *state = NULL;
 
-	if (w == NULL)
-		return -ENODEV;
-	if (gen_parse(spec, max_frame, &p) != 0) {
-		sim_log("gen nic=%u: bad spec '%s': want COUNT(1..%u):MIN[-MAX](%u..%u)[:FLOWS]"
-			"(1..%u)[:DST](self|other|mcast|bcast)", nic->idx, spec, GEN_COUNT_MAX,
-			WIRE_ETH_MIN, max_frame, GEN_FLOWS_MAX);
-		return -EINVAL;
-	}
-	g = w->gen;
-	if (g != NULL && g->next < g->p.count) {
+	if (g != NULL && g->p.count != 0 && g->next < g->p.count) {
 		sim_log("gen nic=%u: busy (%u of %u frames sent)", nic->idx, g->next, g->p.count);
 		return -EBUSY;
 	}
-	state = calloc(p.count, 1);
-	if (state == NULL)
-		return -ENOMEM;
+	/* An endless run keeps no per-frame state: what comes back of it is not checked. */
+	if (p->count != 0) {
+		state = calloc(p->count, 1);
+		if (state == NULL)
+			return -ENOMEM;
+	}
 	if (g == NULL) {
 		g = calloc(1, sizeof(*g));
 		if (g == NULL) {
@@ -253,18 +311,80 @@ wire_gen_start(struct sim_nic *nic, const char *spec)
 	}
 	free(g->state);
 	g->state = state;
-	g->p = p;
+	g->p = *p;
 	/* The id byte changes per run so late frames of an earlier run are not mistaken. */
 	g->run = (uint8_t)((nic->idx << 5) | ((g->run + 1) & 0x1fu));
 	g->next = 0;
 	g->returned = 0;
 	g->forgiven = 0;
 	g->stall_since = 0;
+	g->rate_start = 0;
+	g->blocked = false;
 	g->built = UINT32_MAX;
 	g->bad_logged = 0;
-	sim_log("gen nic=%u: %u frames of %u-%u bytes in %u flow(s) to %s", nic->idx, p.count,
-		p.min_len, p.max_len, p.flows, gen_dst_names[p.dst]);
 	return 0;
+}
+
+static uint32_t
+gen_max_frame(const struct sim_nic *nic)
+{
+	return nic->mtu + 14 < WIRE_FRAME_MAX ? nic->mtu + 14 : WIRE_FRAME_MAX;
+}
+
+int
+wire_gen_start(struct sim_nic *nic, const char *spec)
+{
+	uint32_t max_frame = gen_max_frame(nic);
+	struct gen_params p;
+	int rc;
+
+	if (nic->wire == NULL)
+		return -ENODEV;
+	if (gen_parse(spec, max_frame, &p) != 0) {
+		sim_log("gen nic=%u: bad spec '%s': want COUNT(1..%u):MIN[-MAX](%u..%u)[:FLOWS]"
+			"(1..%u)[:DST](self|other|mcast|bcast)", nic->idx, spec, GEN_COUNT_MAX,
+			WIRE_ETH_MIN, max_frame, GEN_FLOWS_MAX);
+		return -EINVAL;
+	}
+	rc = gen_begin(nic, &p);
+	if (rc == 0)
+		sim_log("gen nic=%u: %u frames of %u-%u bytes in %u flow(s) to %s", nic->idx,
+			p.count, p.min_len, p.max_len, p.flows, gen_dst_names[p.dst]);
+	return rc;
+}
+
+/* The rate of a run as its spec names it: "max" or frames per second. */
+static const char *
+rate_name(const struct gen_params *p, char *buf, size_t len)
+{
+	if (p->max_rate)
+		return "max";
+	snprintf(buf, len, "%" PRIu64, p->pps);
+	return buf;
+}
+
+int
+wire_rate_start(struct sim_nic *nic, const char *spec)
+{
+	uint32_t max_frame = gen_max_frame(nic);
+	struct gen_params p;
+	char pps[24];
+	int rc;
+
+	if (nic->wire == NULL)
+		return -ENODEV;
+	if (gen_parse_rate(spec, max_frame, &p) != 0) {
+		sim_log("rate nic=%u: bad spec '%s': want PPS(0..%llu)|max:SIZE(%u..%u)[:FLOWS]"
+			"(1..%u)[:COUNT](0..%u, 0 = no end)", nic->idx, spec, GEN_RATE_MAX,
+			WIRE_ETH_MIN, max_frame, GEN_FLOWS_MAX, GEN_COUNT_MAX);
+		return -EINVAL;
+	}
+	rc = gen_begin(nic, &p);
+	if (rc == 0)
+		sim_log("rate nic=%u: %s frames/s of %u bytes in %u flow(s), %u frames "
+			"(0 = no end); what the guest sends is counted, not forwarded", nic->idx,
+			rate_name(&p, pps, sizeof(pps)), p.min_len, p.flows, p.count);
+	return rc;
 }
 
 /* Frames still expected back before the window lets more out. */
@@ -301,6 +421,92 @@ gen_window_full(struct wire_gen *g)
 	return false;
 }
 
+/*
+ * Offer frame g->next to the NIC: -ENOBUFS when the guest has no room (the frame stays
+ * built for the next try, nothing counted), else host_nic_receive's result, counted.
+ */
+static int
+gen_offer(struct wire_gen *g)
+{
+	int rc;
+
+	if (g->built != g->next) {
+		g->built_len = gen_build(g, g->next, g->frame);
+		g->built = g->next;
+	}
+	rc = host_nic_receive(g->nic, g->frame, g->built_len);
+	g->blocked = rc == -ENOBUFS;
+	if (g->blocked)
+		return rc;
+	if (rc >= 0) {
+		if (g->state != NULL)
+			g->state[g->next] = (uint8_t)((unsigned int)rc + 1);
+		g->c.taken++;
+	} else {
+		/* Dropped by the host (filter, link): it will never come back. */
+		g->forgiven++;
+	}
+	g->c.sent++;
+	if (++g->next == g->p.count)
+		sim_log("gen nic=%u: all %u frames sent", g->nic->idx, g->p.count);
+	return rc;
+}
+
+/* Frames of a run at pps due after ns: 64-bit all the way (pps <= GEN_RATE_MAX). */
+static uint64_t
+rate_frames(uint64_t pps, uint64_t ns)
+{
+	return ns / NS_PER_SEC * pps + ns % NS_PER_SEC * pps / NS_PER_SEC;
+}
+
+/* Sequence number up to which a rate run may send now; frames far overdue become missed. */
+static uint32_t
+rate_due(struct wire_gen *g)
+{
+	uint64_t due, now;
+
+	if (g->p.max_rate)
+		due = (uint64_t)g->next + GEN_BURST;
+	else if (g->p.pps == 0)
+		return g->next;
+	else {
+		now = now_ns();
+		/* The clock starts (again) when the guest listens: nothing is owed before. */
+		if (g->rate_start == 0) {
+			g->rate_start = now;
+			g->rate_base = g->next;
+		}
+		due = g->rate_base + rate_frames(g->p.pps, now - g->rate_start);
+	}
+	if (g->p.count != 0 && due > g->p.count)
+		due = g->p.count;
+	/*
+	 * As a wire would: what the guest had no room for in time is lost. A host that was
+	 * only late itself (descheduled) catches up instead.
+	 */
+	if (g->blocked && due > (uint64_t)g->next + GEN_RATE_SLACK) {
+		g->c.missed += due - g->next - GEN_RATE_SLACK;
+		g->next = (uint32_t)(due - GEN_RATE_SLACK);
+	}
+	return (uint32_t)due;
+}
+
+static unsigned int
+gen_poll_rate(struct wire_gen *g)
+{
+	unsigned int n = 0;
+	uint32_t due;
+
+	if (!host_nic_listening(g->nic)) {
+		g->rate_start = 0;
+		return 0;
+	}
+	due = rate_due(g);
+	while (n < GEN_BURST && g->next != due && gen_offer(g) != -ENOBUFS)
+		n++;
+	return n;
+}
+
 unsigned int
 gen_poll(struct sim_nic *nic)
 {
@@ -308,27 +514,51 @@ gen_poll(struct sim_nic *nic)
 	unsigned int n = 0;
 	int rc;
 
-	while (n < GEN_BURST && g->next < g->p.count && !gen_window_full(g)) {
-		/* A frame refused for lack of room is kept built for the next try. */
-		if (g->built != g->next) {
-			g->built_len = gen_build(g, g->next, g->frame);
-			g->built = g->next;
-		}
-		rc = host_nic_receive(nic, g->frame, g->built_len);
+	if (g->p.pace == GEN_PACE_RATE)
+		return gen_more(g) ? gen_poll_rate(g) : 0;
+	while (n < GEN_BURST && gen_more(g) && !gen_window_full(g)) {
+		rc = gen_offer(g);
 		if (rc == -ENOBUFS)
 			break;
-		if (rc >= 0) {
-			g->state[g->next] = (uint8_t)((unsigned int)rc + 1);
+		if (rc >= 0)
 			n++;
-		} else {
-			/* Dropped by the host (filter, link): it will never come back. */
-			g->forgiven++;
-		}
-		g->c.sent++;
-		if (++g->next == g->p.count)
-			sim_log("gen nic=%u: all %u frames sent", nic->idx, g->p.count);
 	}
 	return n;
+}
+
+uint64_t
+gen_next_wake(const struct wire_gen *g)
+{
+	uint64_t k;
+
+	/* Blocked runs wait for the guest's signal (its acks); max-rate ones are never idle. */
+	if (g->p.pace != GEN_PACE_RATE || g->p.max_rate || g->p.pps == 0 || g->blocked ||
+	    g->rate_start == 0 || !gen_more(g))
+		return UINT64_MAX;
+	k = (uint64_t)(g->next - g->rate_base) + 1;
+	return g->rate_start + k / g->p.pps * NS_PER_SEC +
+	       (k % g->p.pps * NS_PER_SEC + g->p.pps - 1) / g->p.pps;
+}
+
+bool
+gen_sink(const struct wire_gen *g)
+{
+	return g != NULL && g->p.pace == GEN_PACE_RATE;
+}
+
+void
+gen_rate_summary(const struct wire_gen *g, const struct wire_nic *w)
+{
+	char pps[24];
+
+	if (!gen_sink(g))
+		return;
+	sim_log("rate nic=%u rate_pps=%s rate_size=%u rate_flows=%u rate_count=%u"
+		" rate_produced=%" PRIu64 " rate_taken=%" PRIu64 " rate_missed=%" PRIu64
+		" sink_frames=%" PRIu64 " sink_bytes=%" PRIu64, g->nic->idx,
+		rate_name(&g->p, pps, sizeof(pps)), g->p.min_len,
+		g->p.flows, g->p.count, g->c.sent + g->c.missed, g->c.taken, g->c.missed,
+		w->sink_frames, w->sink_bytes);
 }
 
 static void
@@ -370,6 +600,9 @@ gen_check(struct sim *sim, unsigned int chan, const uint8_t *frame, uint32_t len
 
 	if (g == NULL)
 		return false;
+	/* An endless rate run keeps no state to check against; its NIC's sink counts it. */
+	if (g->state == NULL)
+		return true;
 	/* A frame of an earlier run was already counted (or missed) by that run. */
 	if (frame[GEN_OFF_ID] != g->run) {
 		g->c.dup++;

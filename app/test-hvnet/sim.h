@@ -234,6 +234,7 @@ struct sim_opts {
 	bool mac_set[SIM_MAX_NICS];
 	char wire[SIM_MAX_NICS][256];	/* --wire KIND or NIC=KIND */
 	char gen[SIM_MAX_NICS][128];	/* --gen NIC:COUNT:MIN[-MAX][:FLOWS] */
+	char rate[SIM_MAX_NICS][128];	/* --rate NIC:PPS|max:SIZE[:FLOWS[:COUNT]] */
 	bool verbose;			/* -v: log every control message */
 };
 
@@ -248,6 +249,8 @@ struct sim {
 	volatile sig_atomic_t stop;
 	void *wires;			/* wire layer global state */
 	struct sim_doorbell *doorbell;	/* rung by the shim at every kernel signal */
+	uint64_t run_start;		/* when the guest was started (ns) */
+	uint64_t busy_ns;		/* main-loop rounds that moved something: the host's load */
 };
 
 /* --- env: sim_env.c -------------------------------------------------------------------- */
@@ -347,6 +350,10 @@ void wire_transmit(struct sim_nic *nic, unsigned int chan, const uint8_t *frame,
 unsigned int wire_poll(struct sim *sim);
 /* Start the generator at run time (control command): see host_gen.c. */
 int wire_gen_start(struct sim_nic *nic, const char *spec);
+/* Start a rate run (--rate, control 'rate'): PPS|max:SIZE[:FLOWS[:COUNT]], see host_gen.c. */
+int wire_rate_start(struct sim_nic *nic, const char *spec);
+/* When a rate run is next due (ns, CLOCK_MONOTONIC), UINT64_MAX when none is. */
+uint64_t wire_next_wake(struct sim *sim);
 /* Replay a pcap file into nic now (control 'replay'): a pcap wire whose input is done. */
 int wire_replay(struct sim_nic *nic, const char *path);
 /* Print the wire/generator summary lines for nic. */

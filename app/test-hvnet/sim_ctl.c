@@ -174,6 +174,13 @@ static void cmd_stats(struct sim *sim, char *reply, size_t len)
 	int n;
 
 	off = (size_t)snprintf(reply, len, "ok\n");
+	/* Before the NIC lines: a reader that files words under the last nic= gets none of it. */
+	n = sim_format_load(sim, reply + off, len - off - 1);
+	if (n > 0 && (size_t)n < len - off - 1) {
+		off += (size_t)n;
+		reply[off++] = '\n';
+		reply[off] = '\0';
+	}
 	for (i = 0; i < sim->nnics && off + 1 < len; i++) {
 		n = sim_format_summary(&sim->nic[i], reply + off, len - off - 1);
 		if (n < 0 || (size_t)n >= len - off - 1)
@@ -210,7 +217,7 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 		rest += strspn(rest, " \t");
 	if (strcmp(verb, "link") != 0 && strcmp(verb, "speed") != 0 && strcmp(verb, "gen") != 0 &&
 	    strcmp(verb, "rescind") != 0 && strcmp(verb, "fault") != 0 &&
-	    strcmp(verb, "replay") != 0 && strcmp(verb, "vf") != 0)
+	    strcmp(verb, "replay") != 0 && strcmp(verb, "vf") != 0 && strcmp(verb, "rate") != 0)
 		return (void)snprintf(reply, len, "error unknown command %.64s", verb);
 	nic = nic_arg(sim, nic_s);
 	if (nic == NULL)
@@ -228,12 +235,12 @@ static void execute(struct sim *sim, char *msg, char *reply, size_t len)
 	if (strcmp(verb, "replay") == 0)
 		return cmd_replay(nic, rest, reply, len);
 	if (rest == NULL || rest[0] == '\0')
-		return (void)snprintf(reply, len, "error gen wants a SPEC");
-	rc = wire_gen_start(nic, rest);
+		return (void)snprintf(reply, len, "error %s wants a SPEC", verb);
+	rc = strcmp(verb, "gen") == 0 ? wire_gen_start(nic, rest) : wire_rate_start(nic, rest);
 	if (rc < 0)
-		snprintf(reply, len, "error gen %s: %s", rest, strerror(-rc));
+		snprintf(reply, len, "error %s %.128s: %s", verb, rest, strerror(-rc));
 	else
-		snprintf(reply, len, "ok gen nic=%u", nic->idx);
+		snprintf(reply, len, "ok %s nic=%u", verb, nic->idx);
 }
 
 unsigned int sim_ctl_poll(struct sim *sim)

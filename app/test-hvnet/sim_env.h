@@ -50,6 +50,14 @@ void sim_ctl_close(struct sim *sim);
  */
 void sim_log_capture(char *buf, size_t len);
 
+/*
+ * The "load" line (no prefix, no newline): wall time since the guest started, the share of it
+ * the host spent in rounds that moved something, frames moved to and from every guest, and
+ * the rate those frames would make if the host did nothing else (its capacity: frames / busy
+ * time). Returns snprintf's result.
+ */
+int sim_format_load(const struct sim *sim, char *buf, size_t len);
+
 /* One "summary" line for nic (no prefix, no newline); returns snprintf's result. */
 int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len);
 

@@ -162,6 +162,22 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 			s->tx_lso_segments, s->rx_csum_bad);
 }
 
+int sim_format_load(const struct sim *sim, char *buf, size_t len)
+{
+	uint64_t wall = sim_now_ns() - sim->run_start, frames = 0;
+	unsigned int i;
+
+	for (i = 0; i < sim->nnics; i++)
+		frames += sim->nic[i].stats.to_guest_frames + sim->nic[i].stats.from_guest_frames;
+	return snprintf(buf, len,
+			"load wall_ms=%" PRIu64 " busy_ms=%" PRIu64 " idle_pct=%.1f frames=%" PRIu64
+			" capacity_pps=%.0f", wall / 1000000, sim->busy_ns / 1000000,
+			wall != 0 && wall > sim->busy_ns ?
+				100.0 * (double)(wall - sim->busy_ns) / (double)wall : 0.0,
+			frames, sim->busy_ns != 0 ?
+				(double)frames * NSEC_PER_SEC / (double)sim->busy_ns : 0.0);
+}
+
 /* One line per channel index ever offered: its signals, interrupts, waits, latency. */
 static void print_channels(const struct sim_nic *nic)
 {
@@ -210,6 +226,8 @@ static void print_summary(struct sim *sim)
 		host_vf_summary(&sim->nic[i]);
 		print_channels(&sim->nic[i]);
 	}
+	sim_format_load(sim, line, sizeof(line));
+	sim_log("%s", line);
 }
 
 /* --- the uio open/close handshake -------------------------------------------------------- */
@@ -377,6 +395,9 @@ static void sleep_until_signal(struct sim *sim, uint32_t bell)
 	struct timespec ts;
 	unsigned int i;
 
+	t = wire_next_wake(sim);
+	if (t < wake)
+		wake = t;
 	for (i = 0; i < sim->nnics; i++) {
 		if (sim_env_rescinded(&sim->nic[i]))
 			continue;
@@ -394,7 +415,7 @@ static void sleep_until_signal(struct sim *sim, uint32_t bell)
 
 static int run(struct sim *sim)
 {
-	struct guest_state g = { .start = sim_now_ns() };
+	struct guest_state g = { .start = sim->run_start };
 	uint64_t next_reap = 0, next_stats = 0, last_stats_at = g.start;
 	uint64_t stats_ns = (uint64_t)sim->opt.stats_interval * NSEC_PER_SEC;
 	long sleep_ns = SLEEP_MIN_NS;
@@ -404,17 +425,20 @@ static int run(struct sim *sim)
 		next_stats = g.start + stats_ns;
 	for (;;) {
 		uint32_t bell = __atomic_load_n(&sim->doorbell->ring, __ATOMIC_ACQUIRE);
-		uint64_t now;
+		uint64_t start = sim_now_ns(), now;
 
 		if (poll_once(sim) != 0) {
+			now = sim_now_ns();
+			sim->busy_ns += now - start;
 			idle = 0;
 			sleep_ns = SLEEP_MIN_NS;
-		} else if (sim->opt.signals == SIM_SIGNALS_HYPERV) {
-			sleep_until_signal(sim, bell);
 		} else {
-			back_off(&idle, &sleep_ns);
+			if (sim->opt.signals == SIM_SIGNALS_HYPERV)
+				sleep_until_signal(sim, bell);
+			else
+				back_off(&idle, &sleep_ns);
+			now = sim_now_ns();
 		}
-		now = sim_now_ns();
 		if (now >= next_reap || pending_signal != 0) {
 			next_reap = now + REAP_INTERVAL_NS;
 			check_vanished(sim);
@@ -473,6 +497,7 @@ static int start(struct sim *sim, char **cmd)
 		sim_log("cannot start the guest: %s", strerror(-rc));
 		goto out_ctl;
 	}
+	sim->run_start = sim_now_ns();
 	code = run(sim);
 	print_summary(sim);
 out_ctl:

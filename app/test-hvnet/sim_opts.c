@@ -51,6 +51,7 @@ void sim_print_usage(FILE *f)
 		"  --nvsp VERSION      highest NVSP version: 1, 2, 4, 5, 6, 6.1 (default 6.1)\n"
 		"  --wire [N=]KIND     what is behind NIC N, or all NICs (default loop)\n"
 		"  --gen N:SPEC        traffic generator on NIC N\n"
+		"  --rate N:SPEC       rate generator and sink on NIC N: PPS|max:SIZE[:FLOWS[:COUNT]]\n"
 		"  --stats SECONDS     print rates every SECONDS\n"
 		"  --no-monitor        offer channels without monitor id\n"
 		"  --vf                every NIC has a VF: veth hvvfN, the host end hvvfNh\n"
@@ -255,17 +256,21 @@ static int parse_wire(struct parse_ctx *c, const char *s)
 	return copy_str(c, "--wire", kind, c->opt->wire[nic], sizeof(c->opt->wire[nic]));
 }
 
-static int parse_gen(struct parse_ctx *c, const char *s)
+/* --gen or --rate: "N:SPEC" into that NIC's slot of specs; a NIC takes one of the two. */
+static int parse_gen(struct parse_ctx *c, const char *name, const char *s,
+		     char (*specs)[128], char (*other)[128])
 {
 	const char *spec;
 	unsigned int nic;
 
 	spec = nic_prefix(s, ':', &nic);
 	if (spec == NULL)
-		return fail(c, "--gen: '%s' is not N:SPEC", s);
+		return fail(c, "%s: '%s' is not N:SPEC", name, s);
 	if (nic >= SIM_MAX_NICS)
-		return fail(c, "--gen: NIC %u out of range 0-%u", nic, SIM_MAX_NICS - 1);
-	return copy_str(c, "--gen", spec, c->opt->gen[nic], sizeof(c->opt->gen[nic]));
+		return fail(c, "%s: NIC %u out of range 0-%u", name, nic, SIM_MAX_NICS - 1);
+	if (other[nic][0] != '\0')
+		return fail(c, "%s: NIC %u has both --gen and --rate", name, nic);
+	return copy_str(c, name, spec, specs[nic], sizeof(specs[nic]));
 }
 
 /* Options that take a value; the flags (-v, --no-monitor, --help) are handled apart. */
@@ -308,7 +313,9 @@ static int apply_option(struct parse_ctx *c, const char *name, const char *val)
 	} else if (strcmp(name, "--wire") == 0) {
 		rc = parse_wire(c, val);
 	} else if (strcmp(name, "--gen") == 0) {
-		rc = parse_gen(c, val);
+		rc = parse_gen(c, name, val, o->gen, o->rate);
+	} else if (strcmp(name, "--rate") == 0) {
+		rc = parse_gen(c, name, val, o->rate, o->gen);
 	} else if (strcmp(name, "--signals") == 0) {
 		static const char *const modes[] = {
 			[SIM_SIGNALS_HYPERV] = "hyperv", [SIM_SIGNALS_POLL] = "poll",
@@ -354,8 +361,8 @@ static int check_nic_refs(struct parse_ctx *c)
 	for (i = c->opt->nics; i < SIM_MAX_NICS; i++) {
 		if (c->opt->mac_set[i])
 			return fail(c, "--mac: %u addresses for %u NICs", i + 1, c->opt->nics);
-		if (c->opt->gen[i][0] != '\0')
-			return fail(c, "--gen: NIC %u but only %u NICs", i, c->opt->nics);
+		if (c->opt->gen[i][0] != '\0' || c->opt->rate[i][0] != '\0')
+			return fail(c, "--gen/--rate: NIC %u but only %u NICs", i, c->opt->nics);
 	}
 	return 0;
 }

@@ -48,11 +48,15 @@ struct wire_nic {
 	uint64_t rx_wire;	/* frames from the wire the guest accepted */
 	uint64_t drops;		/* frames the wire itself lost */
 	struct wire_gen *gen;	/* traffic generator injecting into this NIC, or NULL */
+	uint64_t sink_frames;	/* frames the guest sent while a rate run made the NIC a sink */
+	uint64_t sink_bytes;
 };
 
 /* Generator counters, cumulative over the runs of one NIC's generator. */
 struct wire_gen_counters {
-	uint64_t sent;
+	uint64_t sent;		/* offered to the host (taken, or dropped by filter or link) */
+	uint64_t taken;		/* put into the guest's receive buffer */
+	uint64_t missed;	/* rate: due while the guest had no room, never offered */
 	uint64_t ok;
 	uint64_t bad;
 	uint64_t dup;
@@ -81,6 +85,12 @@ struct wire_gen_counters {
 unsigned int gen_poll(struct sim_nic *nic);
 /* The checker: true when the frame is a generated one (it is then consumed, not forwarded). */
 bool gen_check(struct sim *sim, unsigned int chan, const uint8_t *frame, uint32_t len);
+/* Rate runs: when the next frame is due (ns), UINT64_MAX when only the guest can wake it. */
+uint64_t gen_next_wake(const struct wire_gen *gen);
+/* True while a rate run makes the NIC a sink: what its guest sends is counted, not forwarded. */
+bool gen_sink(const struct wire_gen *gen);
+/* The "rate" summary line of a NIC with a rate run (nothing for other NICs). */
+void gen_rate_summary(const struct wire_gen *gen, const struct wire_nic *w);
 void gen_get_counters(const struct wire_gen *gen, struct wire_gen_counters *c);
 void gen_free(struct wire_gen *gen);
 
