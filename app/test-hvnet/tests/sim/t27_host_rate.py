@@ -3,9 +3,13 @@
 """The host's rate mode (control 'rate', as --rate): counts, not speeds. A bounded run at a set
 rate into a 2-queue port: with testpmd rxonly, every frame produced is taken by the guest and
 counted by testpmd, none comes back; with io forwarding, every frame comes back on its queue
-byte for byte and the NIC's sink counts it instead of forwarding it; with txonly, the sink
-counts whole frames and the host produces none (the sink's count against testpmd's TX-packets
-is not asserted yet). Then every port stopped and closed with no mbuf in use, and a clean exit (no receive section, completion or control answer owed)."""
+byte for byte and the NIC's sink counts it instead of forwarding it (hvnet may miss frames when
+the machine starves the forwarding lcore: its tx path reads the channel for completions and
+parks the frames it finds for the rx burst, and drops what no longer fits, counted as
+RX-missed, as upstream netvsc does; every frame is then either missed or back); with txonly,
+the sink counts every frame testpmd counted as sent, whole frames, and the host produces
+none. Then every port stopped and closed with no mbuf in use, and a clean exit (no receive
+section, completion or control answer owed)."""
 import time
 
 from simtest import (GEN_RINGS, Run, TestFailure, check_eq, close_clean, log, run_test,
@@ -69,10 +73,12 @@ def guest_counts(r):
 
 
 def phase(r, mode):
+    """The host's counters before the guest starts in mode (txonly sends at once)."""
     r.cmd("clear port stats all")
     r.cmd("set fwd %s" % mode)
+    base = host(r)
     r.cmd("start")
-    return host(r)
+    return base
 
 
 def rate_run(r, mode, wait_key):
@@ -109,27 +115,36 @@ def main():
         d, (rx, tx, missed, errors) = rate_run(r, "io", "sink_frames")
         if upstream():
             missed = 0
-        check_eq((rx, tx, missed, errors), (COUNT, COUNT, 0, 0), "io: testpmd rx/tx/missed/errors")
+        if missed:
+            log("io: %d frames missed (the forwarding lcore was starved)" % missed)
+        check_eq((rx + missed, tx, errors), (COUNT, rx, 0), "io: testpmd rx+missed/tx/errors")
         check_eq({k: d[k] for k in ("gen_ok", "gen_bad", "gen_dup", "gen_wrong_queue")},
-                 {"gen_ok": COUNT, "gen_bad": 0, "gen_dup": 0, "gen_wrong_queue": 0},
+                 {"gen_ok": rx, "gen_bad": 0, "gen_dup": 0, "gen_wrong_queue": 0},
                  "io: frames checked by the sink")
         check_eq((d["sink_frames"], d["sink_bytes"], d["from_guest_frames"]),
-                 (COUNT, COUNT * SIZE, COUNT), "io: sink frames/bytes, frames from the guest")
+                 (rx, rx * SIZE, rx), "io: sink frames/bytes, frames from the guest")
 
         # txonly: the sink counts every frame the guest sends (whole frames of testpmd's
         # size), and the host produces nothing. The last sends wait in the ring until the
         # guest reads their completions (the host needs room for them): rxonly polls them.
-        # Not asserted: sink == testpmd's TX-packets (it differs by a few bursts either way
-        # with both drivers, not yet explained: doc/guides/tools/test-hvnet.rst).
+        # Then the sink has counted exactly testpmd's TX-packets (upstream netvsc counts a
+        # send when its completion is read, so its count grows during the rxonly polling).
         base = phase(r, "txonly")
         r.pump(1.0)
         r.cmd("stop")
         rx, tx, missed, errors = guest_counts(r)
         r.cmd("set fwd rxonly")
         r.cmd("start")
-        d = wait_host(r, base, "sink_frames", tx, timeout=30, quiet=3.0)
+        end = time.monotonic() + 30
+        while True:
+            d, tx = delta(r, base), r.port_stats()[0]["TX-packets"]
+            if d["sink_frames"] == tx or time.monotonic() > end:
+                break
+            r.pump(0.3)
         r.cmd("stop")
+        d, tx = delta(r, base), guest_counts(r)[1]
         log("txonly: host %r, guest rx/tx %d/%d" % (d, rx, tx))
+        check_eq(d["sink_frames"], tx, "txonly: frames sunk vs testpmd's TX-packets")
         check_eq(tx > 0 and d["sink_frames"] > 0, True, "txonly: frames sent and sunk")
         check_eq((d["sink_bytes"], d["from_guest_frames"]),
                  (d["sink_frames"] * SIZE, d["sink_frames"]),
