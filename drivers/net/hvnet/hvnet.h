@@ -238,6 +238,8 @@ struct hvnet_rx_cur {
 
 struct hvnet_dev;
 
+#define HVNET_RX_SPARE	32u	/* raw mbufs an rx queue takes from its pool at a time */
+
 struct hvnet_rxq {
 	/* Hot. */
 	struct rte_hvbus_channel *chan;
@@ -249,6 +251,14 @@ struct hvnet_rxq {
 	uint32_t section_len;			/* receive section size the host announced */
 	uint32_t max_frame;			/* MTU + Ethernet header + VLAN tag */
 	uint32_t seg_room;			/* data room of one mbuf (after headroom) */
+	uint32_t copy_max;			/* longest frame copied into one mbuf directly */
+	uint32_t tag_have;			/* PPI bit that makes a frame take the long way */
+	uint32_t block_max;			/* longest frame copied in whole blocks */
+	uint32_t block_end;			/* and the last offset in rxbuf it may start at */
+	uint64_t mbuf_rearm;			/* data_off, refcnt, nb_segs, port of a new mbuf */
+	uint64_t ol_base;			/* ol_flags of a new mbuf of the pool */
+	uint32_t nb_spare;			/* raw mbufs taken from mp, not used yet */
+	struct rte_mbuf *spare[HVNET_RX_SPARE];
 	bool scatter;				/* RTE_ETH_RX_OFFLOAD_SCATTER: chains allowed */
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -499,6 +509,8 @@ int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
 		    struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out);
 void hvnet_rxq_free(struct hvnet_rxq *rxq);
+/* The port stops: the queue gives its spare mbufs back to the pool. */
+void hvnet_rxq_stop(struct hvnet_rxq *rxq);
 uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 /*
  * Read channel q's ring as far as it goes now, delivering frames to the queue's stash

@@ -742,6 +742,7 @@ static int
 hvnet_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	uint16_t q;
 	int ret;
 
 	/* The VF first: the bursts fall back to the synthetic queues stopped below. */
@@ -758,6 +759,8 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 		HVNET_LOG(ERR, "port %u: packet filter not cleared: %s", hv->port_id,
 			  strerror(-ret));
 	hvnet_tx_drain(hv);
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		hvnet_rxq_stop(dev->data->rx_queues[q]);
 	hvnet_queue_states(dev, false);
 	return 0;
 }

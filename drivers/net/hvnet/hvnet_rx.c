@@ -22,7 +22,6 @@
 #include "hvnet.h"
 #include "hvnet_ptype.h"
 
-#define HVNET_RX_ALLOC_BULK	32u	/* mbufs taken from the pool at a time */
 #define HVNET_RX_POLL_BUDGET	1024u	/* VMBus packets per read, even from a busy host */
 /*
  * Transfer-page ranges one read walks at most: a host repeating ranges (562 per packet, each
@@ -31,6 +30,8 @@
  */
 #define HVNET_RX_RANGE_BUDGET	4096u
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
+#define HVNET_RX_BLOCK		64u	/* bytes a short frame is copied by */
+#define HVNET_RX_BLOCK_MAX	(2 * HVNET_RX_BLOCK)	/* longest (beyond: rte_memcpy) */
 
 _Static_assert(HVNET_PARSE_MIN_FRAME == RTE_ETHER_HDR_LEN, "shortest frame: a header");
 /* The longest frame in the smallest segments never wraps nb_segs (a uint16_t). */
@@ -69,10 +70,7 @@ struct hvnet_rx_ctx {
 	struct rte_mbuf **pkts;		/* caller's burst, or NULL: deliver to the stash */
 	uint16_t n;
 	uint16_t nb;
-	uint16_t nb_bulk;
-	uint16_t next_bulk;
 	uint32_t ranges_left;		/* of HVNET_RX_RANGE_BUDGET */
-	struct rte_mbuf *bulk[HVNET_RX_ALLOC_BULK];
 };
 
 /* pkts NULL: the frames go to the queue's stash, as many as it holds. */
@@ -82,18 +80,24 @@ hvnet_rx_ctx_init(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, struct rte_mb
 {
 	ctx->rxq = rxq;
 	ctx->pkts = pkts;
-	ctx->n = n;
+	/* The stash's room is checked per frame: here, only the ranges budget bounds a read. */
+	ctx->n = pkts != NULL ? n : UINT16_MAX;
 	ctx->nb = 0;
-	ctx->nb_bulk = 0;
-	ctx->next_bulk = 0;
 	ctx->ranges_left = HVNET_RX_RANGE_BUDGET;
+}
+
+/* Ranges the read may still walk: the caller's burst room, within its ranges' worth. */
+static inline uint32_t
+hvnet_rx_room(const struct hvnet_rx_ctx *ctx)
+{
+	return RTE_MIN(ctx->ranges_left, (uint32_t)(ctx->n - ctx->nb));
 }
 
 /* The read stops here: the caller's burst is full, or the read walked its ranges' worth. */
 static bool
 hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
 {
-	return (ctx->pkts != NULL && ctx->nb == ctx->n) || ctx->ranges_left == 0;
+	return hvnet_rx_room(ctx) == 0;
 }
 
 static const struct hv_nvsp_rndis_pkt_complete hvnet_rx_ack_msg = {
@@ -270,14 +274,14 @@ hvnet_rx_ext_start(struct hvnet_rxq *rxq, uint32_t frames)
  * The reader is done with the current packet: drop its own reference and those of the
  * frames that were copied instead. False when the packet is not attached anywhere.
  */
-static bool
+static __rte_always_inline bool
 hvnet_rx_ext_finish(struct hvnet_rxq *rxq)
 {
 	struct hvnet_rx_ext *ext = rxq->ext;
 	struct hvnet_rx_ext_pkt *p;
 	int16_t unused;
 
-	if (ext == NULL || ext->active == NULL)
+	if (likely(ext == NULL) || ext->active == NULL)
 		return false;
 	p = ext->active;
 	ext->active = NULL;
@@ -381,48 +385,69 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 /* ---- frames ---------------------------------------------------------------------------- */
 
 /*
- * Refill the per-read bulk and take its first mbuf. The pool is asked once per
- * HVNET_RX_ALLOC_BULK frames, for no more than the current packet still holds (this frame
- * included) and the burst has room for: each mbuf taken and not used costs a reset and a put
- * back.
+ * Refill the queue's spare mbufs and take one. The pool is asked once per HVNET_RX_SPARE
+ * frames, whatever the bursts' sizes: what a burst does not use stays for the next one (and
+ * goes back to the pool with the queue). The mbufs are raw, as the pool keeps them (refcnt 1,
+ * one segment, no next): whoever takes one sets the rest (hvnet_rx_mbuf_rearm, or
+ * rte_pktmbuf_reset on the long way).
  */
 static __rte_noinline struct rte_mbuf *
-hvnet_rx_mbuf_refill(struct hvnet_rx_ctx *ctx)
+hvnet_rx_mbuf_refill(struct hvnet_rxq *rxq)
 {
-	const struct hvnet_rx_cur *cur = ctx->rxq->cur;
-	unsigned int want = HVNET_RX_ALLOC_BULK;
-
-	if (cur->count >= cur->next)
-		want = RTE_MIN(want, cur->count - cur->next + 1);
-	if (ctx->pkts != NULL)
-		want = RTE_MIN(want, (unsigned int)(ctx->n - ctx->nb));
-	ctx->next_bulk = 0;
-	ctx->nb_bulk = 0;
-	if (want <= 1 || rte_pktmbuf_alloc_bulk(ctx->rxq->mp, ctx->bulk, want) != 0)
-		return rte_pktmbuf_alloc(ctx->rxq->mp);
-	ctx->nb_bulk = (uint16_t)want;
-	ctx->next_bulk = 1;
-	return ctx->bulk[0];
+	if (rte_mempool_get_bulk(rxq->mp, (void **)rxq->spare, HVNET_RX_SPARE) != 0)
+		return rte_mbuf_raw_alloc(rxq->mp);	/* the pool runs low: one at a time */
+	rxq->nb_spare = HVNET_RX_SPARE - 1;
+	return rxq->spare[HVNET_RX_SPARE - 1];
 }
 
-/* An mbuf from the per-read bulk. */
-static inline struct rte_mbuf *
+/* A raw mbuf from the queue's spares. */
+static __rte_always_inline struct rte_mbuf *
 hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
 {
-	if (likely(ctx->next_bulk < ctx->nb_bulk))
-		return ctx->bulk[ctx->next_bulk++];
-	return hvnet_rx_mbuf_refill(ctx);
+	struct hvnet_rxq *rxq = ctx->rxq;
+
+	if (likely(rxq->nb_spare != 0))
+		return rxq->spare[--rxq->nb_spare];
+	return hvnet_rx_mbuf_refill(rxq);
 }
 
-/* Return the mbufs of the bulk that no frame needed (still freshly reset). */
-static void
-hvnet_rx_mbuf_release(struct hvnet_rx_ctx *ctx)
+/* A spare mbuf, reset as rte_pktmbuf_alloc gives it. */
+static struct rte_mbuf *
+hvnet_rx_mbuf_reset(struct hvnet_rx_ctx *ctx)
 {
-	if (ctx->next_bulk < ctx->nb_bulk)
-		rte_mempool_put_bulk(ctx->rxq->mp, (void **)&ctx->bulk[ctx->next_bulk],
-				     ctx->nb_bulk - ctx->next_bulk);
-	ctx->nb_bulk = 0;
-	ctx->next_bulk = 0;
+	struct rte_mbuf *m = hvnet_rx_mbuf(ctx);
+
+	if (m != NULL)
+		rte_pktmbuf_reset(m);
+	return m;
+}
+
+/* data_off, refcnt, nb_segs and port are one 8-byte word: the template is stored at once. */
+_Static_assert(offsetof(struct rte_mbuf, refcnt) == offsetof(struct rte_mbuf, data_off) + 2 &&
+	       offsetof(struct rte_mbuf, nb_segs) == offsetof(struct rte_mbuf, data_off) + 4 &&
+	       offsetof(struct rte_mbuf, port) == offsetof(struct rte_mbuf, data_off) + 6,
+	       "mbuf rearm word");
+
+/*
+ * A raw mbuf as rte_pktmbuf_reset leaves it, the port set, but for the fields every frame
+ * sets anyway (ol_flags, lengths, packet type, vlan_tci): one store of the template.
+ */
+static __rte_always_inline void
+hvnet_rx_mbuf_rearm(const struct hvnet_rxq *rxq, struct rte_mbuf *m)
+{
+	memcpy((uint8_t *)m + offsetof(struct rte_mbuf, data_off), &rxq->mbuf_rearm,
+	       sizeof(rxq->mbuf_rearm));
+	m->tx_offload = 0;
+	m->vlan_tci_outer = 0;
+}
+
+/* Give the spare mbufs back to the pool (the queue goes away). */
+static void
+hvnet_rx_mbuf_release(struct hvnet_rxq *rxq)
+{
+	if (rxq->nb_spare != 0)
+		rte_mempool_put_bulk(rxq->mp, (void **)rxq->spare, rxq->nb_spare);
+	rxq->nb_spare = 0;
 }
 
 /* Copy a frame into an mbuf chain, segments as large as the pool's data room allows. */
@@ -445,7 +470,7 @@ hvnet_rx_copy(struct hvnet_rx_ctx *ctx, struct rte_mbuf *head, const uint8_t *fr
 		if (unlikely(head->nb_segs == UINT16_MAX))
 			seg->next = NULL;
 		else
-			seg->next = hvnet_rx_mbuf(ctx);
+			seg->next = hvnet_rx_mbuf_reset(ctx);
 		if (seg->next == NULL) {
 			rte_pktmbuf_free(head);
 			return NULL;
@@ -457,20 +482,34 @@ hvnet_rx_copy(struct hvnet_rx_ctx *ctx, struct rte_mbuf *head, const uint8_t *fr
 	return head;
 }
 
-static uint64_t
+/*
+ * The mbuf flags of the checksum PPI's six result bits (the IP and L4 verdicts; the others
+ * say nothing a receiver uses): a table looked up per frame instead of four tests.
+ */
+#define HVNET_RX_CSUM_BITS	0x3fu
+_Static_assert((HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED | HV_RXCSUM_IP_FAILED |
+		HV_RXCSUM_TCP_OK | HV_RXCSUM_UDP_OK | HV_RXCSUM_IP_OK) == HVNET_RX_CSUM_BITS,
+	       "checksum PPI result bits");
+#define HVNET_RX_CSUM_IP(c) (((c) & HV_RXCSUM_IP_OK) ? RTE_MBUF_F_RX_IP_CKSUM_GOOD : \
+			     ((c) & HV_RXCSUM_IP_FAILED) ? RTE_MBUF_F_RX_IP_CKSUM_BAD : 0)
+#define HVNET_RX_CSUM_L4(c) (((c) & (HV_RXCSUM_TCP_OK | HV_RXCSUM_UDP_OK)) ? \
+			     RTE_MBUF_F_RX_L4_CKSUM_GOOD : \
+			     ((c) & (HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED)) ? \
+			     RTE_MBUF_F_RX_L4_CKSUM_BAD : 0)
+#define HVNET_RX_CSUM1(c)	(HVNET_RX_CSUM_IP(c) | HVNET_RX_CSUM_L4(c))
+#define HVNET_RX_CSUM4(c)	HVNET_RX_CSUM1(c), HVNET_RX_CSUM1((c) + 1), \
+				HVNET_RX_CSUM1((c) + 2), HVNET_RX_CSUM1((c) + 3)
+#define HVNET_RX_CSUM16(c)	HVNET_RX_CSUM4(c), HVNET_RX_CSUM4((c) + 4), \
+				HVNET_RX_CSUM4((c) + 8), HVNET_RX_CSUM4((c) + 12)
+
+static const uint64_t hvnet_rx_csum_table[HVNET_RX_CSUM_BITS + 1] = {
+	HVNET_RX_CSUM16(0), HVNET_RX_CSUM16(16), HVNET_RX_CSUM16(32), HVNET_RX_CSUM16(48),
+};
+
+static inline uint64_t
 hvnet_rx_csum_flags(uint32_t csum)
 {
-	uint64_t flags = 0;
-
-	if (csum & HV_RXCSUM_IP_OK)
-		flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	else if (csum & HV_RXCSUM_IP_FAILED)
-		flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
-	if (csum & (HV_RXCSUM_TCP_OK | HV_RXCSUM_UDP_OK))
-		flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-	else if (csum & (HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED))
-		flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
-	return flags;
+	return hvnet_rx_csum_table[csum & HVNET_RX_CSUM_BITS];
 }
 
 /* NDIS keeps priority in bits 0-2, CFI in bit 3 and the id above; 802.1Q the reverse. */
@@ -481,28 +520,44 @@ hvnet_rx_vlan_tci(uint32_t ndis)
 					   ndis & HV_VLAN_PRIO_MASK, (ndis & HV_VLAN_CFI) ? 1 : 0);
 }
 
-/* Offload results from the PPIs; false when the frame must be dropped. */
+/*
+ * Offload results from the PPIs, over the flags the mbuf has (ol_base: those of a new one),
+ * and its packet type: every field rte_pktmbuf_reset would have cleared and the frame sets.
+ */
+static __rte_always_inline void
+hvnet_rx_offloads(struct rte_mbuf *m, uint64_t ol_base, const struct hvnet_rx_info *info)
+{
+	uint64_t flags = ol_base;
+	uint16_t tci = 0;
+
+	if (info->have & HVNET_RX_HAVE(HV_PPI_CHECKSUM))
+		flags |= hvnet_rx_csum_flags(info->csum);
+	if ((info->have & HVNET_RX_HAVE_HASH) == HVNET_RX_HAVE_HASH) {
+		m->hash.rss = info->hash_value;
+		flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+	if (info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) {
+		tci = hvnet_rx_vlan_tci(info->vlan);
+		flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	}
+	m->ol_flags = flags;
+	m->vlan_tci = tci;
+	m->packet_type = hvnet_ptype(m);
+}
+
+/* Offloads of a frame that took the long way; false when the frame must be dropped. */
 static bool
 hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx_info *info)
 {
 	struct rte_mbuf *m = *mp;
 
-	m->port = rxq->port_id;
-	if (info->have & HVNET_RX_HAVE(HV_PPI_CHECKSUM))
-		m->ol_flags |= hvnet_rx_csum_flags(info->csum);
-	if ((info->have & HVNET_RX_HAVE_HASH) == HVNET_RX_HAVE_HASH) {
-		m->hash.rss = info->hash_value;
-		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-	}
-	if (info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) {
-		m->vlan_tci = hvnet_rx_vlan_tci(info->vlan);
-		m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
-		/* The host always strips the tag: put it back when the application wants it. */
-		if (!rxq->vlan_strip && rte_vlan_insert(mp) != 0)
+	hvnet_rx_offloads(m, m->ol_flags, info);
+	/* The host always strips the tag: put it back when the application wants it. */
+	if ((info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) && !rxq->vlan_strip) {
+		if (rte_vlan_insert(mp) != 0)
 			return false;
-		m = *mp;
+		(*mp)->packet_type = hvnet_ptype(*mp);
 	}
-	m->packet_type = hvnet_ptype(m);
 	return true;
 }
 
@@ -510,11 +565,9 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
  * Frames are counted when the application gets them, by its burst alone; the reader (under
  * the rx lock, on any thread) counts only what it drops: errors by reason, nombuf, ring_full.
  */
-static void
-hvnet_rx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
+static __rte_always_inline void
+hvnet_rx_count(struct hvnet_qstats *st, const struct rte_ether_addr *dst, uint32_t len)
 {
-	const struct rte_ether_addr *dst = rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
-	uint32_t len = m->pkt_len;
 	unsigned int bin;
 
 	st->packets++;
@@ -538,15 +591,32 @@ hvnet_rx_count(struct hvnet_qstats *st, const struct rte_mbuf *m)
 	}
 }
 
-/* Hand a finished frame to the caller's burst, or park it in the stash. */
 static void
-hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
+hvnet_rx_count_mbuf(struct hvnet_qstats *st, const struct rte_mbuf *m)
 {
-	if (ctx->pkts != NULL) {
-		ctx->pkts[ctx->nb++] = m;
-	} else if (rte_ring_sp_enqueue(ctx->rxq->stash, m) != 0) {
+	hvnet_rx_count(st, rte_pktmbuf_mtod(m, const struct rte_ether_addr *), m->pkt_len);
+}
+
+/* Park a finished frame in the stash, for the queue's next burst to count and deliver. */
+static __rte_noinline void
+hvnet_rx_stash(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
+{
+	if (rte_ring_sp_enqueue(ctx->rxq->stash, m) != 0) {
 		ctx->rxq->stats.ring_full++;
 		rte_pktmbuf_free(m);
+	}
+}
+
+/* Hand a finished frame to the caller's burst (counted now, while it is hot), or stash it. */
+static __rte_always_inline void
+hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
+{
+	if (likely(ctx->pkts != NULL)) {
+		hvnet_rx_count(&ctx->rxq->stats, rte_pktmbuf_mtod(m, const struct rte_ether_addr *),
+			       m->pkt_len);
+		ctx->pkts[ctx->nb++] = m;
+	} else {
+		hvnet_rx_stash(ctx, m);
 	}
 }
 
@@ -566,12 +636,12 @@ hvnet_rx_frame_fits(const struct hvnet_rxq *rxq, uint32_t len, bool tag)
 }
 
 /*
- * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info), of the current
- * transfer-page packet: at most one frame delivered.
+ * The long way for a frame of a checked RNDIS PACKET (len bytes at frame, offloads in info):
+ * no rx queue yet, a frame longer than one mbuf or the copy-break, a tag to put back.
  */
-static void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
-		const struct hvnet_rx_info *info)
+static __rte_noinline void
+hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
+		     const struct hvnet_rx_info *info)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct rte_mbuf *m, *done;
@@ -590,11 +660,12 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 		rxq->stats.ring_full++;		/* no copy for a frame nobody can take */
 		return;
 	}
-	m = hvnet_rx_mbuf(ctx);
+	m = hvnet_rx_mbuf_reset(ctx);
 	if (unlikely(m == NULL)) {
 		rxq->stats.nombuf++;
 		return;
 	}
+	m->port = rxq->port_id;
 	done = NULL;
 	if (len > rxq->rx_copybreak && !tag)
 		done = hvnet_rx_ext_attach(rxq, m, frame, len);
@@ -610,6 +681,55 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 		return;
 	}
 	hvnet_rx_deliver(ctx, done);
+}
+
+/*
+ * Copy a frame of at most HVNET_RX_BLOCK_MAX bytes in one or two whole blocks: up to a block
+ * minus one byte more is read and written than the frame holds, which the caller made sure
+ * both the receive buffer and the mbuf's data room have. No call, no size dispatch.
+ */
+static __rte_always_inline void
+hvnet_rx_copy_blocks(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+	memcpy(dst, src, HVNET_RX_BLOCK);
+	if (len > HVNET_RX_BLOCK)
+		memcpy(dst + HVNET_RX_BLOCK, src + HVNET_RX_BLOCK, HVNET_RX_BLOCK);
+}
+
+/*
+ * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info), of the current
+ * transfer-page packet: at most one frame delivered. Short frames that fit one mbuf, the
+ * common case, are copied into a raw mbuf set up by one store of the queue's template;
+ * anything else takes hvnet_rx_packet_slow.
+ */
+static __rte_always_inline void
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
+		const struct hvnet_rx_info *info)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+	struct rte_mbuf *m;
+	uint8_t *dst;
+
+	if (unlikely(len > rxq->copy_max || (info->have & rxq->tag_have) != 0)) {
+		hvnet_rx_packet_slow(ctx, frame, len, info);
+		return;
+	}
+	m = hvnet_rx_mbuf(ctx);
+	if (unlikely(m == NULL)) {
+		rxq->stats.nombuf++;
+		return;
+	}
+	hvnet_rx_mbuf_rearm(rxq, m);
+	dst = rte_pktmbuf_mtod(m, uint8_t *);
+	/* Its blocks end inside the receive buffer and inside the mbuf's data room. */
+	if (likely(len <= rxq->block_max && (uint32_t)(frame - rxq->rxbuf) <= rxq->block_end))
+		hvnet_rx_copy_blocks(dst, frame, len);
+	else
+		rte_memcpy(dst, frame, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	hvnet_rx_offloads(m, rxq->ol_base, info);
+	hvnet_rx_deliver(ctx, m);
 }
 
 /* NVSP control traffic goes up to the layer that registered for it (hvnet.h). */
@@ -652,7 +772,7 @@ hvnet_rx_control(struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t len)
  * An RNDIS message whose layout is not the cached one: copied out once, routed and parsed on
  * that copy. A good PACKET's layout becomes the cached one.
  */
-static void
+static __rte_noinline void
 hvnet_rx_rndis_full(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range_len)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
@@ -677,36 +797,48 @@ hvnet_rx_rndis_full(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range
 	hvnet_rx_packet(ctx, msg + off, len, &info);
 }
 
+static __rte_noinline void
+hvnet_rx_bad_range(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r,
+		   enum hvnet_rx_drop why)
+{
+	hvnet_rx_drop(rxq, why);
+	HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or longer "
+		     "than a section", rxq->port_id, rxq->queue_id, r->byte_count,
+		     r->byte_offset);
+}
+
+/* The RNDIS message of a range of a transfer-page packet; NULL (counted) for a bad range. */
+static __rte_always_inline const uint8_t *
+hvnet_rx_range_msg(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r)
+{
+	enum hvnet_rx_drop why = hvnet_parse_range(rxq->rxbuf_len, rxq->section_len, r);
+
+	if (unlikely(why != HVNET_RX_OK)) {
+		hvnet_rx_bad_range(rxq, r, why);
+		return NULL;
+	}
+	return rxq->rxbuf + r->byte_offset;
+}
+
 /*
- * One range of a transfer-page packet: an RNDIS message in the receive buffer. Data frames
- * come as PACKETs, laid out as the previous one but for their lengths and PPI values: one
- * compare with the cached layout checks those. Anything else (completions, indications)
- * goes to the control layer.
+ * One range of a data transfer-page packet. Data frames come as PACKETs, laid out as the
+ * previous one but for their lengths and PPI values: one compare with the cached layout
+ * checks those. Anything else (other layouts, completions, indications) takes the full
+ * parse, which sends what is not a PACKET to the control layer.
  */
-static void
-hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r, bool control)
+static __rte_always_inline void
+hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info;
-	enum hvnet_rx_drop why;
 	const uint8_t *msg;
 	uint32_t off, len;
 
-	if (ctx->ranges_left != 0)
-		ctx->ranges_left--;
-	why = hvnet_parse_range(rxq->rxbuf_len, rxq->section_len, r);
-	if (unlikely(why != HVNET_RX_OK)) {
-		hvnet_rx_drop(rxq, why);
-		HVNET_RX_LOG(DEBUG, "port %u rxq %u: range %u@%u outside the receive buffer or "
-			     "longer than a section", rxq->port_id, rxq->queue_id, r->byte_count,
-			     r->byte_offset);
+	msg = hvnet_rx_range_msg(rxq, r);
+	if (unlikely(msg == NULL))
 		return;
-	}
-	msg = rxq->rxbuf + r->byte_offset;
-	if (control)
-		hvnet_rx_control(rxq, msg, r->byte_count);
-	else if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count,
-						 rxq->max_frame, &off, &len, &info)))
+	if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count, rxq->max_frame,
+					    &off, &len, &info)))
 		hvnet_rx_packet(ctx, msg + off, len, &info);
 	else
 		hvnet_rx_rndis_full(ctx, msg, r->byte_count);
@@ -741,14 +873,21 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
 
+	uint32_t end;
+
 	hvnet_rx_prefetch(rxq, cur, cur->next);
 	hvnet_rx_prefetch(rxq, cur, cur->next + 1);
 	while (cur->next < cur->count) {
-		if (hvnet_rx_burst_full(ctx))
+		/* Each range delivers at most one frame: check the room once for a run of them. */
+		end = cur->next + RTE_MIN(cur->count - cur->next, hvnet_rx_room(ctx));
+		if (end == cur->next)
 			return false;
-		hvnet_rx_prefetch(rxq, cur, cur->next + 2);
-		cur->next++;
-		hvnet_rx_range(ctx, &cur->range[cur->next - 1], false);
+		ctx->ranges_left -= end - cur->next;
+		while (cur->next < end) {
+			hvnet_rx_prefetch(rxq, cur, cur->next + 2);
+			cur->next++;
+			hvnet_rx_range(ctx, &cur->range[cur->next - 1]);
+		}
 	}
 	if (!hvnet_rx_ack_room(rxq))
 		return false;
@@ -852,6 +991,7 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	uint32_t count = pkt->range_count;
 	enum hvnet_rx_drop why;
 	uint32_t chan_type, i;
+	const uint8_t *msg;
 
 	why = hvnet_parse_xfer(pkt->xfer_set_id, count, pkt->data, pkt->len, &chan_type);
 	if (unlikely(why != HVNET_RX_OK)) {
@@ -867,15 +1007,22 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	if (chan_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
 		for (i = 0; i < count; i++) {
 			memcpy(&r, &pkt->ranges[i], sizeof(r));
-			hvnet_rx_range(ctx, &r, true);
+			msg = hvnet_rx_range_msg(rxq, &r);
+			if (msg != NULL)
+				hvnet_rx_control(rxq, msg, r.byte_count);
 		}
+		ctx->ranges_left -= RTE_MIN(ctx->ranges_left, count);
 		hvnet_rx_ack(rxq, pkt->xid);
 		return;
 	}
 	cur->xid = pkt->xid;
 	cur->next = 0;
 	cur->count = count;
-	memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
+	/* One range (one frame) is the common packet: no call for it. */
+	if (count == 1)
+		memcpy(cur->range, pkt->ranges, sizeof(cur->range[0]));
+	else
+		memcpy(cur->range, pkt->ranges, count * sizeof(cur->range[0]));
 }
 
 static void
@@ -927,8 +1074,6 @@ hvnet_rx_read(struct hvnet_rx_ctx *ctx)
 	}
 	if (nread != 0)
 		rte_hvbus_chan_recv_done(rxq->chan);
-	if (rxq->mp != NULL)
-		hvnet_rx_mbuf_release(ctx);
 	hvnet_rx_flush_acks(rxq);
 	return nread;
 }
@@ -949,6 +1094,8 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	 */
 	locked = rte_spinlock_trylock(&rxq->lock->rx);
 	nb = (uint16_t)rte_ring_sc_dequeue_burst(rxq->stash, (void **)pkts, n, NULL);
+	for (i = 0; i < nb; i++)
+		hvnet_rx_count_mbuf(&rxq->stats, pkts[i]);
 	if (likely(locked)) {
 		if (nb < n) {
 			hvnet_rx_ctx_init(&ctx, rxq, pkts + nb, n - nb);
@@ -957,8 +1104,6 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		}
 		hvnet_unlock(&rxq->lock->rx);
 	}
-	for (i = 0; i < nb; i++)
-		hvnet_rx_count(&rxq->stats, pkts[i]);
 	/* Accelerated networking: the VF's frames after the synthetic ones (own counters). */
 	if (nb < n)
 		nb += hvnet_vf_rx_burst(&rxq->vf, rxq->port_id, rxq->queue_id, pkts + nb, n - nb);
@@ -1068,6 +1213,38 @@ hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
 /* ---- queue setup ----------------------------------------------------------------------- */
 
 void
+hvnet_rxq_stop(struct hvnet_rxq *rxq)
+{
+	if (rxq == NULL || !hvnet_rx_lock(rxq->hv, &rxq->lock->rx, true))
+		return;
+	hvnet_rx_mbuf_release(rxq);
+	hvnet_unlock(&rxq->lock->rx);
+}
+
+/* What hvnet_rx_packet decides a frame's way by, and what it sets a new mbuf up with. */
+static void
+hvnet_rx_fast_init(struct hvnet_rxq *rxq)
+{
+	struct rte_mbuf m = { .data_off = RTE_PKTMBUF_HEADROOM, .nb_segs = 1 };
+
+	rxq->copy_max = RTE_MIN(rxq->seg_room, rxq->rx_copybreak);
+	rxq->tag_have = rxq->vlan_strip ? 0 : HVNET_RX_HAVE(HV_PPI_VLAN);
+	rxq->block_max = 0;
+	rxq->block_end = 0;
+	if (rxq->seg_room >= HVNET_RX_BLOCK_MAX && rxq->rxbuf_len >= HVNET_RX_BLOCK_MAX) {
+		rxq->block_max = HVNET_RX_BLOCK_MAX;
+		rxq->block_end = rxq->rxbuf_len - HVNET_RX_BLOCK_MAX;
+	}
+	rte_mbuf_refcnt_set(&m, 1);
+	m.port = rxq->port_id;
+	memcpy(&rxq->mbuf_rearm, (uint8_t *)&m + offsetof(struct rte_mbuf, data_off),
+	       sizeof(rxq->mbuf_rearm));
+	/* A pinned external buffer stays attached to its mbuf from the pool (rte_mbuf.h). */
+	rxq->ol_base = (rte_pktmbuf_priv_flags(rxq->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) ?
+		RTE_MBUF_F_EXTERNAL : 0;
+}
+
+void
 hvnet_rxq_free(struct hvnet_rxq *rxq)
 {
 	struct rte_mbuf *m;
@@ -1100,6 +1277,7 @@ hvnet_rxq_free(struct hvnet_rxq *rxq)
 			  " is kept", rxq->port_id, rxq->queue_id, rxq->ext_outstanding);
 	else
 		hvnet_rx_ext_free(rxq->ext);
+	hvnet_rx_mbuf_release(rxq);
 	if (rxq->stash != NULL) {
 		while (rte_ring_sc_dequeue(rxq->stash, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
@@ -1181,6 +1359,7 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	}
 	if (rxq->ext == NULL)
 		rxq->rx_copybreak = UINT32_MAX;
+	hvnet_rx_fast_init(rxq);
 	*out = rxq;
 	return 0;
 }
