@@ -319,23 +319,14 @@ rte_hvbus_chan_signal(struct rte_hvbus_channel *chan)
 
 /* Write one packet: descriptor (and any extension) in hdr, then the caller's iovecs. */
 static int
-hvbus_chan_send(struct rte_hvbus_channel *chan, void *hdr, uint32_t hdr_len,
+hvbus_chan_send(struct rte_hvbus_channel *chan, struct hv_vmbus_desc *hdr, uint32_t hdr_len,
 		const struct iovec *iov, unsigned int iovcnt, bool *need_sig)
 {
-	struct hv_vmbus_desc *desc = hdr;
-	uint64_t total = hdr_len;
-	unsigned int i;
 	int rc;
 
 	if (iovcnt > HVBUS_MAX_IOV)
 		return -EINVAL;
-	for (i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	if (total > (uint64_t)UINT16_MAX * 8 - 7)
-		return -EMSGSIZE;
-	desc->offset8 = hdr_len / 8;
-	desc->len8 = (total + 7) / 8;
-	rc = hvbus_ring_write_staged_hdr(&chan->tx, hdr, hdr_len, iov, iovcnt);
+	rc = hvbus_ring_write_pkt(&chan->tx, hdr, hdr_len, iov, iovcnt);
 	if (rc == 0 && need_sig != NULL)
 		hvbus_ring_publish(&chan->tx, need_sig);
 	return rc;
@@ -403,7 +394,7 @@ rte_hvbus_chan_send_gpa(struct rte_hvbus_channel *chan, const struct rte_hvbus_g
 		h.r[i].range.byte_offset = gpa[i].ofs;
 		h.r[i].pfn = gpa[i].pfn;
 	}
-	return hvbus_chan_send(chan, &h, offsetof(struct hvbus_gpa_hdr, r[ngpa]), iov, iovcnt,
+	return hvbus_chan_send(chan, &h.desc, offsetof(struct hvbus_gpa_hdr, r[ngpa]), iov, iovcnt,
 			       need_sig);
 }
 

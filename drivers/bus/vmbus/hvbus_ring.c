@@ -146,61 +146,130 @@ ring_reload_peer(struct hvbus_ring *r, bool tx)
 }
 
 /*
- * Check the packet, hdr (hdr_len bytes, may be 0) then the iovecs, and its descriptor (the
- * first 16 bytes of hdr, or of iov[0] without hdr); *padded = packet bytes padded to 8.
+ * Copy n bytes into the ring without a libc call when n is small (descriptors and protocol
+ * messages are 8 to 40 bytes): overlapping fixed-size moves cover every length up to 32.
  */
-static int
-ring_tx_len(const struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-	    const struct iovec *iov, unsigned int iovcnt, uint32_t *padded)
+static inline void
+ring_put_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
-	const void *first = hdr_len != 0 ? hdr : (iovcnt != 0 ? iov[0].iov_base : NULL);
-	size_t bytes = hdr_len, first_len = hdr_len != 0 ? hdr_len : 0;
-	struct hv_vmbus_desc desc;
+	uint64_t w[4];
+	uint32_t h[2];
+	uint16_t s[2];
+
+	if (n > 32) {
+		memcpy(dst, src, n);
+	} else if (n >= 16) {
+		memcpy(w, src, 16);
+		memcpy(w + 2, src + n - 16, 16);
+		memcpy(dst, w, 16);
+		memcpy(dst + n - 16, w + 2, 16);
+	} else if (n >= 8) {
+		memcpy(&w[0], src, 8);
+		memcpy(&w[1], src + n - 8, 8);
+		memcpy(dst, &w[0], 8);
+		memcpy(dst + n - 8, &w[1], 8);
+	} else if (n >= 4) {
+		memcpy(&h[0], src, 4);
+		memcpy(&h[1], src + n - 4, 4);
+		memcpy(dst, &h[0], 4);
+		memcpy(dst + n - 4, &h[1], 4);
+	} else if (n >= 2) {
+		memcpy(&s[0], src, 2);
+		memcpy(&s[1], src + n - 2, 2);
+		memcpy(dst, &s[0], 2);
+		memcpy(dst + n - 2, &s[1], 2);
+	} else if (n == 1) {
+		*dst = *src;
+	}
+}
+
+/*
+ * Sum hdr_len and the iovecs' lengths into *padded (rounded up to 8), after checking each
+ * iovec: 0, -EINVAL for a bad iovec, -EMSGSIZE when the packet could never fit (len8 is 16
+ * bits, and a full ring is one trailer short of empty).
+ */
+static inline int
+ring_tx_len(const struct hvbus_ring *r, uint32_t hdr_len, const struct iovec *iov,
+	    unsigned int iovcnt, uint32_t *padded)
+{
+	size_t bytes = hdr_len;
 	unsigned int i;
 
-	if (hdr_len == 0 && iovcnt != 0)
-		first_len = iov[0].iov_len;
-	if (first == NULL || first_len < RING_DESC_SIZE || hdr_len > r->size)
-		return -EINVAL;
 	for (i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > r->size || (iov[i].iov_len != 0 && iov[i].iov_base == NULL))
 			return -EINVAL;
 		bytes += iov[i].iov_len;	/* <= (iovcnt + 1) * 1 GiB: no size_t overflow */
 	}
-	if (bytes + HV_RING_TRAILER_SIZE >= r->size)
+	if (bytes + HV_RING_TRAILER_SIZE >= r->size || bytes > (size_t)UINT16_MAX * HV_RING_ALIGN)
 		return -EMSGSIZE;
 	*padded = ((uint32_t)bytes + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
+	return 0;
+}
+
+/* Check the caller's descriptor (the first 16 bytes of first) against the padded length. */
+static inline int
+ring_tx_desc_ok(const void *first, size_t first_len, uint32_t padded)
+{
+	struct hv_vmbus_desc desc;
+
+	if (first == NULL || first_len < RING_DESC_SIZE)
+		return -EINVAL;
 	memcpy(&desc, first, sizeof(desc));
 	if (desc.offset8 < 2 || desc.len8 < desc.offset8 ||
-	    (uint32_t)desc.len8 * HV_RING_ALIGN != *padded)
+	    (uint32_t)desc.len8 * HV_RING_ALIGN != padded)
 		return -EINVAL;
 	return 0;
 }
 
-int
-hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-			    const struct iovec *iov, unsigned int iovcnt)
+/* Whether a packet of padded bytes fits now; reloads the host's read index on need. */
+static inline int
+ring_tx_room(struct hvbus_ring *r, uint32_t padded)
 {
-	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
-	uint32_t padded, last, pos;
-	unsigned int i;
 	int rc;
 
-	rc = ring_tx_len(r, hdr, hdr_len, iov, iovcnt, &padded);
+	/* The cached read index is conservative (the host only frees space). */
+	if (RING_LIKELY(r->size - ring_dist(r, r->peer, r->priv) > padded + HV_RING_TRAILER_SIZE))
+		return 0;
+	rc = ring_reload_peer(r, true);
 	if (rc != 0)
 		return rc;
-	/* The cached read index is conservative (the host only frees space): reload on need. */
-	if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE) {
-		rc = ring_reload_peer(r, true);
-		if (rc != 0)
-			return rc;
-		if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE)
-			return -EAGAIN;
+	if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE)
+		return -EAGAIN;
+	return 0;
+}
+
+/* The packet, trailer included, ends at or before the end of the data area: plain copies. */
+static inline void
+ring_put_flat(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+	      const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
+{
+	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
+	uint8_t *start = r->data + r->priv, *p = start;
+	uint32_t end = r->priv + padded + HV_RING_TRAILER_SIZE;
+	unsigned int i;
+
+	/* Zeroing the last word first leaves the padding zero under the data. */
+	memcpy(start + padded - HV_RING_ALIGN, &zero, sizeof(zero));
+	ring_put_bytes(p, hdr, hdr_len);
+	p += hdr_len;
+	for (i = 0; i < iovcnt; i++) {
+		ring_put_bytes(p, iov[i].iov_base, (uint32_t)iov[i].iov_len);
+		p += iov[i].iov_len;
 	}
-	/*
-	 * Aligned 8-byte words never straddle the end of the data area. Zeroing the packet's
-	 * last word first leaves the padding zero once the data is copied over the rest of it.
-	 */
+	memcpy(start + padded, &trailer, sizeof(trailer));
+	r->priv = end < r->size ? end : 0;
+}
+
+/* The packet or its trailer crosses the end of the data area. */
+static void __attribute__((noinline))
+ring_put_wrapped(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+		 const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
+{
+	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
+	uint32_t last, pos;
+	unsigned int i;
+
+	/* Aligned 8-byte words never straddle the end of the data area. */
 	last = ring_advance(r, r->priv, padded - HV_RING_ALIGN);
 	memcpy(r->data + last, &zero, sizeof(zero));
 	pos = r->priv;
@@ -212,13 +281,56 @@ hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_
 	pos = ring_advance(r, last, HV_RING_ALIGN);
 	memcpy(r->data + pos, &trailer, sizeof(trailer));
 	r->priv = ring_advance(r, pos, HV_RING_TRAILER_SIZE);
+}
+
+/* Copy a checked packet of padded bytes (< size) in at the private index, if it fits. */
+static inline int
+ring_put(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len, const struct iovec *iov,
+	 unsigned int iovcnt, uint32_t padded)
+{
+	int rc = ring_tx_room(r, padded);
+
+	if (RING_UNLIKELY(rc != 0))
+		return rc;
+	if (RING_LIKELY(padded + HV_RING_TRAILER_SIZE <= r->size - r->priv))
+		ring_put_flat(r, hdr, hdr_len, iov, iovcnt, padded);
+	else
+		ring_put_wrapped(r, hdr, hdr_len, iov, iovcnt, padded);
 	return 0;
+}
+
+int
+hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t hdr_len,
+		     const struct iovec *iov, unsigned int iovcnt)
+{
+	uint32_t padded;
+	int rc;
+
+	if (hdr_len < RING_DESC_SIZE || (hdr_len & (HV_RING_ALIGN - 1)) != 0 ||
+	    hdr_len > r->size)
+		return -EINVAL;
+	rc = ring_tx_len(r, hdr_len, iov, iovcnt, &padded);
+	if (rc != 0)
+		return rc;
+	hdr->offset8 = (uint16_t)(hdr_len / HV_RING_ALIGN);
+	hdr->len8 = (uint16_t)(padded / HV_RING_ALIGN);
+	return ring_put(r, hdr, hdr_len, iov, iovcnt, padded);
 }
 
 int
 hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt)
 {
-	return hvbus_ring_write_staged_hdr(r, NULL, 0, iov, iovcnt);
+	uint32_t padded;
+	int rc;
+
+	rc = ring_tx_len(r, 0, iov, iovcnt, &padded);
+	if (rc != 0)
+		return rc;
+	rc = ring_tx_desc_ok(iovcnt != 0 ? iov[0].iov_base : NULL,
+			     iovcnt != 0 ? iov[0].iov_len : 0, padded);
+	if (rc != 0)
+		return rc;
+	return ring_put(r, NULL, 0, iov, iovcnt, padded);
 }
 
 void

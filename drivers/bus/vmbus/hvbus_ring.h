@@ -70,9 +70,13 @@ int hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, si
  * corrupt.
  */
 int hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt);
-/* The same with the descriptor (and any header after it) in hdr, hdr_len > 0 bytes, apart. */
-int hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-				const struct iovec *iov, unsigned int iovcnt);
+/*
+ * The same, for a packet whose descriptor the ring completes: hdr holds the descriptor (type,
+ * flags and tid set by the caller) and any header after it, hdr_len bytes, a multiple of 8;
+ * the ring sets offset8 to hdr_len / 8 and len8 to the padded total / 8. No publish.
+ */
+int hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t hdr_len,
+			 const struct iovec *iov, unsigned int iovcnt);
 /* Publish staged packets; *need_sig = true if the host's interrupt_mask is 0 and it had
  * consumed everything published before (the ring was empty).
  */
