@@ -14,12 +14,9 @@
  * The host is little-endian, as the wire (x86-64 and arm64 guests).
  */
 
-#define RING_LIKELY(x)		__builtin_expect(!!(x), 1)
-#define RING_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 
 #define RING_MAX_DATA		(1u << 30)	/* keeps index + length sums inside uint32_t */
 #define RING_DESC_SIZE		((uint32_t)sizeof(struct hv_vmbus_desc))
-#define RING_XFER_HDR_END	(RING_DESC_SIZE + (uint32_t)sizeof(struct hv_xfer_page_hdr))
 
 /* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
 #define RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
@@ -35,13 +32,6 @@ ring_index_ok(const struct hvbus_ring *r, uint32_t idx)
 	return idx < r->size && (idx & (HV_RING_ALIGN - 1)) == 0;
 }
 
-/* Bytes from index 'from' forward to index 'to', both < size. */
-static inline uint32_t
-ring_dist(const struct hvbus_ring *r, uint32_t from, uint32_t to)
-{
-	return to >= from ? to - from : r->size - from + to;
-}
-
 static inline uint32_t
 ring_advance(const struct hvbus_ring *r, uint32_t pos, uint32_t len)
 {
@@ -55,7 +45,7 @@ ring_copy_in(struct hvbus_ring *r, uint32_t pos, const void *src, uint32_t len)
 {
 	uint32_t room = r->size - pos;
 
-	if (RING_LIKELY(len < room)) {
+	if (HVBUS_RING_LIKELY(len < room)) {
 		memcpy(r->data + pos, src, len);
 		return pos + len;
 	}
@@ -70,7 +60,7 @@ ring_copy_out(const struct hvbus_ring *r, uint32_t pos, void *dst, uint32_t len)
 {
 	uint32_t room = r->size - pos;
 
-	if (RING_LIKELY(len <= room)) {
+	if (HVBUS_RING_LIKELY(len <= room)) {
 		memcpy(dst, r->data + pos, len);
 		return;
 	}
@@ -139,70 +129,9 @@ ring_reload_peer(struct hvbus_ring *r, bool tx)
 	uint32_t idx = tx ? __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
 			    __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	if (RING_UNLIKELY(!ring_index_ok(r, idx)))
+	if (HVBUS_RING_UNLIKELY(!ring_index_ok(r, idx)))
 		return -EPROTO;
 	r->peer = idx;
-	return 0;
-}
-
-/*
- * Copy n bytes into the ring without a libc call when n is small (descriptors and protocol
- * messages are 8 to 40 bytes): overlapping fixed-size moves cover every length up to 32.
- */
-static inline void
-ring_put_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
-{
-	uint64_t w[4];
-	uint32_t h[2];
-	uint16_t s[2];
-
-	if (n > 32) {
-		memcpy(dst, src, n);
-	} else if (n >= 16) {
-		memcpy(w, src, 16);
-		memcpy(w + 2, src + n - 16, 16);
-		memcpy(dst, w, 16);
-		memcpy(dst + n - 16, w + 2, 16);
-	} else if (n >= 8) {
-		memcpy(&w[0], src, 8);
-		memcpy(&w[1], src + n - 8, 8);
-		memcpy(dst, &w[0], 8);
-		memcpy(dst + n - 8, &w[1], 8);
-	} else if (n >= 4) {
-		memcpy(&h[0], src, 4);
-		memcpy(&h[1], src + n - 4, 4);
-		memcpy(dst, &h[0], 4);
-		memcpy(dst + n - 4, &h[1], 4);
-	} else if (n >= 2) {
-		memcpy(&s[0], src, 2);
-		memcpy(&s[1], src + n - 2, 2);
-		memcpy(dst, &s[0], 2);
-		memcpy(dst + n - 2, &s[1], 2);
-	} else if (n == 1) {
-		*dst = *src;
-	}
-}
-
-/*
- * Sum hdr_len and the iovecs' lengths into *padded (rounded up to 8), after checking each
- * iovec: 0, -EINVAL for a bad iovec, -EMSGSIZE when the packet could never fit (len8 is 16
- * bits, and a full ring is one trailer short of empty).
- */
-static inline int
-ring_tx_len(const struct hvbus_ring *r, uint32_t hdr_len, const struct iovec *iov,
-	    unsigned int iovcnt, uint32_t *padded)
-{
-	size_t bytes = hdr_len;
-	unsigned int i;
-
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > r->size || (iov[i].iov_len != 0 && iov[i].iov_base == NULL))
-			return -EINVAL;
-		bytes += iov[i].iov_len;	/* <= (iovcnt + 1) * 1 GiB: no size_t overflow */
-	}
-	if (bytes + HV_RING_TRAILER_SIZE >= r->size || bytes > (size_t)UINT16_MAX * HV_RING_ALIGN)
-		return -EMSGSIZE;
-	*padded = ((uint32_t)bytes + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
 	return 0;
 }
 
@@ -221,47 +150,8 @@ ring_tx_desc_ok(const void *first, size_t first_len, uint32_t padded)
 	return 0;
 }
 
-/* Whether a packet of padded bytes fits now; reloads the host's read index on need. */
-static inline int
-ring_tx_room(struct hvbus_ring *r, uint32_t padded)
-{
-	int rc;
-
-	/* The cached read index is conservative (the host only frees space). */
-	if (RING_LIKELY(r->size - ring_dist(r, r->peer, r->priv) > padded + HV_RING_TRAILER_SIZE))
-		return 0;
-	rc = ring_reload_peer(r, true);
-	if (rc != 0)
-		return rc;
-	if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE)
-		return -EAGAIN;
-	return 0;
-}
-
-/* The packet, trailer included, ends at or before the end of the data area: plain copies. */
-static inline void
-ring_put_flat(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-	      const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
-{
-	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
-	uint8_t *start = r->data + r->priv, *p = start;
-	uint32_t end = r->priv + padded + HV_RING_TRAILER_SIZE;
-	unsigned int i;
-
-	/* Zeroing the last word first leaves the padding zero under the data. */
-	memcpy(start + padded - HV_RING_ALIGN, &zero, sizeof(zero));
-	ring_put_bytes(p, hdr, hdr_len);
-	p += hdr_len;
-	for (i = 0; i < iovcnt; i++) {
-		ring_put_bytes(p, iov[i].iov_base, (uint32_t)iov[i].iov_len);
-		p += iov[i].iov_len;
-	}
-	memcpy(start + padded, &trailer, sizeof(trailer));
-	r->priv = end < r->size ? end : 0;
-}
-
 /* The packet or its trailer crosses the end of the data area. */
-static void __attribute__((noinline))
+static void
 ring_put_wrapped(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
 		 const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
 {
@@ -283,38 +173,26 @@ ring_put_wrapped(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
 	r->priv = ring_advance(r, pos, HV_RING_TRAILER_SIZE);
 }
 
-/* Copy a checked packet of padded bytes (< size) in at the private index, if it fits. */
-static inline int
-ring_put(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len, const struct iovec *iov,
-	 unsigned int iovcnt, uint32_t padded)
+int
+hvbus_ring_put_slow(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+		    const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
 {
-	int rc = ring_tx_room(r, padded);
+	const uint32_t need = padded + HV_RING_TRAILER_SIZE;
+	int rc;
 
-	if (RING_UNLIKELY(rc != 0))
-		return rc;
-	if (RING_LIKELY(padded + HV_RING_TRAILER_SIZE <= r->size - r->priv))
-		ring_put_flat(r, hdr, hdr_len, iov, iovcnt, padded);
+	/* The cached read index is conservative (the host only frees space): reload it. */
+	if (r->size - hvbus_ring_dist(r, r->peer, r->priv) <= need) {
+		rc = ring_reload_peer(r, true);
+		if (rc != 0)
+			return rc;
+		if (r->size - hvbus_ring_dist(r, r->peer, r->priv) <= need)
+			return -EAGAIN;
+	}
+	if (need <= r->size - r->priv)
+		hvbus_ring_put_flat(r, hdr, hdr_len, iov, iovcnt, padded);
 	else
 		ring_put_wrapped(r, hdr, hdr_len, iov, iovcnt, padded);
 	return 0;
-}
-
-int
-hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t hdr_len,
-		     const struct iovec *iov, unsigned int iovcnt)
-{
-	uint32_t padded;
-	int rc;
-
-	if (hdr_len < RING_DESC_SIZE || (hdr_len & (HV_RING_ALIGN - 1)) != 0 ||
-	    hdr_len > r->size)
-		return -EINVAL;
-	rc = ring_tx_len(r, hdr_len, iov, iovcnt, &padded);
-	if (rc != 0)
-		return rc;
-	hdr->offset8 = (uint16_t)(hdr_len / HV_RING_ALIGN);
-	hdr->len8 = (uint16_t)(padded / HV_RING_ALIGN);
-	return ring_put(r, hdr, hdr_len, iov, iovcnt, padded);
 }
 
 int
@@ -323,14 +201,14 @@ hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned 
 	uint32_t padded;
 	int rc;
 
-	rc = ring_tx_len(r, 0, iov, iovcnt, &padded);
+	rc = hvbus_ring_tx_len(r, 0, iov, iovcnt, &padded);
 	if (rc != 0)
 		return rc;
 	rc = ring_tx_desc_ok(iovcnt != 0 ? iov[0].iov_base : NULL,
 			     iovcnt != 0 ? iov[0].iov_len : 0, padded);
 	if (rc != 0)
 		return rc;
-	return ring_put(r, NULL, 0, iov, iovcnt, padded);
+	return hvbus_ring_put(r, NULL, 0, iov, iovcnt, padded);
 }
 
 void
@@ -368,22 +246,47 @@ ring_desc_ok(const struct hv_vmbus_desc *d)
 }
 
 /*
- * Bytes the host has published after our private index, from the cached write index; the
- * host's index is reloaded only when the cache cannot cover 'need' bytes (once per batch on
- * an honest host, whose index always moves by whole packets).
+ * The packet at the private index, avail (>= descriptor + trailer) bytes published after it.
+ * The host's write index is reloaded only when the cached one cannot cover the packet (once
+ * per batch on an honest host, whose index always moves by whole packets). Not inlined, so
+ * that an empty poll does not pay for this path's register saves.
  */
-static inline int
-ring_rx_avail(struct hvbus_ring *r, uint32_t need, uint32_t *avail)
+static int __attribute__((noinline))
+ring_peek_at(struct hvbus_ring *r, uint32_t avail, struct hvbus_ring_pkt *pkt, void *bounce,
+	     size_t bounce_len)
 {
-	int rc;
+	const uint32_t pos = r->priv, room = r->size - pos;
+	struct hv_vmbus_desc desc;
+	uint32_t len;
 
-	*avail = ring_dist(r, r->priv, r->peer);
-	if (RING_LIKELY(*avail >= need))
-		return 0;
-	rc = ring_reload_peer(r, false);
-	if (rc != 0)
-		return rc;
-	*avail = ring_dist(r, r->priv, r->peer);
+	/* Host memory can change under us: copy the descriptor once, check the copy only. */
+	if (HVBUS_RING_LIKELY(room >= RING_DESC_SIZE))
+		memcpy(&desc, r->data + pos, sizeof(desc));
+	else
+		ring_copy_out(r, pos, &desc, RING_DESC_SIZE);
+	if (HVBUS_RING_UNLIKELY(!ring_desc_ok(&desc)))
+		return -EPROTO;
+	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
+	if (HVBUS_RING_UNLIKELY(len + HV_RING_TRAILER_SIZE > avail)) {
+		if (ring_reload_peer(r, false) != 0)
+			return -EPROTO;
+		if (len + HV_RING_TRAILER_SIZE > hvbus_ring_dist(r, pos, r->peer))
+			return -EPROTO;
+	}
+	if (HVBUS_RING_LIKELY(len <= room)) {
+		pkt->buf = r->data + pos;
+	} else {
+		if (len > bounce_len)
+			return -EPROTO;
+		ring_copy_out(r, pos, bounce, len);
+		pkt->buf = bounce;
+	}
+	pkt->xid = desc.tid;
+	pkt->len = len;
+	pkt->type = desc.type;
+	pkt->flags = desc.flags;
+	pkt->hdr_len = (uint32_t)desc.offset8 * HV_RING_ALIGN;
+	r->priv = ring_advance(r, pos, len + HV_RING_TRAILER_SIZE);
 	return 0;
 }
 
@@ -392,44 +295,23 @@ hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
 		size_t bounce_len)
 {
 	const uint32_t min_pkt = RING_DESC_SIZE + HV_RING_TRAILER_SIZE;
-	struct hv_vmbus_desc desc;
-	uint32_t avail, len;
-	int rc;
+	uint32_t avail = hvbus_ring_dist(r, r->priv, r->peer);
 
-	rc = ring_rx_avail(r, min_pkt, &avail);
-	if (rc != 0)
-		return rc;
-	if (avail < min_pkt)
-		return avail == 0 ? -EAGAIN : -EPROTO;
-	/* Host memory can change under us: copy the descriptor once, check the copy only. */
-	ring_copy_out(r, r->priv, &desc, RING_DESC_SIZE);
-	if (RING_UNLIKELY(!ring_desc_ok(&desc)))
-		return -EPROTO;
-	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
-	rc = ring_rx_avail(r, len + HV_RING_TRAILER_SIZE, &avail);
-	if (RING_UNLIKELY(rc != 0 || len + HV_RING_TRAILER_SIZE > avail))
-		return -EPROTO;
-	if (RING_LIKELY(len <= r->size - r->priv)) {
-		pkt->buf = r->data + r->priv;
-	} else {
-		if (len > bounce_len)
+	/* An empty poll stays this short: the cached write index first, then the host's. */
+	if (avail < min_pkt) {
+		if (HVBUS_RING_UNLIKELY(ring_reload_peer(r, false) != 0))
 			return -EPROTO;
-		ring_copy_out(r, r->priv, bounce, len);
-		pkt->buf = bounce;
+		avail = hvbus_ring_dist(r, r->priv, r->peer);
+		if (avail < min_pkt)
+			return avail == 0 ? -EAGAIN : -EPROTO;
 	}
-	pkt->xid = desc.tid;
-	pkt->len = len;
-	pkt->type = desc.type;
-	pkt->flags = desc.flags;
-	pkt->hdr_len = (uint32_t)desc.offset8 * HV_RING_ALIGN;
-	r->priv = ring_advance(r, r->priv, len + HV_RING_TRAILER_SIZE);
-	return 0;
+	return ring_peek_at(r, avail, pkt, bounce, bounce_len);
 }
 
 void
 hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 {
-	uint32_t done = ring_dist(r, r->pub, r->priv);
+	uint32_t done = hvbus_ring_dist(r, r->pub, r->priv);
 	uint32_t pending, widx, new_free;
 
 	if (done == 0)
@@ -444,7 +326,7 @@ hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
 	if (!ring_index_ok(r, widx))
 		return;
-	new_free = r->size - ring_dist(r, r->priv, widx);
+	new_free = r->size - hvbus_ring_dist(r, r->priv, widx);
 	/*
 	 * Signal when this batch made free space reach the host's threshold. Linux waits for
 	 * free > pending, openvmm for free >= pending: accept both edges, since a spare signal
@@ -473,7 +355,7 @@ hvbus_ring_bytes_to_read(const struct hvbus_ring *r)
 {
 	uint32_t widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, widx) ? ring_dist(r, r->priv, widx) : 0;
+	return ring_index_ok(r, widx) ? hvbus_ring_dist(r, r->priv, widx) : 0;
 }
 
 uint32_t
@@ -481,7 +363,7 @@ hvbus_ring_bytes_free(const struct hvbus_ring *r)
 {
 	uint32_t ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, ridx) ? r->size - ring_dist(r, ridx, r->priv) : 0;
+	return ring_index_ok(r, ridx) ? r->size - hvbus_ring_dist(r, ridx, r->priv) : 0;
 }
 
 void
@@ -496,26 +378,5 @@ hvbus_ring_snapshot(const struct hvbus_ring *r, struct rte_hvbus_ring_info *info
 	info->indices_ok = ring_index_ok(r, info->write_index) &&
 			   ring_index_ok(r, info->read_index);
 	info->bytes_used = info->indices_ok ?
-			   ring_dist(r, info->read_index, info->write_index) : 0;
-}
-
-int
-hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *xfer)
-{
-	struct hv_xfer_page_hdr hdr;
-
-	if (pkt->type != HV_PKT_DATA_XFER_PAGES)
-		return -EINVAL;
-	if (pkt->hdr_len < RING_XFER_HDR_END)
-		return -EPROTO;
-	memcpy(&hdr, pkt->buf + RING_DESC_SIZE, sizeof(hdr));
-	/* The ranges lie between the header and the payload: offset8 >= 3 + range_count. */
-	if (hdr.range_count == 0 ||
-	    hdr.range_count > (pkt->hdr_len - RING_XFER_HDR_END) /
-			      sizeof(struct hv_xfer_page_range))
-		return -EPROTO;
-	xfer->ranges = (const struct hv_xfer_page_range *)(pkt->buf + RING_XFER_HDR_END);
-	xfer->range_count = hdr.range_count;
-	xfer->set_id = hdr.set_id;
-	return 0;
+			   hvbus_ring_dist(r, info->read_index, info->write_index) : 0;
 }
