@@ -18,20 +18,6 @@
 #define RING_MAX_DATA		(1u << 30)	/* keeps index + length sums inside uint32_t */
 #define RING_DESC_SIZE		((uint32_t)sizeof(struct hv_vmbus_desc))
 
-/* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
-#define RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
-			 (1u << HV_PKT_DATA_GPA_DIRECT) | (1u << HV_PKT_COMPLETION))
-
-/* Control page words by offset: the struct is packed, its page alignment is the real one. */
-#define CTL_WORD(r, field) \
-	((uint32_t *)((uint8_t *)(r)->ctl + offsetof(struct hv_ring_ctl, field)))
-
-static inline bool
-ring_index_ok(const struct hvbus_ring *r, uint32_t idx)
-{
-	return idx < r->size && (idx & (HV_RING_ALIGN - 1)) == 0;
-}
-
 static inline uint32_t
 ring_advance(const struct hvbus_ring *r, uint32_t pos, uint32_t len)
 {
@@ -88,11 +74,11 @@ ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_byte
 	r->ctl = base;
 	r->data = (uint8_t *)base + hdr_bytes;
 	r->size = (uint32_t)size;
-	own = __atomic_load_n(writer ? CTL_WORD(r, write_index) : CTL_WORD(r, read_index),
+	own = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, write_index) : HVBUS_RING_CTL_WORD(r, read_index),
 			      __ATOMIC_RELAXED);
-	peer = __atomic_load_n(writer ? CTL_WORD(r, read_index) : CTL_WORD(r, write_index),
+	peer = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, read_index) : HVBUS_RING_CTL_WORD(r, write_index),
 			       __ATOMIC_ACQUIRE);
-	if (!ring_index_ok(r, own) || !ring_index_ok(r, peer))
+	if (!hvbus_ring_index_ok(r, own) || !hvbus_ring_index_ok(r, peer))
 		return -EPROTO;
 	r->priv = own;
 	r->pub = own;
@@ -109,9 +95,9 @@ hvbus_ring_attach_tx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t
 	if (rc != 0)
 		return rc;
 	/* We never block on a full ring (polling), so our own pending_send_sz stays 0. */
-	__atomic_store_n(CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
-	__atomic_store_n(CTL_WORD(r, feature_bits),
-			 __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) |
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, feature_bits),
+			 __atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) |
 			 HV_RING_FEAT_PENDING_SZ, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -126,10 +112,10 @@ hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t
 static inline int
 ring_reload_peer(struct hvbus_ring *r, bool tx)
 {
-	uint32_t idx = tx ? __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
-			    __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	uint32_t idx = tx ? __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
+			    __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	if (HVBUS_RING_UNLIKELY(!ring_index_ok(r, idx)))
+	if (HVBUS_RING_UNLIKELY(!hvbus_ring_index_ok(r, idx)))
 		return -EPROTO;
 	r->peer = idx;
 	return 0;
@@ -218,12 +204,12 @@ hvbus_ring_publish(struct hvbus_ring *r, bool *need_sig)
 
 	if (r->priv == old)
 		return;
-	__atomic_store_n(CTL_WORD(r, write_index), r->priv, __ATOMIC_RELEASE);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, write_index), r->priv, __ATOMIC_RELEASE);
 	r->pub = r->priv;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* Signal on empty -> non-empty only: a host still draining will find the new data. */
-	if (__atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) == 0 &&
-	    __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_RELAXED) == old)
+	if (__atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_RELAXED) == old)
 		*need_sig = true;
 }
 
@@ -238,42 +224,28 @@ hvbus_ring_write(struct hvbus_ring *r, const struct iovec *iov, unsigned int iov
 	return rc;
 }
 
-static inline bool
-ring_desc_ok(const struct hv_vmbus_desc *d)
+int
+hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+		     size_t bounce_len)
 {
-	return d->type < 32 && ((1u << d->type) & RING_TYPE_MASK) != 0 &&
-	       d->offset8 >= 2 && d->len8 >= d->offset8;
-}
-
-/*
- * The packet at the private index, avail (>= descriptor + trailer) bytes published after it.
- * The host's write index is reloaded only when the cached one cannot cover the packet (once
- * per batch on an honest host, whose index always moves by whole packets). Not inlined, so
- * that an empty poll does not pay for this path's register saves.
- */
-static int __attribute__((noinline))
-ring_peek_at(struct hvbus_ring *r, uint32_t avail, struct hvbus_ring_pkt *pkt, void *bounce,
-	     size_t bounce_len)
-{
+	const uint32_t min_pkt = RING_DESC_SIZE + HV_RING_TRAILER_SIZE;
 	const uint32_t pos = r->priv, room = r->size - pos;
 	struct hv_vmbus_desc desc;
-	uint32_t len;
+	uint32_t avail, len;
 
+	if (ring_reload_peer(r, false) != 0)
+		return -EPROTO;
+	avail = hvbus_ring_dist(r, pos, r->peer);
+	if (avail < min_pkt)
+		return avail == 0 ? -EAGAIN : -EPROTO;
 	/* Host memory can change under us: copy the descriptor once, check the copy only. */
-	if (HVBUS_RING_LIKELY(room >= RING_DESC_SIZE))
-		memcpy(&desc, r->data + pos, sizeof(desc));
-	else
-		ring_copy_out(r, pos, &desc, RING_DESC_SIZE);
-	if (HVBUS_RING_UNLIKELY(!ring_desc_ok(&desc)))
+	ring_copy_out(r, pos, &desc, RING_DESC_SIZE);
+	if (!hvbus_ring_desc_ok(&desc))
 		return -EPROTO;
 	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
-	if (HVBUS_RING_UNLIKELY(len + HV_RING_TRAILER_SIZE > avail)) {
-		if (ring_reload_peer(r, false) != 0)
-			return -EPROTO;
-		if (len + HV_RING_TRAILER_SIZE > hvbus_ring_dist(r, pos, r->peer))
-			return -EPROTO;
-	}
-	if (HVBUS_RING_LIKELY(len <= room)) {
+	if (len + HV_RING_TRAILER_SIZE > avail)
+		return -EPROTO;
+	if (len <= room) {
 		pkt->buf = r->data + pos;
 	} else {
 		if (len > bounce_len)
@@ -281,31 +253,9 @@ ring_peek_at(struct hvbus_ring *r, uint32_t avail, struct hvbus_ring_pkt *pkt, v
 		ring_copy_out(r, pos, bounce, len);
 		pkt->buf = bounce;
 	}
-	pkt->xid = desc.tid;
-	pkt->len = len;
-	pkt->type = desc.type;
-	pkt->flags = desc.flags;
-	pkt->hdr_len = (uint32_t)desc.offset8 * HV_RING_ALIGN;
+	hvbus_ring_pkt_fill(pkt, &desc, len);
 	r->priv = ring_advance(r, pos, len + HV_RING_TRAILER_SIZE);
 	return 0;
-}
-
-int
-hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
-		size_t bounce_len)
-{
-	const uint32_t min_pkt = RING_DESC_SIZE + HV_RING_TRAILER_SIZE;
-	uint32_t avail = hvbus_ring_dist(r, r->priv, r->peer);
-
-	/* An empty poll stays this short: the cached write index first, then the host's. */
-	if (avail < min_pkt) {
-		if (HVBUS_RING_UNLIKELY(ring_reload_peer(r, false) != 0))
-			return -EPROTO;
-		avail = hvbus_ring_dist(r, r->priv, r->peer);
-		if (avail < min_pkt)
-			return avail == 0 ? -EAGAIN : -EPROTO;
-	}
-	return ring_peek_at(r, avail, pkt, bounce, bounce_len);
 }
 
 void
@@ -316,15 +266,15 @@ hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 
 	if (done == 0)
 		return;
-	__atomic_store_n(CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
 	r->pub = r->priv;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pending = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
-	if (pending == 0 || (__atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
+	pending = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	if (pending == 0 || (__atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
 			     HV_RING_FEAT_PENDING_SZ) == 0)
 		return;
-	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
-	if (!ring_index_ok(r, widx))
+	widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_RELAXED);
+	if (!hvbus_ring_index_ok(r, widx))
 		return;
 	new_free = r->size - hvbus_ring_dist(r, r->priv, widx);
 	/*
@@ -339,7 +289,7 @@ hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 void
 hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
 {
-	__atomic_store_n(CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);
 	if (!masked)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -347,36 +297,36 @@ hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
 bool
 hvbus_ring_intr_masked(const struct hvbus_ring *r)
 {
-	return __atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
 }
 
 uint32_t
 hvbus_ring_bytes_to_read(const struct hvbus_ring *r)
 {
-	uint32_t widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	uint32_t widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, widx) ? hvbus_ring_dist(r, r->priv, widx) : 0;
+	return hvbus_ring_index_ok(r, widx) ? hvbus_ring_dist(r, r->priv, widx) : 0;
 }
 
 uint32_t
 hvbus_ring_bytes_free(const struct hvbus_ring *r)
 {
-	uint32_t ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	uint32_t ridx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, ridx) ? r->size - hvbus_ring_dist(r, ridx, r->priv) : 0;
+	return hvbus_ring_index_ok(r, ridx) ? r->size - hvbus_ring_dist(r, ridx, r->priv) : 0;
 }
 
 void
 hvbus_ring_snapshot(const struct hvbus_ring *r, struct rte_hvbus_ring_info *info)
 {
 	info->size = r->size;
-	info->write_index = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
-	info->read_index = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
-	info->interrupt_mask = __atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED);
-	info->pending_send_sz = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
-	info->feature_bits = __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED);
-	info->indices_ok = ring_index_ok(r, info->write_index) &&
-			   ring_index_ok(r, info->read_index);
+	info->write_index = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	info->read_index = __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	info->interrupt_mask = __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED);
+	info->pending_send_sz = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	info->feature_bits = __atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED);
+	info->indices_ok = hvbus_ring_index_ok(r, info->write_index) &&
+			   hvbus_ring_index_ok(r, info->read_index);
 	info->bytes_used = info->indices_ok ?
 			   hvbus_ring_dist(r, info->read_index, info->write_index) : 0;
 }

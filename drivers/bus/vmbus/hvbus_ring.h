@@ -95,9 +95,16 @@ int hvbus_ring_write(struct hvbus_ring *r, const struct iovec *iov, unsigned int
  * until the next peek that wraps or the commit.
  * 0; -EAGAIN when empty; -EPROTO when the host's write index or the descriptor is malformed,
  * or a wrapped packet exceeds bounce_len (the index stays put: the ring cannot resync).
+ * Inline (below): the channel's receive runs it once per packet.
  */
-int hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
-		    size_t bounce_len);
+static inline int hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt,
+				  void *bounce, size_t bounce_len);
+/*
+ * hvbus_ring_peek() from scratch, with the host's write index reloaded: for whatever the
+ * inline path does not take (empty cache, a packet past the cache, a wrap, a bad descriptor).
+ */
+int hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+			 size_t bounce_len);
 /*
  * Publish the private read index. *need_sig = true when the host has feature bit 0 set in
  * this ring, asked for pending_send_sz bytes, and this batch made free space reach it.
@@ -160,6 +167,17 @@ hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *
 
 #define HVBUS_RING_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define HVBUS_RING_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+
+/* Control page words by offset: the struct is packed, its page alignment is the real one. */
+#define HVBUS_RING_CTL_WORD(r, field) \
+	((uint32_t *)((uint8_t *)(r)->ctl + offsetof(struct hv_ring_ctl, field)))
+
+/* Whether a host-written index can be one: inside the data area, 8-byte aligned. */
+static inline bool
+hvbus_ring_index_ok(const struct hvbus_ring *r, uint32_t idx)
+{
+	return idx < r->size && (idx & (HV_RING_ALIGN - 1)) == 0;
+}
 
 /* Bytes from index 'from' forward to index 'to', both < size. */
 static inline uint32_t
@@ -292,6 +310,85 @@ hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t h
 	hdr->offset8 = (uint16_t)(hdr_len / HV_RING_ALIGN);
 	hdr->len8 = (uint16_t)(padded / HV_RING_ALIGN);
 	return hvbus_ring_put(r, hdr, hdr_len, iov, iovcnt, padded);
+}
+
+/* ---- Inline reader: the receive path of every packet. ---- */
+
+/* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
+#define HVBUS_RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
+				 (1u << HV_PKT_DATA_GPA_DIRECT) | (1u << HV_PKT_COMPLETION))
+
+/* Checks on our copy of a host-written descriptor. */
+static inline bool
+hvbus_ring_desc_ok(const struct hv_vmbus_desc *d)
+{
+	return d->type < 32 && ((1u << d->type) & HVBUS_RING_TYPE_MASK) != 0 &&
+	       d->offset8 >= 2 && d->len8 >= d->offset8;
+}
+
+static inline void
+hvbus_ring_pkt_fill(struct hvbus_ring_pkt *pkt, const struct hv_vmbus_desc *d, uint32_t len)
+{
+	pkt->xid = d->tid;
+	pkt->len = len;
+	pkt->type = d->type;
+	pkt->flags = d->flags;
+	pkt->hdr_len = (uint32_t)d->offset8 * HV_RING_ALIGN;
+}
+
+/*
+ * The slow path's result through a local (zeroed: a failure leaves *pkt zero): pkt's address
+ * then does not escape the inline path, whose caller can keep the packet in registers.
+ */
+static inline int
+hvbus_ring_peek_slow_copy(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+			  size_t bounce_len)
+{
+	struct hvbus_ring_pkt out = { .buf = NULL };
+	int rc = hvbus_ring_peek_slow(r, &out, bounce, bounce_len);
+
+	*pkt = out;
+	return rc;
+}
+
+/*
+ * The common case inline: the descriptor and the whole packet lie before the end of the data
+ * area, inside what the host has published. The host's write index is reloaded (and checked)
+ * only when the cached one shows less than a packet: once per batch on an honest host, whose
+ * index moves by whole packets. Anything else takes the slow path, which starts over.
+ */
+static inline __attribute__((always_inline)) int
+hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+		size_t bounce_len)
+{
+	const uint32_t min_pkt = sizeof(struct hv_vmbus_desc) + HV_RING_TRAILER_SIZE;
+	const uint32_t pos = r->priv, room = r->size - pos;
+	uint32_t avail = hvbus_ring_dist(r, pos, r->peer);
+	struct hv_vmbus_desc desc;
+	uint32_t len, next;
+
+	if (avail < min_pkt) {
+		next = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+		if (HVBUS_RING_UNLIKELY(!hvbus_ring_index_ok(r, next)))
+			return -EPROTO;
+		r->peer = next;
+		avail = hvbus_ring_dist(r, pos, next);
+		if (avail < min_pkt)
+			return avail == 0 ? -EAGAIN : -EPROTO;
+	}
+	if (HVBUS_RING_UNLIKELY(room < sizeof(desc)))
+		return hvbus_ring_peek_slow_copy(r, pkt, bounce, bounce_len);
+	/* Host memory can change under us: copy the descriptor once, check the copy only. */
+	memcpy(&desc, r->data + pos, sizeof(desc));
+	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
+	if (HVBUS_RING_UNLIKELY(!hvbus_ring_desc_ok(&desc) ||
+				len + HV_RING_TRAILER_SIZE > avail || len > room))
+		return hvbus_ring_peek_slow_copy(r, pkt, bounce, bounce_len);
+	pkt->buf = r->data + pos;
+	hvbus_ring_pkt_fill(pkt, &desc, len);
+	next = pos + len + HV_RING_TRAILER_SIZE;	/* the trailer may wrap: < 2 * size */
+	r->priv = next < r->size ? next : next - r->size;
+	return 0;
 }
 
 #endif /* HVBUS_RING_H */
