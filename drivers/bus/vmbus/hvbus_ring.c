@@ -294,12 +294,6 @@ hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-bool
-hvbus_ring_intr_masked(const struct hvbus_ring *r)
-{
-	return __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
-}
-
 uint32_t
 hvbus_ring_bytes_to_read(const struct hvbus_ring *r)
 {

@@ -114,8 +114,10 @@ void hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig);
  * full barrier: the caller then re-checks hvbus_ring_bytes_to_read() before sleeping.
  */
 void hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked);
-/* Reader: whether interrupt_mask is set now (any non-zero value: the host's rule). */
-bool hvbus_ring_intr_masked(const struct hvbus_ring *r);
+/* Reader: whether interrupt_mask is set now (any non-zero value: the host's rule). Inline
+ * (below): the channel asks after every receive batch.
+ */
+static inline bool hvbus_ring_intr_masked(const struct hvbus_ring *r);
 
 /* Reader: bytes after the private read index (0 if the host's index is corrupt). */
 uint32_t hvbus_ring_bytes_to_read(const struct hvbus_ring *r);
@@ -313,6 +315,12 @@ hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t h
 }
 
 /* ---- Inline reader: the receive path of every packet. ---- */
+
+static inline bool
+hvbus_ring_intr_masked(const struct hvbus_ring *r)
+{
+	return __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
+}
 
 /* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
 #define HVBUS_RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
