@@ -359,15 +359,18 @@ hvbus_ring_peek_slow_copy(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void
 	return rc;
 }
 
+/* hvbus_ring_peek_fast(): the inline path cannot decide, hvbus_ring_peek_slow() must. */
+#define HVBUS_RING_PEEK_SLOW 1
+
 /*
  * The common case inline: the descriptor and the whole packet lie before the end of the data
  * area, inside what the host has published. The host's write index is reloaded (and checked)
  * only when the cached one shows less than a packet: once per batch on an honest host, whose
- * index moves by whole packets. Anything else takes the slow path, which starts over.
+ * index moves by whole packets. Anything else is HVBUS_RING_PEEK_SLOW (nothing consumed):
+ * the slow path starts over with its own reload and copy.
  */
 static inline __attribute__((always_inline)) int
-hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
-		size_t bounce_len)
+hvbus_ring_peek_fast(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt)
 {
 	const uint32_t min_pkt = sizeof(struct hv_vmbus_desc) + HV_RING_TRAILER_SIZE;
 	const uint32_t pos = r->priv, room = r->size - pos;
@@ -385,18 +388,29 @@ hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
 			return avail == 0 ? -EAGAIN : -EPROTO;
 	}
 	if (HVBUS_RING_UNLIKELY(room < sizeof(desc)))
-		return hvbus_ring_peek_slow_copy(r, pkt, bounce, bounce_len);
+		return HVBUS_RING_PEEK_SLOW;
 	/* Host memory can change under us: copy the descriptor once, check the copy only. */
 	memcpy(&desc, r->data + pos, sizeof(desc));
 	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
 	if (HVBUS_RING_UNLIKELY(!hvbus_ring_desc_ok(&desc) ||
 				len + HV_RING_TRAILER_SIZE > avail || len > room))
-		return hvbus_ring_peek_slow_copy(r, pkt, bounce, bounce_len);
+		return HVBUS_RING_PEEK_SLOW;
 	pkt->buf = r->data + pos;
 	hvbus_ring_pkt_fill(pkt, &desc, len);
 	next = pos + len + HV_RING_TRAILER_SIZE;	/* the trailer may wrap: < 2 * size */
 	r->priv = next < r->size ? next : next - r->size;
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int
+hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+		size_t bounce_len)
+{
+	int rc = hvbus_ring_peek_fast(r, pkt);
+
+	if (HVBUS_RING_UNLIKELY(rc == HVBUS_RING_PEEK_SLOW))
+		return hvbus_ring_peek_slow_copy(r, pkt, bounce, bounce_len);
+	return rc;
 }
 
 #endif /* HVBUS_RING_H */
