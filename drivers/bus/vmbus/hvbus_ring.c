@@ -74,10 +74,10 @@ ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_byte
 	r->ctl = base;
 	r->data = (uint8_t *)base + hdr_bytes;
 	r->size = (uint32_t)size;
-	own = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, write_index) : HVBUS_RING_CTL_WORD(r, read_index),
-			      __ATOMIC_RELAXED);
-	peer = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, read_index) : HVBUS_RING_CTL_WORD(r, write_index),
-			       __ATOMIC_ACQUIRE);
+	own = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, write_index) :
+				       HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_RELAXED);
+	peer = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, read_index) :
+					HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 	if (!hvbus_ring_index_ok(r, own) || !hvbus_ring_index_ok(r, peer))
 		return -EPROTO;
 	r->priv = own;

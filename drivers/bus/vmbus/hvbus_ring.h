@@ -100,8 +100,9 @@ int hvbus_ring_write(struct hvbus_ring *r, const struct iovec *iov, unsigned int
 static inline int hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt,
 				  void *bounce, size_t bounce_len);
 /*
- * hvbus_ring_peek() from scratch, with the host's write index reloaded: for whatever the
- * inline path does not take (empty cache, a packet past the cache, a wrap, a bad descriptor).
+ * hvbus_ring_peek() from scratch, with the host's write index reloaded: for what the inline
+ * path leaves (a descriptor across the end, a wrapped packet, a bad descriptor, a packet past
+ * the cached write index).
  */
 int hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
 			 size_t bounce_len);
