@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer harness of the VMBus ring reader (drivers/bus/vmbus/hvbus_ring.c): the input is
+ * libFuzzer harness of the VMBus ring reader (drivers/bus/vmbus/hvbus_ring.[ch]): the input is
  * what a host wrote into a host->guest ring, control page indices and data area, and the
  * size of the bounce buffer wrapped packets go to. The reader peeks every packet it accepts,
  * parses transfer-page headers, reads each payload byte and each range it returns (ASan and

@@ -317,25 +317,19 @@ rte_hvbus_chan_signal(struct rte_hvbus_channel *chan)
 		hvbus_uio_irq_write(chan->dev, 1);
 }
 
-/* Write one packet: descriptor (and any extension) in hdr, then the caller's iovecs. */
-static int
-hvbus_chan_send(struct rte_hvbus_channel *chan, void *hdr, uint32_t hdr_len,
+/*
+ * Write one packet: descriptor (and any extension) in hdr, then the caller's iovecs. Inlined
+ * into each send, whose constant header size makes its copy a few moves.
+ */
+static __rte_always_inline int
+hvbus_chan_send(struct rte_hvbus_channel *chan, struct hv_vmbus_desc *hdr, uint32_t hdr_len,
 		const struct iovec *iov, unsigned int iovcnt, bool *need_sig)
 {
-	struct hv_vmbus_desc *desc = hdr;
-	uint64_t total = hdr_len;
-	unsigned int i;
 	int rc;
 
 	if (iovcnt > HVBUS_MAX_IOV)
 		return -EINVAL;
-	for (i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	if (total > (uint64_t)UINT16_MAX * 8 - 7)
-		return -EMSGSIZE;
-	desc->offset8 = hdr_len / 8;
-	desc->len8 = (total + 7) / 8;
-	rc = hvbus_ring_write_staged_hdr(&chan->tx, hdr, hdr_len, iov, iovcnt);
+	rc = hvbus_ring_write_pkt(&chan->tx, hdr, hdr_len, iov, iovcnt);
 	if (rc == 0 && need_sig != NULL)
 		hvbus_ring_publish(&chan->tx, need_sig);
 	return rc;
@@ -403,11 +397,11 @@ rte_hvbus_chan_send_gpa(struct rte_hvbus_channel *chan, const struct rte_hvbus_g
 		h.r[i].range.byte_offset = gpa[i].ofs;
 		h.r[i].pfn = gpa[i].pfn;
 	}
-	return hvbus_chan_send(chan, &h, offsetof(struct hvbus_gpa_hdr, r[ngpa]), iov, iovcnt,
+	return hvbus_chan_send(chan, &h.desc, offsetof(struct hvbus_gpa_hdr, r[ngpa]), iov, iovcnt,
 			       need_sig);
 }
 
-static void
+static __rte_cold void
 hvbus_chan_rx_broken(struct rte_hvbus_channel *chan, int err)
 {
 	chan->rx_broken = true;
@@ -415,33 +409,30 @@ hvbus_chan_rx_broken(struct rte_hvbus_channel *chan, int err)
 		  chan->dev->name, chan->subidx, chan->relid, strerror(-err));
 }
 
-int
-rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
+/* After a peek (ret, rp): the packet for the driver, or the channel marked broken. */
+static __rte_always_inline int
+hvbus_chan_recv_pkt(struct rte_hvbus_channel *chan, int ret, const struct hvbus_ring_pkt *rp,
+		    struct rte_hvbus_pkt *pkt)
 {
 	struct hvbus_ring_xfer xfer;
-	struct hvbus_ring_pkt rp;
-	int ret;
 
-	if (unlikely(chan->rx_broken))
-		return -EPROTO;
-	ret = hvbus_ring_peek(&chan->rx, &rp, chan->bounce, HVBUS_BOUNCE_SIZE);
 	if (ret == -EAGAIN)
 		return ret;
 	/* A host never sends GPA-direct packets: treat one as the corruption it is. */
-	if (likely(ret == 0) && unlikely(rp.type == HV_PKT_DATA_GPA_DIRECT))
+	if (likely(ret == 0) && unlikely(rp->type == HV_PKT_DATA_GPA_DIRECT))
 		ret = -EPROTO;
 	if (unlikely(ret != 0)) {
 		hvbus_chan_rx_broken(chan, ret);
 		return ret;
 	}
-	pkt->type = rp.type;
-	pkt->flags = rp.flags;
-	pkt->xid = rp.xid;
-	pkt->data = hvbus_ring_pkt_payload(&rp);
-	pkt->len = hvbus_ring_pkt_payload_len(&rp);
-	if (rp.type != HV_PKT_DATA_XFER_PAGES)
+	pkt->type = rp->type;
+	pkt->flags = rp->flags;
+	pkt->xid = rp->xid;
+	pkt->data = hvbus_ring_pkt_payload(rp);
+	pkt->len = hvbus_ring_pkt_payload_len(rp);
+	if (rp->type != HV_PKT_DATA_XFER_PAGES)
 		return 0;
-	ret = hvbus_ring_parse_xfer(&rp, &xfer);
+	ret = hvbus_ring_parse_xfer(rp, &xfer);
 	if (unlikely(ret != 0)) {
 		/*
 		 * The descriptor framed it, so the ring is still in step: hand it up with no
@@ -456,6 +447,30 @@ rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
 	pkt->range_count = xfer.range_count;
 	pkt->ranges = xfer.ranges;
 	return 0;
+}
+
+/* The ring's slow path (wrap, bounce, anything odd), kept out of the common path's frame. */
+static __rte_noinline int
+hvbus_chan_recv_slow(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
+{
+	struct hvbus_ring_pkt rp = { .buf = NULL };
+	int ret = hvbus_ring_peek_slow(&chan->rx, &rp, chan->bounce, HVBUS_BOUNCE_SIZE);
+
+	return hvbus_chan_recv_pkt(chan, ret, &rp, pkt);
+}
+
+int
+rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
+{
+	struct hvbus_ring_pkt rp;
+	int ret;
+
+	if (unlikely(chan->rx_broken))
+		return -EPROTO;
+	ret = hvbus_ring_peek_fast(&chan->rx, &rp);
+	if (unlikely(ret == HVBUS_RING_PEEK_SLOW))
+		return hvbus_chan_recv_slow(chan, pkt);
+	return hvbus_chan_recv_pkt(chan, ret, &rp, pkt);
 }
 
 void

@@ -14,33 +14,9 @@
  * The host is little-endian, as the wire (x86-64 and arm64 guests).
  */
 
-#define RING_LIKELY(x)		__builtin_expect(!!(x), 1)
-#define RING_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 
 #define RING_MAX_DATA		(1u << 30)	/* keeps index + length sums inside uint32_t */
 #define RING_DESC_SIZE		((uint32_t)sizeof(struct hv_vmbus_desc))
-#define RING_XFER_HDR_END	(RING_DESC_SIZE + (uint32_t)sizeof(struct hv_xfer_page_hdr))
-
-/* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
-#define RING_TYPE_MASK	((1u << HV_PKT_DATA_INBAND) | (1u << HV_PKT_DATA_XFER_PAGES) | \
-			 (1u << HV_PKT_DATA_GPA_DIRECT) | (1u << HV_PKT_COMPLETION))
-
-/* Control page words by offset: the struct is packed, its page alignment is the real one. */
-#define CTL_WORD(r, field) \
-	((uint32_t *)((uint8_t *)(r)->ctl + offsetof(struct hv_ring_ctl, field)))
-
-static inline bool
-ring_index_ok(const struct hvbus_ring *r, uint32_t idx)
-{
-	return idx < r->size && (idx & (HV_RING_ALIGN - 1)) == 0;
-}
-
-/* Bytes from index 'from' forward to index 'to', both < size. */
-static inline uint32_t
-ring_dist(const struct hvbus_ring *r, uint32_t from, uint32_t to)
-{
-	return to >= from ? to - from : r->size - from + to;
-}
 
 static inline uint32_t
 ring_advance(const struct hvbus_ring *r, uint32_t pos, uint32_t len)
@@ -55,7 +31,7 @@ ring_copy_in(struct hvbus_ring *r, uint32_t pos, const void *src, uint32_t len)
 {
 	uint32_t room = r->size - pos;
 
-	if (RING_LIKELY(len < room)) {
+	if (HVBUS_RING_LIKELY(len < room)) {
 		memcpy(r->data + pos, src, len);
 		return pos + len;
 	}
@@ -70,7 +46,7 @@ ring_copy_out(const struct hvbus_ring *r, uint32_t pos, void *dst, uint32_t len)
 {
 	uint32_t room = r->size - pos;
 
-	if (RING_LIKELY(len <= room)) {
+	if (HVBUS_RING_LIKELY(len <= room)) {
 		memcpy(dst, r->data + pos, len);
 		return;
 	}
@@ -98,11 +74,11 @@ ring_attach(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t hdr_byte
 	r->ctl = base;
 	r->data = (uint8_t *)base + hdr_bytes;
 	r->size = (uint32_t)size;
-	own = __atomic_load_n(writer ? CTL_WORD(r, write_index) : CTL_WORD(r, read_index),
-			      __ATOMIC_RELAXED);
-	peer = __atomic_load_n(writer ? CTL_WORD(r, read_index) : CTL_WORD(r, write_index),
-			       __ATOMIC_ACQUIRE);
-	if (!ring_index_ok(r, own) || !ring_index_ok(r, peer))
+	own = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, write_index) :
+				       HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_RELAXED);
+	peer = __atomic_load_n(writer ? HVBUS_RING_CTL_WORD(r, read_index) :
+					HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	if (!hvbus_ring_index_ok(r, own) || !hvbus_ring_index_ok(r, peer))
 		return -EPROTO;
 	r->priv = own;
 	r->pub = own;
@@ -119,9 +95,9 @@ hvbus_ring_attach_tx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t
 	if (rc != 0)
 		return rc;
 	/* We never block on a full ring (polling), so our own pending_send_sz stays 0. */
-	__atomic_store_n(CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
-	__atomic_store_n(CTL_WORD(r, feature_bits),
-			 __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) |
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), 0, __ATOMIC_RELAXED);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, feature_bits),
+			 __atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) |
 			 HV_RING_FEAT_PENDING_SZ, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -136,71 +112,40 @@ hvbus_ring_attach_rx(struct hvbus_ring *r, void *base, size_t ring_bytes, size_t
 static inline int
 ring_reload_peer(struct hvbus_ring *r, bool tx)
 {
-	uint32_t idx = tx ? __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
-			    __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	uint32_t idx = tx ? __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE) :
+			    __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	if (RING_UNLIKELY(!ring_index_ok(r, idx)))
+	if (HVBUS_RING_UNLIKELY(!hvbus_ring_index_ok(r, idx)))
 		return -EPROTO;
 	r->peer = idx;
 	return 0;
 }
 
-/*
- * Check the packet, hdr (hdr_len bytes, may be 0) then the iovecs, and its descriptor (the
- * first 16 bytes of hdr, or of iov[0] without hdr); *padded = packet bytes padded to 8.
- */
-static int
-ring_tx_len(const struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-	    const struct iovec *iov, unsigned int iovcnt, uint32_t *padded)
+/* Check the caller's descriptor (the first 16 bytes of first) against the padded length. */
+static inline int
+ring_tx_desc_ok(const void *first, size_t first_len, uint32_t padded)
 {
-	const void *first = hdr_len != 0 ? hdr : (iovcnt != 0 ? iov[0].iov_base : NULL);
-	size_t bytes = hdr_len, first_len = hdr_len != 0 ? hdr_len : 0;
 	struct hv_vmbus_desc desc;
-	unsigned int i;
 
-	if (hdr_len == 0 && iovcnt != 0)
-		first_len = iov[0].iov_len;
-	if (first == NULL || first_len < RING_DESC_SIZE || hdr_len > r->size)
+	if (first == NULL || first_len < RING_DESC_SIZE)
 		return -EINVAL;
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > r->size || (iov[i].iov_len != 0 && iov[i].iov_base == NULL))
-			return -EINVAL;
-		bytes += iov[i].iov_len;	/* <= (iovcnt + 1) * 1 GiB: no size_t overflow */
-	}
-	if (bytes + HV_RING_TRAILER_SIZE >= r->size)
-		return -EMSGSIZE;
-	*padded = ((uint32_t)bytes + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
 	memcpy(&desc, first, sizeof(desc));
 	if (desc.offset8 < 2 || desc.len8 < desc.offset8 ||
-	    (uint32_t)desc.len8 * HV_RING_ALIGN != *padded)
+	    (uint32_t)desc.len8 * HV_RING_ALIGN != padded)
 		return -EINVAL;
 	return 0;
 }
 
-int
-hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
-			    const struct iovec *iov, unsigned int iovcnt)
+/* The packet or its trailer crosses the end of the data area. */
+static void
+ring_put_wrapped(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+		 const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
 {
 	const uint64_t zero = 0, trailer = (uint64_t)r->priv << 32;
-	uint32_t padded, last, pos;
+	uint32_t last, pos;
 	unsigned int i;
-	int rc;
 
-	rc = ring_tx_len(r, hdr, hdr_len, iov, iovcnt, &padded);
-	if (rc != 0)
-		return rc;
-	/* The cached read index is conservative (the host only frees space): reload on need. */
-	if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE) {
-		rc = ring_reload_peer(r, true);
-		if (rc != 0)
-			return rc;
-		if (r->size - ring_dist(r, r->peer, r->priv) <= padded + HV_RING_TRAILER_SIZE)
-			return -EAGAIN;
-	}
-	/*
-	 * Aligned 8-byte words never straddle the end of the data area. Zeroing the packet's
-	 * last word first leaves the padding zero once the data is copied over the rest of it.
-	 */
+	/* Aligned 8-byte words never straddle the end of the data area. */
 	last = ring_advance(r, r->priv, padded - HV_RING_ALIGN);
 	memcpy(r->data + last, &zero, sizeof(zero));
 	pos = r->priv;
@@ -212,13 +157,44 @@ hvbus_ring_write_staged_hdr(struct hvbus_ring *r, const void *hdr, uint32_t hdr_
 	pos = ring_advance(r, last, HV_RING_ALIGN);
 	memcpy(r->data + pos, &trailer, sizeof(trailer));
 	r->priv = ring_advance(r, pos, HV_RING_TRAILER_SIZE);
+}
+
+int
+hvbus_ring_put_slow(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
+		    const struct iovec *iov, unsigned int iovcnt, uint32_t padded)
+{
+	const uint32_t need = padded + HV_RING_TRAILER_SIZE;
+	int rc;
+
+	/* The cached read index is conservative (the host only frees space): reload it. */
+	if (r->size - hvbus_ring_dist(r, r->peer, r->priv) <= need) {
+		rc = ring_reload_peer(r, true);
+		if (rc != 0)
+			return rc;
+		if (r->size - hvbus_ring_dist(r, r->peer, r->priv) <= need)
+			return -EAGAIN;
+	}
+	if (need <= r->size - r->priv)
+		hvbus_ring_put_flat(r, hdr, hdr_len, iov, iovcnt, padded);
+	else
+		ring_put_wrapped(r, hdr, hdr_len, iov, iovcnt, padded);
 	return 0;
 }
 
 int
 hvbus_ring_write_staged(struct hvbus_ring *r, const struct iovec *iov, unsigned int iovcnt)
 {
-	return hvbus_ring_write_staged_hdr(r, NULL, 0, iov, iovcnt);
+	uint32_t padded;
+	int rc;
+
+	rc = hvbus_ring_tx_len(r, 0, iov, iovcnt, &padded);
+	if (rc != 0)
+		return rc;
+	rc = ring_tx_desc_ok(iovcnt != 0 ? iov[0].iov_base : NULL,
+			     iovcnt != 0 ? iov[0].iov_len : 0, padded);
+	if (rc != 0)
+		return rc;
+	return hvbus_ring_put(r, NULL, 0, iov, iovcnt, padded);
 }
 
 void
@@ -228,12 +204,12 @@ hvbus_ring_publish(struct hvbus_ring *r, bool *need_sig)
 
 	if (r->priv == old)
 		return;
-	__atomic_store_n(CTL_WORD(r, write_index), r->priv, __ATOMIC_RELEASE);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, write_index), r->priv, __ATOMIC_RELEASE);
 	r->pub = r->priv;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* Signal on empty -> non-empty only: a host still draining will find the new data. */
-	if (__atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) == 0 &&
-	    __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_RELAXED) == old)
+	if (__atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_RELAXED) == old)
 		*need_sig = true;
 }
 
@@ -248,91 +224,59 @@ hvbus_ring_write(struct hvbus_ring *r, const struct iovec *iov, unsigned int iov
 	return rc;
 }
 
-static inline bool
-ring_desc_ok(const struct hv_vmbus_desc *d)
-{
-	return d->type < 32 && ((1u << d->type) & RING_TYPE_MASK) != 0 &&
-	       d->offset8 >= 2 && d->len8 >= d->offset8;
-}
-
-/*
- * Bytes the host has published after our private index, from the cached write index; the
- * host's index is reloaded only when the cache cannot cover 'need' bytes (once per batch on
- * an honest host, whose index always moves by whole packets).
- */
-static inline int
-ring_rx_avail(struct hvbus_ring *r, uint32_t need, uint32_t *avail)
-{
-	int rc;
-
-	*avail = ring_dist(r, r->priv, r->peer);
-	if (RING_LIKELY(*avail >= need))
-		return 0;
-	rc = ring_reload_peer(r, false);
-	if (rc != 0)
-		return rc;
-	*avail = ring_dist(r, r->priv, r->peer);
-	return 0;
-}
-
 int
-hvbus_ring_peek(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
-		size_t bounce_len)
+hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bounce,
+		     size_t bounce_len)
 {
 	const uint32_t min_pkt = RING_DESC_SIZE + HV_RING_TRAILER_SIZE;
+	const uint32_t pos = r->priv, room = r->size - pos;
 	struct hv_vmbus_desc desc;
 	uint32_t avail, len;
-	int rc;
 
-	rc = ring_rx_avail(r, min_pkt, &avail);
-	if (rc != 0)
-		return rc;
+	if (ring_reload_peer(r, false) != 0)
+		return -EPROTO;
+	avail = hvbus_ring_dist(r, pos, r->peer);
 	if (avail < min_pkt)
 		return avail == 0 ? -EAGAIN : -EPROTO;
 	/* Host memory can change under us: copy the descriptor once, check the copy only. */
-	ring_copy_out(r, r->priv, &desc, RING_DESC_SIZE);
-	if (RING_UNLIKELY(!ring_desc_ok(&desc)))
+	ring_copy_out(r, pos, &desc, RING_DESC_SIZE);
+	if (!hvbus_ring_desc_ok(&desc))
 		return -EPROTO;
 	len = (uint32_t)desc.len8 * HV_RING_ALIGN;
-	rc = ring_rx_avail(r, len + HV_RING_TRAILER_SIZE, &avail);
-	if (RING_UNLIKELY(rc != 0 || len + HV_RING_TRAILER_SIZE > avail))
+	if (len + HV_RING_TRAILER_SIZE > avail)
 		return -EPROTO;
-	if (RING_LIKELY(len <= r->size - r->priv)) {
-		pkt->buf = r->data + r->priv;
+	if (len <= room) {
+		pkt->buf = r->data + pos;
 	} else {
 		if (len > bounce_len)
 			return -EPROTO;
-		ring_copy_out(r, r->priv, bounce, len);
+		ring_copy_out(r, pos, bounce, len);
 		pkt->buf = bounce;
 	}
-	pkt->xid = desc.tid;
-	pkt->len = len;
-	pkt->type = desc.type;
-	pkt->flags = desc.flags;
-	pkt->hdr_len = (uint32_t)desc.offset8 * HV_RING_ALIGN;
-	r->priv = ring_advance(r, r->priv, len + HV_RING_TRAILER_SIZE);
+	hvbus_ring_pkt_fill(pkt, &desc, len);
+	r->priv = ring_advance(r, pos, len + HV_RING_TRAILER_SIZE);
 	return 0;
 }
 
 void
 hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 {
-	uint32_t done = ring_dist(r, r->pub, r->priv);
+	uint32_t done = hvbus_ring_dist(r, r->pub, r->priv);
 	uint32_t pending, widx, new_free;
 
 	if (done == 0)
 		return;
-	__atomic_store_n(CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
 	r->pub = r->priv;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pending = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
-	if (pending == 0 || (__atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
+	pending = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	if (pending == 0 || (__atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
 			     HV_RING_FEAT_PENDING_SZ) == 0)
 		return;
-	widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_RELAXED);
-	if (!ring_index_ok(r, widx))
+	widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_RELAXED);
+	if (!hvbus_ring_index_ok(r, widx))
 		return;
-	new_free = r->size - ring_dist(r, r->priv, widx);
+	new_free = r->size - hvbus_ring_dist(r, r->priv, widx);
 	/*
 	 * Signal when this batch made free space reach the host's threshold. Linux waits for
 	 * free > pending, openvmm for free >= pending: accept both edges, since a spare signal
@@ -345,65 +289,38 @@ hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
 void
 hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
 {
-	__atomic_store_n(CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);
 	if (!masked)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-bool
-hvbus_ring_intr_masked(const struct hvbus_ring *r)
-{
-	return __atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
 }
 
 uint32_t
 hvbus_ring_bytes_to_read(const struct hvbus_ring *r)
 {
-	uint32_t widx = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	uint32_t widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, widx) ? ring_dist(r, r->priv, widx) : 0;
+	return hvbus_ring_index_ok(r, widx) ? hvbus_ring_dist(r, r->priv, widx) : 0;
 }
 
 uint32_t
 hvbus_ring_bytes_free(const struct hvbus_ring *r)
 {
-	uint32_t ridx = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	uint32_t ridx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
 
-	return ring_index_ok(r, ridx) ? r->size - ring_dist(r, ridx, r->priv) : 0;
+	return hvbus_ring_index_ok(r, ridx) ? r->size - hvbus_ring_dist(r, ridx, r->priv) : 0;
 }
 
 void
 hvbus_ring_snapshot(const struct hvbus_ring *r, struct rte_hvbus_ring_info *info)
 {
 	info->size = r->size;
-	info->write_index = __atomic_load_n(CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
-	info->read_index = __atomic_load_n(CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
-	info->interrupt_mask = __atomic_load_n(CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED);
-	info->pending_send_sz = __atomic_load_n(CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
-	info->feature_bits = __atomic_load_n(CTL_WORD(r, feature_bits), __ATOMIC_RELAXED);
-	info->indices_ok = ring_index_ok(r, info->write_index) &&
-			   ring_index_ok(r, info->read_index);
+	info->write_index = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE);
+	info->read_index = __atomic_load_n(HVBUS_RING_CTL_WORD(r, read_index), __ATOMIC_ACQUIRE);
+	info->interrupt_mask = __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED);
+	info->pending_send_sz = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	info->feature_bits = __atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED);
+	info->indices_ok = hvbus_ring_index_ok(r, info->write_index) &&
+			   hvbus_ring_index_ok(r, info->read_index);
 	info->bytes_used = info->indices_ok ?
-			   ring_dist(r, info->read_index, info->write_index) : 0;
-}
-
-int
-hvbus_ring_parse_xfer(const struct hvbus_ring_pkt *pkt, struct hvbus_ring_xfer *xfer)
-{
-	struct hv_xfer_page_hdr hdr;
-
-	if (pkt->type != HV_PKT_DATA_XFER_PAGES)
-		return -EINVAL;
-	if (pkt->hdr_len < RING_XFER_HDR_END)
-		return -EPROTO;
-	memcpy(&hdr, pkt->buf + RING_DESC_SIZE, sizeof(hdr));
-	/* The ranges lie between the header and the payload: offset8 >= 3 + range_count. */
-	if (hdr.range_count == 0 ||
-	    hdr.range_count > (pkt->hdr_len - RING_XFER_HDR_END) /
-			      sizeof(struct hv_xfer_page_range))
-		return -EPROTO;
-	xfer->ranges = (const struct hv_xfer_page_range *)(pkt->buf + RING_XFER_HDR_END);
-	xfer->range_count = hdr.range_count;
-	xfer->set_id = hdr.set_id;
-	return 0;
+			   hvbus_ring_dist(r, info->read_index, info->write_index) : 0;
 }
