@@ -91,7 +91,19 @@ def cleared(r, what):
              % what)
 
 
-def traffic(r, present, what, sizes):
+def lost_where(ns, what):
+    """Frames missing: where the VF's frames stopped. The guest's VF interface counters (what
+    the kernel received on hvvf0, what it dropped) and the packet sockets on it (net_af_packet:
+    one socket and receive ring per queue in a PACKET_FANOUT group; /proc/net/packet shows
+    each one's interface and whether it runs): tells frames dropped before any socket from
+    frames left in a ring nobody reads. testpmd shows no counters of a port hvnet owns."""
+    for cmd in (["ip", "-s", "-s", "link", "show", "hvvf0"], ["cat", "/proc/net/packet"]):
+        res = subprocess.run(["ip", "netns", "exec", ns] + cmd, capture_output=True, text=True,
+                             timeout=30)
+        log("%s: %s:\n%s" % (what, " ".join(cmd), res.stdout + res.stderr))
+
+
+def traffic(r, ns, present, what, sizes):
     """COUNT frames forwarded, all over the path the host switched to; the guest's VF counters
     moved as the host's did."""
     xs0, host0 = r.xstats(), vf_counters(r)
@@ -100,6 +112,8 @@ def traffic(r, present, what, sizes):
     r.cmd("stop")
     xs1, host1 = r.xstats(), vf_counters(r)
     log("%s: %d back synthetic, %d back over the VF" % (what, back[0], back[1]))
+    if present and back != (0, COUNT):
+        lost_where(ns, what)
     check_eq(back, (0, COUNT) if present else (COUNT, 0), "%s: frames back (synthetic, VF)"
              % what)
     check_eq((xs1["vf_rx_packets"] - xs0["vf_rx_packets"],
@@ -131,7 +145,7 @@ def commanded(ns):
                 check_eq(vf_promisc(ns), promisc, "%s: the VF's interface promiscuous" % what)
             if name == "stats read and cleared":
                 cleared(r, what)
-            traffic(r, verb == "add", what, "60-%d" % (mtu + 14))
+            traffic(r, ns, verb == "add", what, "60-%d" % (mtu + 14))
             sent += COUNT
             mbufs_back(r, base, what)
             settled(r, verb == "add", what + ", then stop/start")
