@@ -46,6 +46,7 @@ struct hvnet_port {
 	bool subch_requested;		/* in this NVS session: the host takes one request only */
 	unsigned int chan_granted;	/* channels of a short grant (0: none), until reset */
 	bool lsc_armed;
+	uint64_t lsc_seen_rx;		/* queue 0's frames at the last LSC alarm */
 	struct hvnet_qconf rxq_conf[HVNET_MAX_QUEUES];
 	struct hvnet_qconf txq_conf[HVNET_MAX_QUEUES];
 	unsigned int nb_intr;		/* rx queues with interrupts set up (started port) */
