@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hv_ring_ctl *ctl = (struct hv_ring_ctl *)ring_mem;
 	struct hvbus_ring_xfer xfer;
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct hvbus_ring r;
 	uint32_t w, rd, i, k;
 	uint16_t blen;

@@ -282,7 +282,7 @@ model_check_pkt(struct model *m, struct test_ring *t, const struct mpkt *p,
 static void
 model_small_bounce(struct test_ring *t, const struct mpkt *p, uint8_t *bounce)
 {
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	uint32_t padded = pad8(p->bytes), before = t->rx.priv;
 
 	if (p->start + padded <= t->size)
@@ -318,7 +318,7 @@ model_read_op(struct model *m, struct test_ring *t)
 {
 	static uint8_t bounce[MAX_DATA];
 	unsigned int n = 1 + rng_below(&m->rng, 16), i;
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	const struct mpkt *p;
 	uint32_t done = 0;
 	int rc;
@@ -480,7 +480,7 @@ test_read_signal(void)
 		{ 100, 0, 1, 1792, false },	/* empty commit */
 		{ 127, 127, 1, 8000, true },	/* drained from nearly full */
 	};
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct test_ring t;
 	uint8_t bounce[64];
 	unsigned int i, k;
@@ -517,7 +517,7 @@ static void
 expect_proto(struct test_ring *t, size_t bounce_len, const char *what)
 {
 	static uint8_t bounce[MAX_DATA];
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	uint32_t before = t->rx.priv;
 	int rc = hvbus_ring_peek(&t->rx, &pkt, bounce, bounce_len);
 
@@ -547,7 +547,7 @@ test_bad_descriptors(void)
 		{ 2, 9, "len8 one past the data" }, { 2, 1024, "len8 past the ring" },
 		{ 0xffff, 0xffff, "max fields" }, { 2, 1, "len8 < 2" },
 	};
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct hv_vmbus_desc *d;
 	struct test_ring t;
 	uint8_t bounce[64];
@@ -577,7 +577,7 @@ test_bad_descriptors(void)
 static void
 test_bad_indices(void)
 {
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct test_ring t;
 	uint8_t bounce[64];
 	bool sig = false;
@@ -624,7 +624,7 @@ static void
 test_bounce_and_wrap(void)
 {
 	static uint8_t bounce[128];
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct hv_vmbus_desc *d;
 	struct test_ring t;
 	uint32_t start;
@@ -651,7 +651,7 @@ static void
 test_iov_splits(void)
 {
 	uint8_t buf[60], bounce[64];
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct test_ring t;
 	struct iovec iov[3];
 	uint32_t start, a, b, i;
@@ -736,7 +736,7 @@ static void
 test_fuzz(uint64_t seed)
 {
 	static uint8_t bounce[MAX_DATA];
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	struct test_ring t;
 	uint64_t s = seed, ok = 0;
 	uint32_t i, j;
@@ -888,7 +888,7 @@ thread_reader(void *arg)
 {
 	struct thread_ctx *c = arg;
 	static uint8_t bounce[2048];
-	struct hvbus_ring_pkt pkt;
+	struct hvbus_ring_pkt pkt = { .buf = NULL };
 	uint32_t seq = 0, spins = 0;
 	bool sig;
 	int rc;
