@@ -469,6 +469,22 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
+ * Whether m's frame, to go hlen bytes into section txd's free part, can be copied in whole
+ * blocks (hvnet_copy_blocks): one short segment, with a block's worth of its buffer after its
+ * data, and the section with room for the blocks and a zero word after them.
+ */
+static __rte_always_inline bool
+hvnet_tx_blocks_fit(const struct hvnet_txq *txq, const struct hvnet_txd *txd,
+		    const struct rte_mbuf *m, uint32_t hlen)
+{
+	const uint32_t need = HVNET_COPY_BLOCK_MAX + sizeof(uint64_t);
+
+	return m->pkt_len <= HVNET_COPY_BLOCK_MAX && m->data_len == m->pkt_len &&
+	       m->next == NULL && (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
+	       txq->section_size - txd->chim_len >= hlen + need;
+}
+
+/*
  * Append m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
  * msg_len) to section txd, which the caller checked has room for msg_len.
  */
@@ -492,6 +508,13 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 		hvnet_tx_ppis(txq, m, buf + sizeof(struct hv_rndis_packet));
 	left = m->pkt_len;
 	off = hlen;
+	if (hvnet_tx_blocks_fit(txq, txd, m, hlen)) {
+		/* The blocks wrote past the frame: the padding is cleared again after them. */
+		hvnet_copy_blocks(buf + off, rte_pktmbuf_mtod(m, const uint8_t *), left);
+		off += left;
+		memcpy(buf + off, &zero, sizeof(zero));
+		left = 0;
+	}
 	/* Bounded by pkt_len, which msg_len was sized for, whatever the segments claim. */
 	for (; m != NULL && left != 0; m = m->next) {
 		uint32_t len = RTE_MIN((uint32_t)m->data_len, left);
