@@ -583,9 +583,10 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 /*
  * The usual frame, copied without the general path's choices: no PPI, not above
  * tx_copybreak, plain (direct, one segment, its only reference, from the chunk's first pool:
- * it goes back to the pool as it is, in the chunk's one put), into the section being filled or a new one when none is (want: frames
- * left, for hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one)
- * decides, flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
+ * it goes back to the pool as it is, in the chunk's one put), into the section being filled
+ * or a new one when none is (want: frames left, for hvnet_txd_get). 1: copied; 0: nothing
+ * done, the general path (hvnet_tx_one) decides, flushing a full section first; -ENOBUFS: no
+ * free descriptor, stop (counted).
  */
 static __rte_always_inline int
 hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
