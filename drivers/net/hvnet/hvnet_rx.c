@@ -958,9 +958,11 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_upcall_nvs(rxq, pkt);
 		return;
 	}
-	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
+	/* A fixed-size copy (no libc call); a short message leaves the type NONE. */
+	if (likely(pkt->len >= sizeof(c)))
+		memcpy(&c, pkt->data, sizeof(c));
 	/* The host is done with the carrier whatever it says: never leak the slot. */
-	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
+	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
 		c.status = HV_NVSP_STATUS_FAILURE;
 	if (!hvnet_txd_complete(rxq->hv, rxq->queue_id, pkt->xid, c.status))
 		hvnet_rx_drop(rxq, HVNET_RX_UNKNOWN_COMPLETION);
