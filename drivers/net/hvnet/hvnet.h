@@ -347,6 +347,7 @@ struct hvnet_txq {
 	struct hvnet_txd *agg __rte_cache_aligned;	/* section being filled, not yet sent */
 	struct rte_ring *free_txd;		/* indices of free descriptors (SP/SC) */
 	uint32_t section_size;
+	uint32_t block_end;			/* sections filled below this take block copies */
 	uint32_t tx_copybreak;			/* frames up to this are copied; all without GPA-direct */
 	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */

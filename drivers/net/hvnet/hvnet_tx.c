@@ -26,6 +26,8 @@
 #define HVNET_PPI_SIZE		(sizeof(struct hv_rndis_ppi) + sizeof(uint32_t))
 /* RNDIS PACKET header with the most PPIs one frame gets: VLAN, then LSO or checksum. */
 #define HVNET_TX_HDR_MAX	(sizeof(struct hv_rndis_packet) + 2 * HVNET_PPI_SIZE)
+/* Room a block copy needs after a section's fill: a header, the blocks, a zero word. */
+#define HVNET_TX_BLOCK_ROOM	(HVNET_TX_HDR_MAX + HVNET_COPY_BLOCK_MAX + sizeof(uint64_t))
 #define HVNET_TX_MIN_ALIGN	4u	/* RNDIS messages are padded to at least 4 bytes */
 
 /* mbuf flags that make the RNDIS header carry a PPI. */
@@ -469,19 +471,17 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
- * Whether m's frame, to go hlen bytes into section txd's free part, can be copied in whole
- * blocks (hvnet_copy_blocks): one short segment, with a block's worth of its buffer after its
- * data, and the section with room for the blocks and a zero word after them.
+ * Whether m's frame can be copied into section txd in whole blocks (hvnet_copy_blocks): one
+ * short segment, with a block's worth of its buffer after its data, and the section with
+ * room for its header, the blocks and a zero word after them (block_end).
  */
 static __rte_always_inline bool
 hvnet_tx_blocks_fit(const struct hvnet_txq *txq, const struct hvnet_txd *txd,
-		    const struct rte_mbuf *m, uint32_t hlen)
+		    const struct rte_mbuf *m)
 {
-	const uint32_t need = HVNET_COPY_BLOCK_MAX + sizeof(uint64_t);
-
 	return m->pkt_len <= HVNET_COPY_BLOCK_MAX && m->data_len == m->pkt_len &&
 	       m->next == NULL && (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
-	       txq->section_size - txd->chim_len >= hlen + need;
+	       txd->chim_len < txq->block_end;
 }
 
 /*
@@ -508,7 +508,7 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 		hvnet_tx_ppis(txq, m, buf + sizeof(struct hv_rndis_packet));
 	left = m->pkt_len;
 	off = hlen;
-	if (hvnet_tx_blocks_fit(txq, txd, m, hlen)) {
+	if (hvnet_tx_blocks_fit(txq, txd, m)) {
 		/* The blocks wrote past the frame: the padding is cleared again after them. */
 		hvnet_copy_blocks(buf + off, rte_pktmbuf_mtod(m, const uint8_t *), left);
 		off += left;
@@ -1103,6 +1103,7 @@ hvnet_txq_sendbuf_init(struct hvnet_txq *txq, const struct hvnet_dev *hv, uint16
 
 	txq->sendbuf = res->addr;
 	txq->section_size = hv->sendbuf_section_size;
+	txq->block_end = 0;
 	txq->first_section = qid * share;
 	if (txq->sendbuf == NULL || share == 0 ||
 	    (uint64_t)hv->sendbuf_section_cnt * txq->section_size > res->len ||
@@ -1112,6 +1113,8 @@ hvnet_txq_sendbuf_init(struct hvnet_txq *txq, const struct hvnet_dev *hv, uint16
 		txq->section_size = 0;
 		return;
 	}
+	if (txq->section_size > HVNET_TX_BLOCK_ROOM)
+		txq->block_end = txq->section_size - HVNET_TX_BLOCK_ROOM;
 	/* Descriptor i owns section first_section + i: no more descriptors than sections. */
 	if (txq->nb_desc > share) {
 		HVNET_INIT_LOG(NOTICE, "port %u txq %u: %u descriptors capped to its %u "
