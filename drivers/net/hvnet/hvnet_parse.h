@@ -42,7 +42,10 @@ enum hvnet_rx_drop {
 	HVNET_RX_OK = HVNET_RX_DROP_MAX	/* what a check returns for a good message */
 };
 
-/* PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. */
+/*
+ * PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. The value of
+ * a PPI not in 'have' is unspecified: readers test the bit first.
+ */
 struct hvnet_rx_info {
 	uint32_t have;
 	uint32_t csum;
@@ -54,6 +57,19 @@ struct hvnet_rx_info {
 #define HVNET_RX_HAVE(type)	(1u << (type))
 #define HVNET_RX_HAVE_HASH \
 	(HVNET_RX_HAVE(HV_PPI_HASH_VALUE) | HVNET_RX_HAVE(HV_PPI_HASH_INFO))
+
+/* Whether a and b have the same PPIs with the same values (what a reader can see). */
+static inline bool
+hvnet_rx_info_same(const struct hvnet_rx_info *a, const struct hvnet_rx_info *b)
+{
+	const uint32_t have = a->have;
+
+	return have == b->have &&
+	       (!(have & HVNET_RX_HAVE(HV_PPI_CHECKSUM)) || a->csum == b->csum) &&
+	       (!(have & HVNET_RX_HAVE(HV_PPI_VLAN)) || a->vlan == b->vlan) &&
+	       (!(have & HVNET_RX_HAVE(HV_PPI_HASH_VALUE)) || a->hash_value == b->hash_value) &&
+	       (!(have & HVNET_RX_HAVE(HV_PPI_HASH_INFO)) || a->hash_info == b->hash_info);
+}
 
 /* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
 static inline bool
@@ -131,7 +147,7 @@ struct hvnet_rx_layout {
 	uint32_t min_length;		/* RNDIS length the OOB and PPI areas need */
 	uint32_t data_offset;		/* the frame's, from byte 8 as on the wire */
 	uint32_t have;			/* as hvnet_rx_info.have */
-	uint16_t at[HVNET_RX_VALS];	/* each value's offset from the message */
+	uint16_t at[HVNET_RX_VALS];	/* each value's offset from the message; 0: absent */
 	uint64_t key[HVNET_RX_LAYOUT_WORDS]	/* the layout's bytes, zero elsewhere */
 		__attribute__((aligned(16)));
 	uint64_t mask[HVNET_RX_LAYOUT_WORDS]	/* ones over the layout's bytes */
@@ -381,17 +397,13 @@ hvnet_parse_rndis_cached(const struct hvnet_rx_layout *lay, const uint8_t *msg,
 	    data_length < HVNET_PARSE_MIN_FRAME || data_length > max_frame ||
 	    !hvnet_span_ok(length - HV_RNDIS_OFFSET_BASE, lay->data_offset, data_length))
 		return false;
+	/* No test per value: an absent one's offset is 0, a read inside the compared header. */
 	info->have = lay->have;
-	if (lay->have & HVNET_RX_HAVE(HV_PPI_CHECKSUM))
-		memcpy(&info->csum, msg + lay->at[HVNET_RX_VAL_CSUM], sizeof(info->csum));
-	if (lay->have & HVNET_RX_HAVE(HV_PPI_VLAN))
-		memcpy(&info->vlan, msg + lay->at[HVNET_RX_VAL_VLAN], sizeof(info->vlan));
-	if (lay->have & HVNET_RX_HAVE(HV_PPI_HASH_VALUE))
-		memcpy(&info->hash_value, msg + lay->at[HVNET_RX_VAL_HASH_VALUE],
-		       sizeof(info->hash_value));
-	if (lay->have & HVNET_RX_HAVE(HV_PPI_HASH_INFO))
-		memcpy(&info->hash_info, msg + lay->at[HVNET_RX_VAL_HASH_INFO],
-		       sizeof(info->hash_info));
+	memcpy(&info->csum, msg + lay->at[HVNET_RX_VAL_CSUM], sizeof(info->csum));
+	memcpy(&info->vlan, msg + lay->at[HVNET_RX_VAL_VLAN], sizeof(info->vlan));
+	memcpy(&info->hash_value, msg + lay->at[HVNET_RX_VAL_HASH_VALUE],
+	       sizeof(info->hash_value));
+	memcpy(&info->hash_info, msg + lay->at[HVNET_RX_VAL_HASH_INFO], sizeof(info->hash_info));
 	*frame_off = HV_RNDIS_OFFSET_BASE + lay->data_offset;
 	*frame_len = data_length;
 	return true;

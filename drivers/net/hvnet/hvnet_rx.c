@@ -30,8 +30,6 @@
  */
 #define HVNET_RX_RANGE_BUDGET	4096u
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
-#define HVNET_RX_BLOCK		64u	/* bytes a short frame is copied by */
-#define HVNET_RX_BLOCK_MAX	(2 * HVNET_RX_BLOCK)	/* longest (beyond: rte_memcpy) */
 
 _Static_assert(HVNET_PARSE_MIN_FRAME == RTE_ETHER_HDR_LEN, "shortest frame: a header");
 /* The longest frame in the smallest segments never wraps nb_segs (a uint16_t). */
@@ -684,19 +682,6 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 }
 
 /*
- * Copy a frame of at most HVNET_RX_BLOCK_MAX bytes in one or two whole blocks: up to a block
- * minus one byte more is read and written than the frame holds, which the caller made sure
- * both the receive buffer and the mbuf's data room have. No call, no size dispatch.
- */
-static __rte_always_inline void
-hvnet_rx_copy_blocks(uint8_t *dst, const uint8_t *src, uint32_t len)
-{
-	memcpy(dst, src, HVNET_RX_BLOCK);
-	if (len > HVNET_RX_BLOCK)
-		memcpy(dst + HVNET_RX_BLOCK, src + HVNET_RX_BLOCK, HVNET_RX_BLOCK);
-}
-
-/*
  * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info), of the current
  * transfer-page packet: at most one frame delivered. Short frames that fit one mbuf, the
  * common case, are copied into a raw mbuf set up by one store of the queue's template;
@@ -723,7 +708,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 	dst = rte_pktmbuf_mtod(m, uint8_t *);
 	/* Its blocks end inside the receive buffer and inside the mbuf's data room. */
 	if (likely(len <= rxq->block_max && (uint32_t)(frame - rxq->rxbuf) <= rxq->block_end))
-		hvnet_rx_copy_blocks(dst, frame, len);
+		hvnet_copy_blocks(dst, frame, len);
 	else
 		rte_memcpy(dst, frame, len);
 	m->data_len = (uint16_t)len;
@@ -973,9 +958,11 @@ hvnet_rx_completion(struct hvnet_rxq *rxq, const struct rte_hvbus_pkt *pkt)
 		hvnet_rx_upcall_nvs(rxq, pkt);
 		return;
 	}
-	memcpy(&c, pkt->data, RTE_MIN(pkt->len, (uint32_t)sizeof(c)));
+	/* A fixed-size copy (no libc call); a short message leaves the type NONE. */
+	if (likely(pkt->len >= sizeof(c)))
+		memcpy(&c, pkt->data, sizeof(c));
 	/* The host is done with the carrier whatever it says: never leak the slot. */
-	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE || pkt->len < sizeof(c))
+	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
 		c.status = HV_NVSP_STATUS_FAILURE;
 	if (!hvnet_txd_complete(rxq->hv, rxq->queue_id, pkt->xid, c.status))
 		hvnet_rx_drop(rxq, HVNET_RX_UNKNOWN_COMPLETION);
@@ -1231,9 +1218,9 @@ hvnet_rx_fast_init(struct hvnet_rxq *rxq)
 	rxq->tag_have = rxq->vlan_strip ? 0 : HVNET_RX_HAVE(HV_PPI_VLAN);
 	rxq->block_max = 0;
 	rxq->block_end = 0;
-	if (rxq->seg_room >= HVNET_RX_BLOCK_MAX && rxq->rxbuf_len >= HVNET_RX_BLOCK_MAX) {
-		rxq->block_max = HVNET_RX_BLOCK_MAX;
-		rxq->block_end = rxq->rxbuf_len - HVNET_RX_BLOCK_MAX;
+	if (rxq->seg_room >= HVNET_COPY_BLOCK_MAX && rxq->rxbuf_len >= HVNET_COPY_BLOCK_MAX) {
+		rxq->block_max = HVNET_COPY_BLOCK_MAX;
+		rxq->block_end = rxq->rxbuf_len - HVNET_COPY_BLOCK_MAX;
 	}
 	rte_mbuf_refcnt_set(&m, 1);
 	m.port = rxq->port_id;

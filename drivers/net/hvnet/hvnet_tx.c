@@ -26,6 +26,8 @@
 #define HVNET_PPI_SIZE		(sizeof(struct hv_rndis_ppi) + sizeof(uint32_t))
 /* RNDIS PACKET header with the most PPIs one frame gets: VLAN, then LSO or checksum. */
 #define HVNET_TX_HDR_MAX	(sizeof(struct hv_rndis_packet) + 2 * HVNET_PPI_SIZE)
+/* Room a block copy needs after a section's fill: a header, the blocks, a zero word. */
+#define HVNET_TX_BLOCK_ROOM	(HVNET_TX_HDR_MAX + HVNET_COPY_BLOCK_MAX + sizeof(uint64_t))
 #define HVNET_TX_MIN_ALIGN	4u	/* RNDIS messages are padded to at least 4 bytes */
 
 /* mbuf flags that make the RNDIS header carry a PPI. */
@@ -469,6 +471,20 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
+ * Whether m's frame can be copied into section txd in whole blocks (hvnet_copy_blocks): one
+ * short segment, with a block's worth of its buffer after its data, and the section with
+ * room for its header, the blocks and a zero word after them (block_end).
+ */
+static __rte_always_inline bool
+hvnet_tx_blocks_fit(const struct hvnet_txq *txq, const struct hvnet_txd *txd,
+		    const struct rte_mbuf *m)
+{
+	return m->pkt_len <= HVNET_COPY_BLOCK_MAX && m->data_len == m->pkt_len &&
+	       m->next == NULL && (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
+	       txd->chim_len < txq->block_end;
+}
+
+/*
  * Append m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
  * msg_len) to section txd, which the caller checked has room for msg_len.
  */
@@ -492,6 +508,13 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 		hvnet_tx_ppis(txq, m, buf + sizeof(struct hv_rndis_packet));
 	left = m->pkt_len;
 	off = hlen;
+	if (hvnet_tx_blocks_fit(txq, txd, m)) {
+		/* The blocks wrote past the frame: the padding is cleared again after them. */
+		hvnet_copy_blocks(buf + off, rte_pktmbuf_mtod(m, const uint8_t *), left);
+		off += left;
+		memcpy(buf + off, &zero, sizeof(zero));
+		left = 0;
+	}
 	/* Bounded by pkt_len, which msg_len was sized for, whatever the segments claim. */
 	for (; m != NULL && left != 0; m = m->next) {
 		uint32_t len = RTE_MIN((uint32_t)m->data_len, left);
@@ -560,9 +583,10 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 /*
  * The usual frame, copied without the general path's choices: no PPI, not above
  * tx_copybreak, plain (direct, one segment, its only reference, from the chunk's first pool:
- * it goes back to the pool as it is, in the chunk's one put), into the section being filled or a new one when none is (want: frames
- * left, for hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one)
- * decides, flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
+ * it goes back to the pool as it is, in the chunk's one put), into the section being filled
+ * or a new one when none is (want: frames left, for hvnet_txd_get). 1: copied; 0: nothing
+ * done, the general path (hvnet_tx_one) decides, flushing a full section first; -ENOBUFS: no
+ * free descriptor, stop (counted).
  */
 static __rte_always_inline int
 hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
@@ -1079,6 +1103,7 @@ hvnet_txq_sendbuf_init(struct hvnet_txq *txq, const struct hvnet_dev *hv, uint16
 
 	txq->sendbuf = res->addr;
 	txq->section_size = hv->sendbuf_section_size;
+	txq->block_end = 0;
 	txq->first_section = qid * share;
 	if (txq->sendbuf == NULL || share == 0 ||
 	    (uint64_t)hv->sendbuf_section_cnt * txq->section_size > res->len ||
@@ -1088,6 +1113,8 @@ hvnet_txq_sendbuf_init(struct hvnet_txq *txq, const struct hvnet_dev *hv, uint16
 		txq->section_size = 0;
 		return;
 	}
+	if (txq->section_size > HVNET_TX_BLOCK_ROOM)
+		txq->block_end = txq->section_size - HVNET_TX_BLOCK_ROOM;
 	/* Descriptor i owns section first_section + i: no more descriptors than sections. */
 	if (txq->nb_desc > share) {
 		HVNET_INIT_LOG(NOTICE, "port %u txq %u: %u descriptors capped to its %u "

@@ -115,7 +115,7 @@ cached(const struct hvnet_rx_layout *lay, const uint8_t *msg, uint32_t range_len
 	hvnet_parse_rndis_head(msg, range_len, &p);
 	why = hvnet_parse_rndis_packet(&p, msg, range_len, MAX_FRAME, &off, &len, &info, NULL);
 	CHECK(why == HVNET_RX_OK && coff == off && clen == len &&
-	      memcmp(&cinfo, &info, sizeof(info)) == 0,
+	      hvnet_rx_info_same(&cinfo, &info),
 	      "cached check accepted what the full parse gives %d (frame %u@%u, cached %u@%u)",
 	      why, len, off, clen, coff);
 	return true;
