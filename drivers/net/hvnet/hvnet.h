@@ -349,6 +349,7 @@ struct hvnet_txq {
 	uint32_t section_size;
 	uint32_t block_end;			/* sections filled below this take block copies */
 	uint32_t tx_copybreak;			/* frames up to this are copied; all without GPA-direct */
+	uint32_t fast_max;			/* longest frame the copy fast path takes */
 	bool gpa_direct;			/* frames may be sent from their own pages */
 	uint32_t agg_max_bytes;			/* host limits from RNDIS INITIALIZE_CMPLT */
 	uint32_t agg_max_pkts;

@@ -29,6 +29,7 @@
 /* Room a block copy needs after a section's fill: a header, the blocks, a zero word. */
 #define HVNET_TX_BLOCK_ROOM	(HVNET_TX_HDR_MAX + HVNET_COPY_BLOCK_MAX + sizeof(uint64_t))
 #define HVNET_TX_MIN_ALIGN	4u	/* RNDIS messages are padded to at least 4 bytes */
+#define HVNET_TX_FAST_MAX	UINT16_MAX	/* bound of txq->fast_max */
 
 /* mbuf flags that make the RNDIS header carry a PPI. */
 #define HVNET_TX_OL_PPI \
@@ -344,15 +345,15 @@ hvnet_tx_ppis(const struct hvnet_txq *txq, const struct rte_mbuf *m, uint8_t *p)
  * stack cost 8 instructions more per frame.
  */
 static inline uint32_t
-hvnet_tx_rndis(const struct rte_mbuf *m, uint8_t *buf, uint32_t ppi_len, uint32_t pad)
+hvnet_tx_rndis(uint32_t frame_len, uint8_t *buf, uint32_t ppi_len, uint32_t pad)
 {
 	const uint32_t hlen = sizeof(struct hv_rndis_packet) + ppi_len;
 	struct hv_rndis_packet *pkt = (struct hv_rndis_packet *)buf;
 
 	pkt->type = HV_RNDIS_MSG_PACKET;
-	pkt->length = hlen + m->pkt_len + pad;
+	pkt->length = hlen + frame_len + pad;
 	pkt->data_offset = hlen - HV_RNDIS_OFFSET_BASE;
-	pkt->data_length = m->pkt_len;
+	pkt->data_length = frame_len;
 	pkt->oob_offset = 0;
 	pkt->oob_length = 0;
 	pkt->num_oob = 0;
@@ -471,16 +472,17 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
- * Whether m's frame can be copied into section txd in whole blocks (hvnet_copy_blocks): one
- * short segment, with a block's worth of its buffer after its data, and the section with
- * room for its header, the blocks and a zero word after them (block_end).
+ * Whether m's frame can be copied into section txd in whole blocks (hvnet_copy_blocks): short,
+ * all in the first segment (what any further one holds is beyond pkt_len: the general copy
+ * would not take it either), with a block's worth of its buffer after its data, and the
+ * section with room for its header, the blocks and a zero word after them (block_end).
  */
 static __rte_always_inline bool
 hvnet_tx_blocks_fit(const struct hvnet_txq *txq, const struct hvnet_txd *txd,
 		    const struct rte_mbuf *m)
 {
 	return m->pkt_len <= HVNET_COPY_BLOCK_MAX && m->data_len == m->pkt_len &&
-	       m->next == NULL && (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
+	       (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
 	       txd->chim_len < txq->block_end;
 }
 
@@ -494,7 +496,7 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 {
 	const uint64_t zero = 0;
 	uint8_t *buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
-	uint32_t hlen, off, left;
+	uint32_t hlen, off, left = m->pkt_len;
 
 	/*
 	 * RNDIS wants the alignment padding (and any shortfall) zeroed: the message's last word
@@ -502,11 +504,10 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 	 * padding; more than a word of it is cleared at the end.
 	 */
 	memcpy(buf + msg_len - sizeof(zero), &zero, sizeof(zero));
-	hlen = hvnet_tx_rndis(m, buf, ppi_len,
-			      msg_len - sizeof(struct hv_rndis_packet) - ppi_len - m->pkt_len);
+	hlen = hvnet_tx_rndis(left, buf, ppi_len,
+			      msg_len - sizeof(struct hv_rndis_packet) - ppi_len - left);
 	if (ppi_len != 0)
 		hvnet_tx_ppis(txq, m, buf + sizeof(struct hv_rndis_packet));
-	left = m->pkt_len;
 	off = hlen;
 	if (hvnet_tx_blocks_fit(txq, txd, m)) {
 		/* The blocks wrote past the frame: the padding is cleared again after them. */
@@ -581,12 +582,12 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 }
 
 /*
- * The usual frame, copied without the general path's choices: no PPI, not above
- * tx_copybreak, plain (direct, one segment, its only reference, from the chunk's first pool:
- * it goes back to the pool as it is, in the chunk's one put), into the section being filled
- * or a new one when none is (want: frames left, for hvnet_txd_get). 1: copied; 0: nothing
- * done, the general path (hvnet_tx_one) decides, flushing a full section first; -ENOBUFS: no
- * free descriptor, stop (counted).
+ * The usual frame, copied without the general path's choices: no PPI, not above fast_max
+ * (tx_copybreak, at most a section), plain (direct, one segment, its only reference, from
+ * the chunk's first pool: it goes back to the pool as it is, in the chunk's one put), into
+ * the section being filled or a new one when none is (want: frames left, for
+ * hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one) decides,
+ * flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
  */
 static __rte_always_inline int
 hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
@@ -597,9 +598,11 @@ hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *
 
 	if ((m->ol_flags & (HVNET_TX_OL_PPI | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
 	    m->next != NULL || m->nb_segs != 1 || rte_mbuf_refcnt_read(m) != 1 ||
-	    m->pool != b->mp || m->pkt_len > txq->tx_copybreak)
+	    m->pool != b->mp || m->pkt_len > txq->fast_max)
 		return 0;
-	msg_len = hvnet_tx_msg_len(txq, m, 0);
+	/* No PPI, and the frame is short (fast_max): no overflow to guard against. */
+	msg_len = RTE_ALIGN_CEIL((uint32_t)sizeof(struct hv_rndis_packet) + m->pkt_len,
+				 txq->agg_align);
 	if (txd == NULL) {
 		/* A fresh section has agg_max_bytes of room: never open one for nothing. */
 		if (unlikely(msg_len > txq->agg_max_bytes))
@@ -677,7 +680,7 @@ hvnet_tx_gpa(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m
 		txq->stats.sendbuf_full++;
 		return -ENOBUFS;
 	}
-	hlen = hvnet_tx_rndis(m, txd->rndis, ppi_len, 0);
+	hlen = hvnet_tx_rndis(m->pkt_len, txd->rndis, ppi_len, 0);
 	if (ppi_len != 0)
 		hvnet_tx_ppis(txq, m, txd->rndis + sizeof(struct hv_rndis_packet));
 	gpa[0].len = hlen;
@@ -1091,6 +1094,9 @@ hvnet_txq_agg_init(struct hvnet_txq *txq, const struct hvnet_dev *hv)
 	txq->agg_max_bytes = txq->section_size;
 	if (hv->rndis_agg_size != 0)
 		txq->agg_max_bytes = RTE_MIN(txq->agg_max_bytes, hv->rndis_agg_size);
+	/* Never more than a section takes: its message length then fits 32-bit arithmetic. */
+	txq->fast_max = RTE_MIN(RTE_MIN(txq->tx_copybreak, txq->agg_max_bytes),
+				(uint32_t)HVNET_TX_FAST_MAX);
 }
 
 /* Where the send buffer is, and this queue's default share of its sections. */
