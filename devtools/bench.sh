@@ -20,10 +20,10 @@
 # capacity (frames it moved per second of busy time) over the guest's rate is its headroom,
 # "host x" in the table: a figure below a few means the host, not the driver, set the pace.
 #
-# Environment: SIZES (default "64 128 512 1518"), QUEUES ("1 2 4 8"), MODES ("rxonly txonly io"),
-# ROUNDS (5), DURATION (s per run, 10), OUT (build/bench). Writes $OUT/bench.csv (every run),
-# $OUT/median.csv, $OUT/bench.png (Debian's python3-matplotlib, if installed) and prints the
-# ratio table. Wall-clock figures: run it on an otherwise idle machine.
+# Environment: SIZES (frame bytes with the FCS, default "64 128 512 1518"), QUEUES ("1 2 4 8"),
+# MODES ("rxonly txonly io"), ROUNDS (5), DURATION (s per run, 10), OUT (build/bench). Writes
+# $OUT/bench.csv (every run), $OUT/median.csv, $OUT/bench.png (Debian's python3-matplotlib, if
+# installed) and prints the ratio table. Wall-clock figures: run it on an otherwise idle machine.
 set -u
 umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +39,16 @@ sim="$build/app/test-hvnet/dpdk-test-hvnet"
 
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
 [ -x "$sim" ] || { echo "bench: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
+# A SIZE counts the FCS, as RFC 2544's 64..1518 do; mbufs and the host's frames do not.
+fcs=4
+for size in $sizes; do
+	n=$size
+	case $n in
+	*[!0-9]* | '') n=0 ;;
+	esac
+	[ "$n" -ge 64 ] && [ "$n" -le 1518 ] ||
+		{ echo "bench: SIZES: '$size' is not a frame size from 64 to 1518" >&2; exit 1; }
+done
 . devtools/lib.sh
 guest_paths "$build" || exit 1
 mkdir -p "$out" || exit 1
@@ -47,6 +57,7 @@ mkdir -p "$out" || exit 1
 # <host capacity pps> <host idle %>".
 run_one() {
 	local drv=$1 mode=$2 size=$3 queues=$4 out pkts cyc sig rxb txb field load
+	local len=$((size - fcs))
 	local eal=(--no-huge -m 1024 --iova-mode=va -l 0-1 --file-prefix "hvnet-bench-$$")
 	local env=() first=() host=()
 	if [ "$drv" = hvnet ]; then
@@ -58,14 +69,14 @@ run_one() {
 	field=RX
 	case $mode in
 	io) first=(--tx-first); host=(--nics 2 --wire peer) ;;
-	rxonly) host=(--nics 1 --wire none --rate "0:max:$size") ;;
-	txonly) field=TX; host=(--nics 1 --wire none --rate "0:0:$size") ;;
+	rxonly) host=(--nics 1 --wire none --rate "0:max:$len") ;;
+	txonly) field=TX; host=(--nics 1 --wire none --rate "0:0:$len") ;;
 	esac
 	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim "${host[@]}" \
 		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode="$mode" \
 		--auto-start "${first[@]}" --stats-period 3600 --record-core-cycles \
 		--record-burst-stats --total-num-mbufs=32768 --rxq="$queues" --txq="$queues" \
-		--txpkts="$size" 2>&1 </dev/null)
+		--txpkts="$len" 2>&1 </dev/null)
 	pkts=$(printf '%s\n' "$out" | sed -n '/Accumulated forward statistics/,+3p' |
 		sed -n "s/.*$field-packets: *\([0-9]*\).*/\1/p" | tail -n 1)
 	cyc=$(printf '%s\n' "$out" |
