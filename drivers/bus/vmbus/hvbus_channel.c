@@ -329,7 +329,15 @@ hvbus_chan_send(struct rte_hvbus_channel *chan, struct hv_vmbus_desc *hdr, uint3
 
 	if (iovcnt > HVBUS_MAX_IOV)
 		return -EINVAL;
-	rc = hvbus_ring_write_pkt(&chan->tx, hdr, hdr_len, iov, iovcnt);
+	/* The sizes of acks and section sends, as constants: a few moves each. */
+	if (hdr_len == sizeof(*hdr) && iovcnt == 1 && iov[0].iov_len == 8)
+		rc = hvbus_ring_write_small(&chan->tx, hdr, iov[0].iov_base, 8);
+	else if (hdr_len == sizeof(*hdr) && iovcnt == 1 && iov[0].iov_len == 16)
+		rc = hvbus_ring_write_small(&chan->tx, hdr, iov[0].iov_base, 16);
+	else
+		rc = 1;
+	if (rc != 0)
+		rc = hvbus_ring_write_pkt(&chan->tx, hdr, hdr_len, iov, iovcnt);
 	if (rc == 0 && need_sig != NULL)
 		hvbus_ring_publish(&chan->tx, need_sig);
 	return rc;

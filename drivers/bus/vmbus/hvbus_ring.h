@@ -282,6 +282,17 @@ hvbus_ring_put_flat(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
 int hvbus_ring_put_slow(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
 			const struct iovec *iov, unsigned int iovcnt, uint32_t padded);
 
+/*
+ * Whether need bytes (a packet and its trailer) fit at the private index, as the cached read
+ * index tells, without wrapping. The cached index is conservative: the host only ever frees
+ * space; a full ring is one byte short of need.
+ */
+static inline bool
+hvbus_ring_fits_flat(const struct hvbus_ring *r, uint32_t need)
+{
+	return r->size - hvbus_ring_dist(r, r->peer, r->priv) > need && need <= r->size - r->priv;
+}
+
 /* Copy a checked packet of padded bytes (< size) in at the private index, if it fits. */
 static inline __attribute__((always_inline)) int
 hvbus_ring_put(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
@@ -289,9 +300,7 @@ hvbus_ring_put(struct hvbus_ring *r, const void *hdr, uint32_t hdr_len,
 {
 	const uint32_t need = padded + HV_RING_TRAILER_SIZE;
 
-	/* The cached read index is conservative: the host only ever frees space. */
-	if (HVBUS_RING_LIKELY(r->size - hvbus_ring_dist(r, r->peer, r->priv) > need &&
-			      need <= r->size - r->priv)) {
+	if (HVBUS_RING_LIKELY(hvbus_ring_fits_flat(r, need))) {
 		hvbus_ring_put_flat(r, hdr, hdr_len, iov, iovcnt, padded);
 		return 0;
 	}
@@ -313,6 +322,42 @@ hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t h
 	hdr->offset8 = (uint16_t)(hdr_len / HV_RING_ALIGN);
 	hdr->len8 = (uint16_t)(padded / HV_RING_ALIGN);
 	return hvbus_ring_put(r, hdr, hdr_len, iov, iovcnt, padded);
+}
+
+/* Payloads hvbus_ring_write_small() takes: acks and section sends, a data path's packets. */
+#define HVBUS_RING_SMALL_MAX	16
+
+/*
+ * hvbus_ring_write_pkt() for a bare 16-byte descriptor and a payload of 1 to
+ * HVBUS_RING_SMALL_MAX bytes that fits without a reload or a wrap: four fixed-size moves, no
+ * iovec to walk. The same bytes land in the ring. 0, or 1 when the caller must take
+ * hvbus_ring_write_pkt() (nothing written).
+ */
+static inline __attribute__((always_inline)) int
+hvbus_ring_write_small(struct hvbus_ring *r, struct hv_vmbus_desc *desc, const void *data,
+		       size_t len)
+{
+	const uint32_t padded =
+		(uint32_t)(sizeof(*desc) + len + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
+	const uint32_t need = padded + HV_RING_TRAILER_SIZE;
+	const uint64_t trailer = (uint64_t)r->priv << 32;
+	uint64_t w[2] = { 0, 0 };
+	uint8_t *p;
+
+	/* need >= 32 for len >= 1: the two words after the descriptor stay inside it. */
+	if (HVBUS_RING_UNLIKELY(len - 1 >= HVBUS_RING_SMALL_MAX || data == NULL ||
+				!hvbus_ring_fits_flat(r, need)))
+		return 1;
+	hvbus_ring_put_bytes((uint8_t *)w, (const uint8_t *)data, (uint32_t)len);
+	desc->offset8 = sizeof(*desc) / HV_RING_ALIGN;
+	desc->len8 = (uint16_t)(padded / HV_RING_ALIGN);
+	p = r->data + r->priv;
+	memcpy(p, desc, sizeof(*desc));
+	/* Zero padding included; for len <= 8 the second word is where the trailer goes. */
+	memcpy(p + sizeof(*desc), w, sizeof(w));
+	memcpy(p + padded, &trailer, sizeof(trailer));
+	r->priv = need < r->size - r->priv ? r->priv + need : 0;
+	return 0;
 }
 
 /* ---- Inline reader: the receive path of every packet. ---- */

@@ -715,6 +715,67 @@ test_bad_writes(void)
 	tr_free(&t);
 }
 
+/*
+ * hvbus_ring_write_small() writes what hvbus_ring_write_pkt() writes, byte for byte, and
+ * declines (nothing written) whatever it does not take: a wrap, a full ring, other sizes.
+ */
+static void
+test_small_writes(void)
+{
+	static const uint32_t room[] = { 0, 24, 32, 40, 48, 4096 };
+	uint8_t payload[HVBUS_RING_SMALL_MAX + 1];
+	struct test_ring a, b;
+	struct hv_vmbus_desc da, db;
+	uint32_t start, len, i, taken = 0, declined = 0;
+	int rc;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(0xa0 + i);
+	tr_init(&a, 8192, 0);
+	tr_init(&b, 8192, 0);
+	for (start = 8192 - 64; start < 8192; start += 8) {
+		for (i = 0; i < sizeof(room) / sizeof(room[0]); i++) {
+			for (len = 0; len <= HVBUS_RING_SMALL_MAX + 1; len++) {
+				struct iovec iov = { payload, len };
+				uint32_t peer = (start + room[i]) % 8192;
+
+				memset(a.mem + CTL_BYTES, 0x5a, 8192);
+				memset(b.mem + CTL_BYTES, 0x5a, 8192);
+				a.tx.priv = a.tx.pub = b.tx.priv = b.tx.pub = start;
+				a.tx.peer = b.tx.peer = peer;
+				tr_ctl(&a)->write_index = tr_ctl(&b)->write_index = start;
+				tr_ctl(&a)->read_index = tr_ctl(&b)->read_index = peer;
+				desc_fill(&da, HV_PKT_COMPLETION, 0, 0, 0x1122334455667788ull);
+				db = da;
+				rc = hvbus_ring_write_small(&a.tx, &da, payload, len);
+				if (rc == 1) {
+					declined++;
+					CHECK(a.tx.priv == start &&
+					      memcmp(a.mem + CTL_BYTES, b.mem + CTL_BYTES, 8192) == 0,
+					      "declined small write touched the ring");
+					rc = hvbus_ring_write_pkt(&a.tx, &da, sizeof(da), &iov,
+								  len != 0);
+				} else {
+					taken++;
+					CHECK(len >= 1 && len <= HVBUS_RING_SMALL_MAX,
+					      "small write took %u bytes", len);
+				}
+				CHECK(rc == hvbus_ring_write_pkt(&b.tx, &db, sizeof(db), &iov,
+								 len != 0) &&
+				      a.tx.priv == b.tx.priv &&
+				      memcmp(a.mem + CTL_BYTES, b.mem + CTL_BYTES, 8192) == 0,
+				      "start %u room %u len %u: small and general writes differ",
+				      start, room[i], len);
+			}
+		}
+	}
+	CHECK(hvbus_ring_write_small(&a.tx, &da, NULL, 8) == 1, "NULL payload declined");
+	CHECK(taken != 0 && declined != 0, "both paths run (%u taken, %u declined)", taken,
+	      declined);
+	tr_free(&a);
+	tr_free(&b);
+}
+
 /* A plausible descriptor at the read position: valid type, lengths around the limits. */
 static void
 fuzz_desc(struct test_ring *t, uint64_t *s)
@@ -958,6 +1019,7 @@ main(int argc, char **argv)
 	test_bounce_and_wrap();
 	test_bad_writes();
 	test_iov_splits();
+	test_small_writes();
 	test_xfer();
 	test_fuzz(seed);
 	test_threads();
