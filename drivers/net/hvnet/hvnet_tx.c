@@ -456,6 +456,13 @@ hvnet_tx_room(const struct hvnet_txq *txq, const struct hvnet_txd *txd)
 	return txd->chim_len < txq->agg_max_bytes ? txq->agg_max_bytes - txd->chim_len : 0;
 }
 
+/* Where section txd starts in the send buffer. */
+static inline uint8_t *
+hvnet_tx_section(const struct hvnet_txq *txq, const struct hvnet_txd *txd)
+{
+	return txq->sendbuf + (size_t)txd->section * txq->section_size;
+}
+
 /*
  * The host last read this section from another core: take its first lines for writing now,
  * while the frame's RNDIS header is built, instead of one ownership miss per line later.
@@ -463,7 +470,7 @@ hvnet_tx_room(const struct hvnet_txq *txq, const struct hvnet_txd *txd)
 static inline void
 hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *txd)
 {
-	const uint8_t *sec = txq->sendbuf + (size_t)txd->section * txq->section_size;
+	const uint8_t *sec = hvnet_tx_section(txq, txd);
 	uint32_t span = RTE_MIN(txq->agg_max_bytes, HVNET_TX_PREFETCH_BYTES);
 	uint32_t off;
 
@@ -472,30 +479,28 @@ hvnet_tx_prefetch_section(const struct hvnet_txq *txq, const struct hvnet_txd *t
 }
 
 /*
- * Whether m's frame can be copied into section txd in whole blocks (hvnet_copy_blocks): short,
- * all in the first segment (what any further one holds is beyond pkt_len: the general copy
- * would not take it either), with a block's worth of its buffer after its data, and the
- * section with room for its header, the blocks and a zero word after them (block_end).
+ * Whether m's frame can be copied in whole blocks (hvnet_copy_blocks): short, all in the first
+ * segment (what any further one holds is beyond pkt_len: the general copy would not take it
+ * either), with a block's worth of its buffer after its data. The section must also have room
+ * for the header, the blocks and a zero word after them (block_end): the caller's test.
  */
 static __rte_always_inline bool
-hvnet_tx_blocks_fit(const struct hvnet_txq *txq, const struct hvnet_txd *txd,
-		    const struct rte_mbuf *m)
+hvnet_tx_blocks_fit(const struct rte_mbuf *m)
 {
 	return m->pkt_len <= HVNET_COPY_BLOCK_MAX && m->data_len == m->pkt_len &&
-	       (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX &&
-	       txd->chim_len < txq->block_end;
+	       (uint32_t)m->buf_len >= m->data_off + HVNET_COPY_BLOCK_MAX;
 }
 
 /*
- * Append m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
- * msg_len) to section txd, which the caller checked has room for msg_len.
+ * Write m's message (RNDIS header, ppi_len bytes of PPIs, the frame, zero padding up to
+ * msg_len) at buf, in a section with room for msg_len; blocks_room: buf is below the
+ * section's block_end. Returns the frame bytes written.
  */
-static __rte_always_inline void
-hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct rte_mbuf *m,
-		uint32_t ppi_len, uint32_t msg_len)
+static __rte_always_inline uint32_t
+hvnet_tx_write(const struct hvnet_txq *txq, uint8_t *buf, const struct rte_mbuf *m,
+	       uint32_t ppi_len, uint32_t msg_len, bool blocks_room)
 {
 	const uint64_t zero = 0;
-	uint8_t *buf = txq->sendbuf + (size_t)txd->section * txq->section_size + txd->chim_len;
 	uint32_t hlen, off, left = m->pkt_len;
 
 	/*
@@ -509,7 +514,7 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 	if (ppi_len != 0)
 		hvnet_tx_ppis(txq, m, buf + sizeof(struct hv_rndis_packet));
 	off = hlen;
-	if (hvnet_tx_blocks_fit(txq, txd, m)) {
+	if (blocks_room && hvnet_tx_blocks_fit(m)) {
 		/* The blocks wrote past the frame: the padding is cleared again after them. */
 		hvnet_copy_blocks(buf + off, rte_pktmbuf_mtod(m, const uint8_t *), left);
 		off += left;
@@ -526,9 +531,20 @@ hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct
 	}
 	if (unlikely(msg_len - off > sizeof(zero)))
 		memset(buf + off, 0, msg_len - off);
+	return off - hlen;
+}
+
+/* Append m's message to section txd, which the caller checked has room for msg_len. */
+static __rte_always_inline void
+hvnet_tx_append(const struct hvnet_txq *txq, struct hvnet_txd *txd, const struct rte_mbuf *m,
+		uint32_t ppi_len, uint32_t msg_len)
+{
+	uint8_t *buf = hvnet_tx_section(txq, txd) + txd->chim_len;
+
+	txd->nbytes += hvnet_tx_write(txq, buf, m, ppi_len, msg_len,
+				      txd->chim_len < txq->block_end);
 	txd->chim_len += msg_len;
 	txd->npkts++;
-	txd->nbytes += off - hlen;
 }
 
 /*
@@ -582,41 +598,96 @@ hvnet_tx_copy(struct hvnet_txq *txq, struct hvnet_tx_burst *b, const struct rte_
 }
 
 /*
- * The usual frame, copied without the general path's choices: no PPI, not above fast_max
- * (tx_copybreak, at most a section), plain (direct, one segment, its only reference, from
- * the chunk's first pool: it goes back to the pool as it is, in the chunk's one put), into
- * the section being filled or a new one when none is (want: frames left, for
- * hvnet_txd_get). 1: copied; 0: nothing done, the general path (hvnet_tx_one) decides,
- * flushing a full section first; -ENOBUFS: no free descriptor, stop (counted).
+ * The usual frame, copied without the general path's choices: no PPI, direct, one segment,
+ * its only reference, from the chunk's first pool (it goes back to the pool as it is, in the
+ * chunk's one put), not above fast_max (tx_copybreak, at most a section).
  */
-static __rte_always_inline int
-hvnet_tx_fast(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf *m,
-	      unsigned int want)
+static __rte_always_inline bool
+hvnet_tx_plain(const struct rte_mbuf *m, const struct rte_mempool *mp, uint32_t fast_max)
 {
-	struct hvnet_txd *txd = txq->agg;
-	uint32_t msg_len;
+	return !(m->ol_flags & (HVNET_TX_OL_PPI | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) &&
+	       m->next == NULL && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1 &&
+	       m->pool == mp && m->pkt_len <= fast_max;
+}
 
-	if ((m->ol_flags & (HVNET_TX_OL_PPI | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
-	    m->next != NULL || m->nb_segs != 1 || rte_mbuf_refcnt_read(m) != 1 ||
-	    m->pool != b->mp || m->pkt_len > txq->fast_max)
-		return 0;
-	/* No PPI, and the frame is short (fast_max): no overflow to guard against. */
-	msg_len = RTE_ALIGN_CEIL((uint32_t)sizeof(struct hv_rndis_packet) + m->pkt_len,
-				 txq->agg_align);
-	if (txd == NULL) {
-		/* A fresh section has agg_max_bytes of room: never open one for nothing. */
-		if (unlikely(msg_len > txq->agg_max_bytes))
-			return 0;
-		txd = hvnet_tx_open(txq, b, want);
-		if (unlikely(txd == NULL))
-			return -ENOBUFS;
-	} else if (txd->npkts >= txq->agg_max_pkts || hvnet_tx_room(txq, txd) < msg_len) {
-		return 0;
+/* Record the fill state a run kept in registers into its section's descriptor. */
+static inline void
+hvnet_tx_fill_save(struct hvnet_txd *txd, uint32_t chim_len, uint32_t npkts, uint32_t nbytes)
+{
+	txd->chim_len = chim_len;
+	txd->npkts = npkts;
+	txd->nbytes = nbytes;
+}
+
+/*
+ * The usual burst: plain frames (hvnet_tx_plain) copied one after the other into the section
+ * being filled, full sections sent and new ones opened on the way, the fill state in
+ * registers meanwhile. Returns the frames taken, their bytes added to *bytes. Stops at the
+ * first frame the general path (hvnet_tx_one) must decide, at a send the ring has no room for
+ * (the general path retries and stops), or with *stop set when no descriptor is free
+ * (counted).
+ */
+static __rte_noinline unsigned int
+hvnet_tx_run(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **pkts,
+	     unsigned int n, uint64_t *bytes, bool *stop)
+{
+	const uint32_t max_bytes = txq->agg_max_bytes, max_pkts = txq->agg_max_pkts;
+	const uint32_t fast_max = txq->fast_max, align = txq->agg_align;
+	const struct rte_mempool *mp = b->mp;
+	struct hvnet_txd *txd = txq->agg;
+	uint32_t chim = 0, npkts = 0, nbytes = 0, nput = b->nput;
+	uint8_t *sec = NULL;
+	uint64_t sum = 0;
+	unsigned int i;
+
+	if (txd != NULL) {
+		chim = txd->chim_len;
+		npkts = txd->npkts;
+		nbytes = txd->nbytes;
+		sec = hvnet_tx_section(txq, txd);
 	}
-	hvnet_tx_append(txq, txd, m, 0, msg_len);
-	b->put[b->nput++] = m;
-	hvnet_tx_count_kind(&txq->stats, m);
-	return 1;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t msg_len, len;
+
+		if (!hvnet_tx_plain(m, mp, fast_max))
+			break;
+		/* No PPI, and the frame is short (fast_max): no overflow to guard against. */
+		msg_len = RTE_ALIGN_CEIL((uint32_t)sizeof(struct hv_rndis_packet) + m->pkt_len,
+					 align);
+		if (txd != NULL && (npkts >= max_pkts || chim + msg_len > max_bytes)) {
+			hvnet_tx_fill_save(txd, chim, npkts, nbytes);
+			if (hvnet_tx_flush(txq) != 0)
+				break;
+			txd = NULL;
+		}
+		if (txd == NULL) {
+			/* A fresh section has max_bytes of room: never open one for nothing. */
+			if (unlikely(msg_len > max_bytes))
+				break;
+			txd = hvnet_tx_open(txq, b, n - i);
+			if (unlikely(txd == NULL)) {
+				*stop = true;
+				break;
+			}
+			chim = txd->chim_len;
+			npkts = txd->npkts;
+			nbytes = txd->nbytes;
+			sec = hvnet_tx_section(txq, txd);
+		}
+		len = hvnet_tx_write(txq, sec + chim, m, 0, msg_len, chim < txq->block_end);
+		chim += msg_len;
+		npkts++;
+		nbytes += len;
+		sum += len;
+		b->put[nput++] = m;
+		hvnet_tx_count_kind(&txq->stats, m);
+	}
+	if (txd != NULL)
+		hvnet_tx_fill_save(txd, chim, npkts, nbytes);
+	b->nput = nput;
+	*bytes += sum;
+	return i;
 }
 
 /* ---- GPA-direct ------------------------------------------------------------------------ */
@@ -788,8 +859,8 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	       unsigned int n, bool last)
 {
 	uint64_t packets = 0, bytes = 0;
-	unsigned int i;
-	int rc;
+	unsigned int i = 0, run;
+	bool stop = false;
 
 	b->nfree = 0;
 	b->nput = 0;
@@ -797,15 +868,14 @@ hvnet_tx_chunk(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf 
 	rte_spinlock_lock(&txq->lock->tx);
 	/* Acks the reader left while a writer held the lock: they go out with this chunk. */
 	hvnet_ack_box_send(txq->lock, txq->chan);
-	for (i = 0; i < n; i++) {
-		/* The fast path's packets and bytes are added once, after the loop. */
-		rc = hvnet_tx_fast(txq, b, pkts[i], n - i);
-		if (likely(rc > 0)) {
-			packets++;
-			bytes += pkts[i]->pkt_len;
-		} else if (rc < 0 || hvnet_tx_one(txq, b, pkts[i], n - i) != 0) {
+	for (;;) {
+		/* The runs' packets and bytes are added once, after the loop. */
+		run = hvnet_tx_run(txq, b, pkts + i, n - i, &bytes, &stop);
+		packets += run;
+		i += run;
+		if (i == n || stop || hvnet_tx_one(txq, b, pkts[i], n - i) != 0)
 			break;
-		}
+		i++;
 	}
 	txq->stats.packets += packets;
 	txq->stats.bytes += bytes;
