@@ -560,15 +560,15 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 }
 
 /*
- * Frames are counted when the application gets them, by its burst alone; the reader (under
- * the rx lock, on any thread) counts only what it drops: errors by reason, nombuf, ring_full.
+ * Frames are counted when the application gets them, by its burst alone (packets once per
+ * burst, hvnet_recv_pkts); the reader (under the rx lock, on any thread) counts only what it
+ * drops: errors by reason, nombuf, ring_full.
  */
 static __rte_always_inline void
 hvnet_rx_count(struct hvnet_qstats *st, const struct rte_ether_addr *dst, uint32_t len)
 {
 	unsigned int bin;
 
-	st->packets++;
 	st->bytes += len;
 	if (len < 64)
 		bin = 7;
@@ -639,8 +639,9 @@ hvnet_rx_frame_fits(const struct hvnet_rxq *rxq, uint32_t len, bool tag)
  */
 static __rte_noinline void
 hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
-		     const struct hvnet_rx_info *info)
+		     struct hvnet_rx_info offl)
 {
+	const struct hvnet_rx_info *info = &offl;
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct rte_mbuf *m, *done;
 	enum hvnet_rx_drop why;
@@ -696,7 +697,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 	uint8_t *dst;
 
 	if (unlikely(len > rxq->copy_max || (info->have & rxq->tag_have) != 0)) {
-		hvnet_rx_packet_slow(ctx, frame, len, info);
+		hvnet_rx_packet_slow(ctx, frame, len, *info);
 		return;
 	}
 	m = hvnet_rx_mbuf(ctx);
@@ -792,17 +793,17 @@ hvnet_rx_bad_range(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r,
 		     r->byte_offset);
 }
 
-/* The RNDIS message of a range of a transfer-page packet; NULL (counted) for a bad range. */
-static __rte_always_inline const uint8_t *
-hvnet_rx_range_msg(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r)
+/* Whether a range of a transfer-page packet is good; a bad one is counted. */
+static __rte_always_inline bool
+hvnet_rx_range_ok(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r)
 {
 	enum hvnet_rx_drop why = hvnet_parse_range(rxq->rxbuf_len, rxq->section_len, r);
 
 	if (unlikely(why != HVNET_RX_OK)) {
 		hvnet_rx_bad_range(rxq, r, why);
-		return NULL;
+		return false;
 	}
-	return rxq->rxbuf + r->byte_offset;
+	return true;
 }
 
 /*
@@ -819,9 +820,9 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
 	const uint8_t *msg;
 	uint32_t off, len;
 
-	msg = hvnet_rx_range_msg(rxq, r);
-	if (unlikely(msg == NULL))
+	if (unlikely(!hvnet_rx_range_ok(rxq, r)))
 		return;
+	msg = rxq->rxbuf + r->byte_offset;
 	if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count, rxq->max_frame,
 					    &off, &len, &info)))
 		hvnet_rx_packet(ctx, msg + off, len, &info);
@@ -838,14 +839,15 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
 static inline void
 hvnet_rx_prefetch(const struct hvnet_rxq *rxq, const struct hvnet_rx_cur *cur, uint32_t k)
 {
-	const uint8_t *p;
+	uint32_t off;
 
-	if (k >= cur->count || cur->range[k].byte_offset >= rxq->rxbuf_len)
+	if (k >= cur->count)
 		return;
-	p = rxq->rxbuf + cur->range[k].byte_offset;
-	rte_prefetch0(p);
-	if (cur->range[k].byte_count > RTE_CACHE_LINE_SIZE)
-		rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
+	/* A bad offset (dropped when its turn comes) prefetches the buffer's start instead. */
+	off = cur->range[k].byte_offset;
+	off = off < rxq->rxbuf_len - RTE_CACHE_LINE_SIZE ? off : 0;
+	rte_prefetch0(rxq->rxbuf + off);
+	rte_prefetch0(rxq->rxbuf + off + RTE_CACHE_LINE_SIZE);
 }
 
 /*
@@ -858,20 +860,20 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
 
-	uint32_t end;
+	uint32_t k = cur->next, end;
 
-	hvnet_rx_prefetch(rxq, cur, cur->next);
-	hvnet_rx_prefetch(rxq, cur, cur->next + 1);
-	while (cur->next < cur->count) {
+	hvnet_rx_prefetch(rxq, cur, k);
+	hvnet_rx_prefetch(rxq, cur, k + 1);
+	while (k < cur->count) {
 		/* Each range delivers at most one frame: check the room once for a run of them. */
-		end = cur->next + RTE_MIN(cur->count - cur->next, hvnet_rx_room(ctx));
-		if (end == cur->next)
+		end = k + RTE_MIN(cur->count - k, hvnet_rx_room(ctx));
+		if (end == k)
 			return false;
-		ctx->ranges_left -= end - cur->next;
-		while (cur->next < end) {
-			hvnet_rx_prefetch(rxq, cur, cur->next + 2);
-			cur->next++;
-			hvnet_rx_range(ctx, &cur->range[cur->next - 1]);
+		ctx->ranges_left -= end - k;
+		while (k < end) {
+			hvnet_rx_prefetch(rxq, cur, k + 2);
+			cur->next = ++k;	/* before the range: an attach reads it */
+			hvnet_rx_range(ctx, &cur->range[k - 1]);
 		}
 	}
 	if (!hvnet_rx_ack_room(rxq))
@@ -978,7 +980,6 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	uint32_t count = pkt->range_count;
 	enum hvnet_rx_drop why;
 	uint32_t chan_type, i;
-	const uint8_t *msg;
 
 	why = hvnet_parse_xfer(pkt->xfer_set_id, count, pkt->data, pkt->len, &chan_type);
 	if (unlikely(why != HVNET_RX_OK)) {
@@ -994,9 +995,8 @@ hvnet_rx_xfer(struct hvnet_rx_ctx *ctx, const struct rte_hvbus_pkt *pkt)
 	if (chan_type == HV_NVSP_RNDIS_CHAN_CONTROL) {
 		for (i = 0; i < count; i++) {
 			memcpy(&r, &pkt->ranges[i], sizeof(r));
-			msg = hvnet_rx_range_msg(rxq, &r);
-			if (msg != NULL)
-				hvnet_rx_control(rxq, msg, r.byte_count);
+			if (hvnet_rx_range_ok(rxq, &r))
+				hvnet_rx_control(rxq, rxq->rxbuf + r.byte_offset, r.byte_count);
 		}
 		ctx->ranges_left -= RTE_MIN(ctx->ranges_left, count);
 		hvnet_rx_ack(rxq, pkt->xid);
@@ -1091,6 +1091,7 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		}
 		hvnet_unlock(&rxq->lock->rx);
 	}
+	rxq->stats.packets += nb;
 	/* Accelerated networking: the VF's frames after the synthetic ones (own counters). */
 	if (nb < n)
 		nb += hvnet_vf_rx_burst(&rxq->vf, rxq->port_id, rxq->queue_id, pkts + nb, n - nb);
