@@ -329,11 +329,11 @@ hvbus_chan_send(struct rte_hvbus_channel *chan, struct hv_vmbus_desc *hdr, uint3
 
 	if (iovcnt > HVBUS_MAX_IOV)
 		return -EINVAL;
-	/* The sizes of acks and section sends, as constants: a few moves each. */
+	/* The sizes of acks and NVSP data messages, as constants: a few moves each. */
 	if (hdr_len == sizeof(*hdr) && iovcnt == 1 && iov[0].iov_len == 8)
 		rc = hvbus_ring_write_small(&chan->tx, hdr, iov[0].iov_base, 8);
-	else if (hdr_len == sizeof(*hdr) && iovcnt == 1 && iov[0].iov_len == 16)
-		rc = hvbus_ring_write_small(&chan->tx, hdr, iov[0].iov_base, 16);
+	else if (hdr_len == sizeof(*hdr) && iovcnt == 1 && iov[0].iov_len == 40)
+		rc = hvbus_ring_write_small(&chan->tx, hdr, iov[0].iov_base, 40);
 	else
 		rc = 1;
 	if (rc != 0)

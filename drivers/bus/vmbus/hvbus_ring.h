@@ -324,14 +324,14 @@ hvbus_ring_write_pkt(struct hvbus_ring *r, struct hv_vmbus_desc *hdr, uint32_t h
 	return hvbus_ring_put(r, hdr, hdr_len, iov, iovcnt, padded);
 }
 
-/* Payloads hvbus_ring_write_small() takes: acks and section sends, a data path's packets. */
-#define HVBUS_RING_SMALL_MAX	16
+/* Payloads hvbus_ring_write_small() takes: acks (8 bytes), NVSP data messages (40). */
+#define HVBUS_RING_SMALL_MAX	40
 
 /*
  * hvbus_ring_write_pkt() for a bare 16-byte descriptor and a payload of 1 to
- * HVBUS_RING_SMALL_MAX bytes that fits without a reload or a wrap: four fixed-size moves, no
- * iovec to walk. The same bytes land in the ring. 0, or 1 when the caller must take
- * hvbus_ring_write_pkt() (nothing written).
+ * HVBUS_RING_SMALL_MAX bytes that fits without a reload or a wrap: with len a constant, a few
+ * fixed-size moves and no iovec to walk. The same bytes land in the ring. 0, or 1 when the
+ * caller must take hvbus_ring_write_pkt() (nothing written).
  */
 static inline __attribute__((always_inline)) int
 hvbus_ring_write_small(struct hvbus_ring *r, struct hv_vmbus_desc *desc, const void *data,
@@ -341,20 +341,19 @@ hvbus_ring_write_small(struct hvbus_ring *r, struct hv_vmbus_desc *desc, const v
 		(uint32_t)(sizeof(*desc) + len + HV_RING_ALIGN - 1) & ~(HV_RING_ALIGN - 1);
 	const uint32_t need = padded + HV_RING_TRAILER_SIZE;
 	const uint64_t trailer = (uint64_t)r->priv << 32;
-	uint64_t w[2] = { 0, 0 };
+	uint64_t w[HVBUS_RING_SMALL_MAX / sizeof(uint64_t)] = { 0 };
 	uint8_t *p;
 
-	/* need >= 32 for len >= 1: the two words after the descriptor stay inside it. */
 	if (HVBUS_RING_UNLIKELY(len - 1 >= HVBUS_RING_SMALL_MAX || data == NULL ||
 				!hvbus_ring_fits_flat(r, need)))
 		return 1;
+	/* The payload in zeroed words: its padding comes with it. */
 	hvbus_ring_put_bytes((uint8_t *)w, (const uint8_t *)data, (uint32_t)len);
 	desc->offset8 = sizeof(*desc) / HV_RING_ALIGN;
 	desc->len8 = (uint16_t)(padded / HV_RING_ALIGN);
 	p = r->data + r->priv;
 	memcpy(p, desc, sizeof(*desc));
-	/* Zero padding included; for len <= 8 the second word is where the trailer goes. */
-	memcpy(p + sizeof(*desc), w, sizeof(w));
+	memcpy(p + sizeof(*desc), w, padded - sizeof(*desc));
 	memcpy(p + padded, &trailer, sizeof(trailer));
 	r->priv = need < r->size - r->priv ? r->priv + need : 0;
 	return 0;

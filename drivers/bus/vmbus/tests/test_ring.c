@@ -722,7 +722,7 @@ test_bad_writes(void)
 static void
 test_small_writes(void)
 {
-	static const uint32_t room[] = { 0, 24, 32, 40, 48, 4096 };
+	static const uint32_t room[] = { 0, 24, 32, 40, 48, 56, 64, 72, 4096 };
 	uint8_t payload[HVBUS_RING_SMALL_MAX + 1];
 	struct test_ring a, b;
 	struct hv_vmbus_desc da, db;
@@ -733,7 +733,7 @@ test_small_writes(void)
 		payload[i] = (uint8_t)(0xa0 + i);
 	tr_init(&a, 8192, 0);
 	tr_init(&b, 8192, 0);
-	for (start = 8192 - 64; start < 8192; start += 8) {
+	for (start = 8192 - 96; start < 8192; start += 8) {
 		for (i = 0; i < sizeof(room) / sizeof(room[0]); i++) {
 			for (len = 0; len <= HVBUS_RING_SMALL_MAX + 1; len++) {
 				struct iovec iov = { payload, len };
