@@ -280,6 +280,7 @@ struct hvnet_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	bool vlan_strip;
+	bool ptypes;				/* classify frames (rte_eth_dev_set_ptypes) */
 	struct rte_ring *stash;			/* frames read by other threads, delivered first */
 	struct hvnet_rx_cur *cur;		/* packet in progress across bursts */
 	uint64_t *pending_acks;			/* xids to complete, flushed once per burst */
@@ -470,6 +471,7 @@ struct hvnet_dev {
 	uint64_t tx_offload_capa;
 	uint64_t rx_offload_capa;
 	uint32_t lso_max_size;			/* largest LSOv2 payload the host takes, 0 = none */
+	bool ptypes_off;			/* the application wants no packet types */
 	struct rte_ether_addr mc_addrs[32];
 	uint32_t nb_mc_addrs;
 };

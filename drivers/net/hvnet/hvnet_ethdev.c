@@ -908,6 +908,53 @@ hvnet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return ret;
 }
 
+/* ---- packet types ------------------------------------------------------------------------ */
+
+/* What the receive path classifies: hvnet_ptype.h's short path, or rte_net_get_ptype(). */
+static const uint32_t hvnet_ptypes[] = {
+	RTE_PTYPE_L2_ETHER, RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_QINQ,
+	RTE_PTYPE_L2_ETHER_MPLS, RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV4_EXT, RTE_PTYPE_L3_IPV6,
+	RTE_PTYPE_L3_IPV6_EXT, RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_SCTP,
+	RTE_PTYPE_L4_FRAG, RTE_PTYPE_UNKNOWN
+};
+
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 3, 0, 0)
+static const uint32_t *
+hvnet_dev_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused, size_t *n)
+{
+	*n = RTE_DIM(hvnet_ptypes) - 1;
+	return hvnet_ptypes;
+}
+#else
+static const uint32_t *
+hvnet_dev_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
+{
+	return hvnet_ptypes;	/* ends with RTE_PTYPE_UNKNOWN */
+}
+#endif
+
+/*
+ * rte_eth_dev_set_ptypes(): no type wanted (testpmd asks for none unless told otherwise)
+ * spares every frame its classification, RTE_PTYPE_UNKNOWN; any L2 to L4 type wanted brings
+ * all back. Queues set up already and later ones alike. VF frames carry what the VF's driver
+ * gives them.
+ */
+static int
+hvnet_dev_ptypes_set(struct rte_eth_dev *dev, uint32_t mask)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	uint16_t q;
+
+	hv->ptypes_off = (mask & (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)) == 0;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		struct hvnet_rxq *rxq = dev->data->rx_queues[q];
+
+		if (rxq != NULL)
+			rxq->ptypes = !hv->ptypes_off;
+	}
+	return 0;
+}
+
 /* ---- ops tables -------------------------------------------------------------------------- */
 
 static const struct eth_dev_ops hvnet_ops = {
@@ -917,6 +964,8 @@ static const struct eth_dev_ops hvnet_ops = {
 	.dev_close = hvnet_dev_close,
 	.dev_reset = hvnet_dev_reset,
 	.dev_infos_get = hvnet_dev_infos_get,
+	.dev_supported_ptypes_get = hvnet_dev_supported_ptypes_get,
+	.dev_ptypes_set = hvnet_dev_ptypes_set,
 	.link_update = hvnet_dev_link_update,
 	.promiscuous_enable = hvnet_promiscuous_enable,
 	.promiscuous_disable = hvnet_promiscuous_disable,

@@ -520,10 +520,12 @@ hvnet_rx_vlan_tci(uint32_t ndis)
 
 /*
  * Offload results from the PPIs, over the flags the mbuf has (ol_base: those of a new one),
- * and its packet type: every field rte_pktmbuf_reset would have cleared and the frame sets.
+ * and its packet type (when the application wants them): every field rte_pktmbuf_reset would
+ * have cleared and the frame sets.
  */
 static __rte_always_inline void
-hvnet_rx_offloads(struct rte_mbuf *m, uint64_t ol_base, const struct hvnet_rx_info *info)
+hvnet_rx_offloads(const struct hvnet_rxq *rxq, struct rte_mbuf *m, uint64_t ol_base,
+		  const struct hvnet_rx_info *info)
 {
 	uint64_t flags = ol_base;
 	uint16_t tci = 0;
@@ -540,7 +542,7 @@ hvnet_rx_offloads(struct rte_mbuf *m, uint64_t ol_base, const struct hvnet_rx_in
 	}
 	m->ol_flags = flags;
 	m->vlan_tci = tci;
-	m->packet_type = hvnet_ptype(m);
+	m->packet_type = likely(rxq->ptypes) ? hvnet_ptype(m) : RTE_PTYPE_UNKNOWN;
 }
 
 /* Offloads of a frame that took the long way; false when the frame must be dropped. */
@@ -549,12 +551,13 @@ hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx
 {
 	struct rte_mbuf *m = *mp;
 
-	hvnet_rx_offloads(m, m->ol_flags, info);
+	hvnet_rx_offloads(rxq, m, m->ol_flags, info);
 	/* The host always strips the tag: put it back when the application wants it. */
 	if ((info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) && !rxq->vlan_strip) {
 		if (rte_vlan_insert(mp) != 0)
 			return false;
-		(*mp)->packet_type = hvnet_ptype(*mp);
+		if (rxq->ptypes)
+			(*mp)->packet_type = hvnet_ptype(*mp);
 	}
 	return true;
 }
@@ -714,7 +717,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 		rte_memcpy(dst, frame, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	hvnet_rx_offloads(m, rxq->ol_base, info);
+	hvnet_rx_offloads(rxq, m, rxq->ol_base, info);
 	hvnet_rx_deliver(ctx, m);
 }
 
@@ -1319,6 +1322,7 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	rxq->queue_id = qid;
 	rxq->vlan_strip = !!(hv->eth->data->dev_conf.rxmode.offloads &
 			     RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
+	rxq->ptypes = !hv->ptypes_off;
 	rxq->nb_desc = nb_desc;
 	/*
 	 * Every transfer-page packet the host has out holds at least one receive section, so

@@ -16,6 +16,8 @@ NIC 1's wire writes what the host put on it to a pcap file, checked frame by fra
    they were sent (one each, checksums computed by testpmd), and every receive verdict unknown
    (the host checks nothing: the checksum PPI says 0). hvnet: TSO asked anyway is refused by
    tx_prepare (ENOTSUP, tx_q0_prepare_rejected).
+4. hvnet: packet types only when asked for (testpmd asks for none; 'set port 0 ptype_mask'),
+   then the ones rte_net_get_ptype() finds.
 Upstream netvsc 22.11 differs: it enables receive checksums only when the application asks
 for them (testpmd does not here), so every verdict is unknown (logged); and its checksum
 offset for the tagged frame counts the tag it sends out of band (UPSTREAM_DEFECTS)."""
@@ -339,6 +341,67 @@ def prepare_refuses_tso():
                  "frames sent for TSO requests the host never offered")
 
 
+def rx_ptypes(out):
+    """{frame length: (hw ptype or None, sw ptype)} from testpmd's verbose receive dump."""
+    got = {}
+    for line in out.splitlines():
+        m = re.search(r"length=(\d+) .*?(?: - hw ptype: (.*?))? - sw ptype: (.*?)  ", line)
+        if m:
+            got[int(m.group(1))] = (m.group(2).strip() if m.group(2) else None,
+                                    m.group(3).strip())
+    return got
+
+
+def ptypes_run():
+    """hvnet only (upstream netvsc 22.11 cannot stop classifying): packet types. testpmd asks
+    for none when a port starts, which hvnet takes (no 'Failed to disable Ptype parsing'): its
+    frames come with no type. 'set port 0 ptype_mask' asks for them again: every frame's type
+    is then the one rte_net_get_ptype() finds at L2-L4 (testpmd's 'sw ptype'), the tagged one
+    (tag put back by the driver) included. 'show port 0 ptypes' lists what it classifies."""
+    with tempfile.TemporaryDirectory(prefix="hvt24-") as tmp:
+        fin, empty = os.path.join(tmp, "in.pcap"), os.path.join(tmp, "empty.pcap")
+        cases = frames()
+        write_pcap(fin, [f for _, f, _ in cases])
+        write_pcap(empty, [])
+        sim = ["--nics", "2", "--mac", ",".join(MACS), "--offload", "all",
+               "--wire", "0=pcap:" + empty, "--wire", "1=pcap:" + empty]
+        with Run(sim, ["--forward-mode=rxonly"]) as r:
+            check("Failed to disable Ptype parsing" not in r.out,
+                  "testpmd could not turn packet types off:\n" + r.out[-2000:])
+            sup = r.cmd("show port 0 ptypes")
+            for t in ("L2_ETHER", "L2_ETHER_VLAN", "L3_IPV4", "L3_IPV6", "L4_TCP", "L4_UDP"):
+                check(re.search(r"\b%s\b" % t, sup) is not None,
+                      "show port 0 ptypes lacks %s:\n%s" % (t, sup))
+            r.cmd("set verbose 1")
+            seen = []
+            for mask in (None, "0xfff"):
+                if mask is not None:
+                    r.cmd("set port 0 ptype_mask " + mask)
+                before = xstats(r, 0).get("rx_good_packets", 0)
+                since = len(r.out)      # the dump comes between commands
+                r.cmd("start")
+                r.ctl("replay 0 " + fin)
+                for _ in range(100):
+                    if xstats(r, 0).get("rx_good_packets", 0) >= before + len(cases):
+                        break
+                    r.pump(0.2)
+                r.cmd("stop")
+                seen.append(rx_ptypes(r.out[since:]))
+                dump = r.out[since:][-3000:]
+            r.quit()
+            r.check_clean_exit(2)
+    off, on = seen
+    for name, f, _ in cases:
+        check(len(f) in off and len(f) in on, "%s: no verbose receive line in:\n%s"
+              % (name, dump))
+        check_eq(off[len(f)][0], None, "%s: packet type with none asked for" % name)
+        check_eq(on[len(f)][0], on[len(f)][1], "%s: packet type (hw, as sw)" % name)
+    check("L2_ETHER_VLAN" in on[len(cases[-1][1])][0], "the tagged frame's type: %r"
+          % (on[len(cases[-1][1])],))
+    log("packet types: %d frames untyped with none asked for, typed as rte_net_get_ptype "
+        "after ptype_mask" % len(cases))
+
+
 def main():
     s = offload_run("all")
     check(s.get("tx_lso_sends", 0) >= 2 or upstream(), "LSO sends the host cut: %r" % s)
@@ -348,6 +411,7 @@ def main():
              "offloads performed with none offered")
     if not upstream():
         prepare_refuses_tso()
+        ptypes_run()
 
 
 if __name__ == "__main__":
