@@ -41,6 +41,7 @@
 #include "bus_hvbus_driver.h"
 #include "hv_wire.h"
 #include "hvnet_ctl_parse.h"
+#include "hvnet_idxq.h"
 #include "hvnet_parse.h"
 #include "hvnet_vf.h"
 
@@ -170,7 +171,7 @@ struct hvnet_devargs {
 #define HVNET_XID_QUEUE_MASK	0xffull			/* after >> 32 */
 #define HVNET_XID_EPOCH_SHIFT	40
 #define HVNET_XID_EPOCH_MASK	((1u << (63 - HVNET_XID_EPOCH_SHIFT)) - 1)
-#define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* free_txd/done_txd element: an index */
+#define HVNET_TX_IDX_SIZE	sizeof(uint32_t)	/* free_txd element: an index */
 
 /* Why a transmit queue lost frames (tx_q<N>_<name>_errors, counted in frames; sum: oerrors). */
 enum hvnet_tx_drop {
@@ -339,7 +340,7 @@ struct hvnet_txq {
 	struct hvnet_chan_lock *lock;
 	uint8_t *sendbuf;			/* send buffer (map 4) */
 	uint64_t xid_base;			/* HVNET_XID_TX_TAG | epoch << 40 | queue << 32 */
-	struct rte_ring *done_txd;		/* completed by whoever read the channel */
+	struct hvnet_idxq *done_txd;		/* completed by whoever read the channel */
 	struct hvnet_txd *txd;			/* nb_desc descriptors */
 	uint16_t nb_desc;
 	uint16_t port_id;

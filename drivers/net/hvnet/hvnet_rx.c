@@ -949,7 +949,7 @@ hvnet_txd_complete(struct hvnet_dev *hv, unsigned int q, uint64_t xid, uint32_t 
 		HVNET_TX_LOG(DEBUG, "port %u txq %u: host failed descriptor %u (status %u)",
 			     hv->port_id, q, idx, status);
 	/* done_txd holds nb_desc and each descriptor is in it at most once. */
-	rte_ring_sp_enqueue_elem(txq->done_txd, &idx, HVNET_TX_IDX_SIZE);
+	hvnet_idxq_put(txq->done_txd, idx);
 	return true;
 }
 

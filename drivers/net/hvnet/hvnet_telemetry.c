@@ -220,7 +220,7 @@ hvnet_tel_buffers(const char *cmd __rte_unused, const char *params, struct rte_t
 		if (txq == NULL || (c = rte_tel_data_alloc()) == NULL)
 			continue;
 		free_txd = rte_ring_count(txq->free_txd);
-		done_txd = rte_ring_count(txq->done_txd);
+		done_txd = hvnet_idxq_count(txq->done_txd);
 		rte_tel_data_start_dict(c);
 		/*
 		 * Each descriptor owns one send section for its life: a section is free, back

@@ -182,8 +182,7 @@ hvnet_tx_reclaim(struct hvnet_txq *txq, uint32_t max_pkts, struct hvnet_tx_burst
 
 	do {
 		idx = b != NULL && b->nstock == 0 ? b->stock : spare;
-		n = rte_ring_sc_dequeue_burst_elem(txq->done_txd, idx, HVNET_TX_IDX_SIZE,
-						   HVNET_TX_CHUNK, NULL);
+		n = hvnet_idxq_take(txq->done_txd, idx, HVNET_TX_CHUNK);
 		nmb = 0;
 		for (i = 0; i < n; i++) {
 			struct hvnet_txd *txd = &txq->txd[idx[i]];
@@ -1070,7 +1069,7 @@ hvnet_xmit_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 static inline uint32_t
 hvnet_tx_busy(const struct hvnet_txq *txq)
 {
-	return txq->nb_desc - rte_ring_count(txq->free_txd) - rte_ring_count(txq->done_txd);
+	return txq->nb_desc - rte_ring_count(txq->free_txd) - hvnet_idxq_count(txq->done_txd);
 }
 
 int
@@ -1236,7 +1235,7 @@ hvnet_txq_alloc(struct hvnet_txq *txq, int socket)
 	if (rooms == NULL)
 		return -ENOMEM;
 	txq->free_txd = hvnet_txq_ring(txq, "txf", socket);
-	txq->done_txd = hvnet_txq_ring(txq, "txc", socket);
+	txq->done_txd = hvnet_idxq_create(txq->nb_desc, socket);
 	for (i = 0; i < txq->nb_desc; i++) {
 		struct hvnet_txd *txd = &txq->txd[i];
 
@@ -1349,7 +1348,7 @@ hvnet_txq_free(struct hvnet_txq *txq)
 	if (hvnet_txq_free_mbufs(txq) == 0 && txq->txd != NULL)
 		rte_free(txq->txd[0].rndis);
 	rte_ring_free(txq->free_txd);
-	rte_ring_free(txq->done_txd);
+	rte_free(txq->done_txd);
 	rte_free(txq->txd);
 	rte_free(txq);
 }
