@@ -78,7 +78,7 @@ fi
 
 # A report, not a test: instructions per frame of both drivers' bursts (about a minute; a
 # failure to build or run it is printed and counts as nothing).
-OUT="$build/insn-bench" QUEUES=1 bash devtools/insn-bench.sh 2>&1 | tail -n 12
+OUT="$build/insn-bench" QUEUES=1 bash devtools/insn-bench.sh 2>&1 | tail -n 20
 
 echo "$total_ok passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -40,6 +40,11 @@ extern const char *const guest_name;
 int guest_init(const struct bench_env *env);
 uint16_t guest_rx(unsigned int q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t guest_tx(unsigned int q, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Packet types on or off on every rx queue, as rte_eth_dev_set_ptypes() would set them
+ * (testpmd turns them off on every port it starts); false when the driver always classifies.
+ */
+bool guest_set_ptypes(bool on);
 
 /* The host model (host.c). */
 void host_init(const struct bench_env *env, unsigned int nb_ppi);

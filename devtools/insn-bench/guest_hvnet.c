@@ -132,3 +132,14 @@ hvbus_watch_stop(struct rte_hvbus_device *dev)
 {
 	RTE_SET_USED(dev);
 }
+
+bool
+guest_set_ptypes(bool on)
+{
+	unsigned int q;
+
+	for (q = 0; q < BENCH_MAX_QUEUES; q++)
+		if (rxqs[q] != NULL)
+			((struct hvnet_rxq *)rxqs[q])->ptypes = on;
+	return true;
+}

@@ -61,7 +61,7 @@ burst_pair(unsigned int q, unsigned int k, bool measured)
 }
 
 static int
-run(const struct bench_env *env, unsigned int k, unsigned int ppi)
+run(const struct bench_env *env, unsigned int k, unsigned int ppi, bool ptypes)
 {
 	unsigned int i, iters = FRAMES / k;
 	char label[128];
@@ -75,8 +75,8 @@ run(const struct bench_env *env, unsigned int k, unsigned int ppi)
 	for (i = 0; i < iters; i++)
 		if (burst_pair(i % env->nb_queues, k, true) != 0)
 			return -1;
-	snprintf(label, sizeof(label), "driver=%s queues=%u k=%u ppi=%u frames=%u", guest_name,
-		 env->nb_queues, k, ppi, iters * k);
+	snprintf(label, sizeof(label), "driver=%s queues=%u k=%u ppi=%u ptypes=%s frames=%u",
+		 guest_name, env->nb_queues, k, ppi, ptypes ? "on" : "off", iters * k);
 	CALLGRIND_DUMP_STATS_AT(label);
 	if (!RUNNING_ON_VALGRIND)
 		printf("%s tsc_cycles_per_frame=%.1f\n", label, (double)cycles / (iters * k));
@@ -88,7 +88,7 @@ main(int argc, char **argv)
 {
 	struct bench_env env = { .nb_queues = 0 };
 	struct host_counts c;
-	unsigned int q, i, j;
+	unsigned int q, i, j, t;
 
 	if (argc < 2 || (env.nb_queues = (unsigned int)atoi(argv[1])) == 0 ||
 	    env.nb_queues > BENCH_MAX_QUEUES) {
@@ -120,10 +120,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "insn-bench: %s setup failed\n", guest_name);
 		return 1;
 	}
-	for (i = 0; i < RTE_DIM(bursts); i++)
-		for (j = 0; j < RTE_DIM(ppi_counts); j++)
-			if (run(&env, bursts[i], ppi_counts[j]) != 0)
-				return 1;
+	/* Packet types on (every frame classified), then off where the driver can: testpmd's. */
+	for (t = 0; t < 2; t++) {
+		if (!guest_set_ptypes(t == 0))
+			continue;
+		for (i = 0; i < RTE_DIM(bursts); i++)
+			for (j = 0; j < RTE_DIM(ppi_counts); j++)
+				if (run(&env, bursts[i], ppi_counts[j], t == 0) != 0)
+					return 1;
+	}
 	host_counts(&c);
 	printf("insn-bench: %s: produced %" PRIu64 " frames, guest sent %" PRIu64 " in %" PRIu64
 	       " sends, %" PRIu64 " packets acked, %" PRIu64 " short rx, %" PRIu64 " short tx, %"
