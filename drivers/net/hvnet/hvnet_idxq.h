@@ -11,6 +11,7 @@
 #ifndef HVNET_IDXQ_H
 #define HVNET_IDXQ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -22,6 +23,10 @@ struct hvnet_idxq {
 	uint32_t mask __rte_cache_aligned;	/* read-only from here on */
 	uint32_t slot[];
 };
+
+_Static_assert(offsetof(struct hvnet_idxq, head) / RTE_CACHE_LINE_SIZE !=
+	       offsetof(struct hvnet_idxq, tail) / RTE_CACHE_LINE_SIZE,
+	       "producer and consumer indices share a line");
 
 /* A queue for indices below n (n >= 1), empty; NULL without memory. */
 static inline struct hvnet_idxq *
