@@ -398,15 +398,20 @@ hvnet_rx_mbuf_refill(struct hvnet_rxq *rxq)
 	return rxq->spare[HVNET_RX_SPARE - 1];
 }
 
-/* A raw mbuf from the queue's spares. */
+/* A raw mbuf from the queue's spares; NULL only when a refill found the pool empty. */
 static __rte_always_inline struct rte_mbuf *
 hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
+	struct rte_mbuf *m;
 
-	if (likely(rxq->nb_spare != 0))
-		return rxq->spare[--rxq->nb_spare];
-	return hvnet_rx_mbuf_refill(rxq);
+	if (unlikely(rxq->nb_spare == 0))
+		return hvnet_rx_mbuf_refill(rxq);
+	m = rxq->spare[--rxq->nb_spare];
+	/* Spares come from a bulk get that succeeded: the caller's NULL test goes. */
+	if (m == NULL)
+		__builtin_unreachable();
+	return m;
 }
 
 /* A spare mbuf, reset as rte_pktmbuf_alloc gives it. */

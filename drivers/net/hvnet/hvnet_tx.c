@@ -634,7 +634,8 @@ hvnet_tx_run(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **
 	const uint32_t fast_max = txq->fast_max, align = txq->agg_align;
 	const struct rte_mempool *mp = b->mp;
 	struct hvnet_txd *txd = txq->agg;
-	uint32_t chim = 0, npkts = 0, nbytes = 0, nput = b->nput;
+	/* The section's bytes are sum - base: one addition per frame for both counts. */
+	uint32_t chim = 0, npkts = 0, base = 0, nput = b->nput;
 	uint8_t *sec = NULL;
 	uint64_t sum = 0;
 	unsigned int i;
@@ -642,7 +643,7 @@ hvnet_tx_run(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **
 	if (txd != NULL) {
 		chim = txd->chim_len;
 		npkts = txd->npkts;
-		nbytes = txd->nbytes;
+		base = -txd->nbytes;
 		sec = hvnet_tx_section(txq, txd);
 	}
 	for (i = 0; i < n; i++) {
@@ -655,7 +656,7 @@ hvnet_tx_run(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **
 		msg_len = RTE_ALIGN_CEIL((uint32_t)sizeof(struct hv_rndis_packet) + m->pkt_len,
 					 align);
 		if (txd != NULL && (npkts >= max_pkts || chim + msg_len > max_bytes)) {
-			hvnet_tx_fill_save(txd, chim, npkts, nbytes);
+			hvnet_tx_fill_save(txd, chim, npkts, (uint32_t)sum - base);
 			if (hvnet_tx_flush(txq) != 0)
 				break;
 			txd = NULL;
@@ -671,19 +672,18 @@ hvnet_tx_run(struct hvnet_txq *txq, struct hvnet_tx_burst *b, struct rte_mbuf **
 			}
 			chim = txd->chim_len;
 			npkts = txd->npkts;
-			nbytes = txd->nbytes;
+			base = (uint32_t)sum - txd->nbytes;
 			sec = hvnet_tx_section(txq, txd);
 		}
 		len = hvnet_tx_write(txq, sec + chim, m, 0, msg_len, chim < txq->block_end);
 		chim += msg_len;
 		npkts++;
-		nbytes += len;
 		sum += len;
 		b->put[nput++] = m;
 		hvnet_tx_count_kind(&txq->stats, m);
 	}
 	if (txd != NULL)
-		hvnet_tx_fill_save(txd, chim, npkts, nbytes);
+		hvnet_tx_fill_save(txd, chim, npkts, (uint32_t)sum - base);
 	b->nput = nput;
 	*bytes += sum;
 	return i;
