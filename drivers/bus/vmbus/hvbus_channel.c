@@ -475,6 +475,11 @@ rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
 
 	if (unlikely(chan->rx_broken))
 		return -EPROTO;
+	/* The empty poll that ends every read: one look at the host's index, nothing more. */
+	if (chan->rx.priv == chan->rx.peer &&
+	    __atomic_load_n(HVBUS_RING_CTL_WORD(&chan->rx, write_index), __ATOMIC_ACQUIRE) ==
+	    chan->rx.priv)
+		return -EAGAIN;
 	ret = hvbus_ring_peek_fast(&chan->rx, &rp);
 	if (unlikely(ret == HVBUS_RING_PEEK_SLOW))
 		return hvbus_chan_recv_slow(chan, pkt);
