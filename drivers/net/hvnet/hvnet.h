@@ -284,6 +284,7 @@ struct hvnet_rxq {
 	bool ptypes;				/* classify frames (rte_eth_dev_set_ptypes) */
 	struct rte_ring *stash;			/* frames read by other threads, delivered first */
 	struct hvnet_rx_cur *cur;		/* packet in progress across bursts */
+	struct hvnet_orphan_acks *orphan;	/* hv->orphan[queue_id]: acks read without us */
 	uint64_t *pending_acks;			/* xids to complete, flushed once per burst */
 	uint32_t nb_acks;
 	uint32_t max_acks;

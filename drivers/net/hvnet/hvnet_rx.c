@@ -95,7 +95,7 @@ hvnet_rx_room(const struct hvnet_rx_ctx *ctx)
 static bool
 hvnet_rx_burst_full(const struct hvnet_rx_ctx *ctx)
 {
-	return hvnet_rx_room(ctx) == 0;
+	return ctx->nb >= ctx->n || ctx->ranges_left == 0;	/* hvnet_rx_room() == 0 */
 }
 
 static const struct hv_nvsp_rndis_pkt_complete hvnet_rx_ack_msg = {
@@ -209,7 +209,7 @@ hvnet_rx_drop(struct hvnet_rxq *rxq, enum hvnet_rx_drop why)
 static void
 hvnet_rx_adopt_orphans(struct hvnet_rxq *rxq)
 {
-	struct hvnet_orphan_acks *o = &rxq->hv->orphan[rxq->queue_id];
+	struct hvnet_orphan_acks *o = rxq->orphan;
 	uint32_t n = RTE_MIN(o->nb, rxq->max_acks - rxq->nb_acks);
 
 	o->nb -= n;
@@ -1052,7 +1052,7 @@ hvnet_rx_read(struct hvnet_rx_ctx *ctx)
 	struct rte_hvbus_pkt pkt;
 	unsigned int nread = 0;
 
-	if (unlikely(rxq->hv->orphan[rxq->queue_id].nb != 0))
+	if (unlikely(rxq->orphan->nb != 0))
 		hvnet_rx_adopt_orphans(rxq);
 	if (rxq->ext != NULL)
 		hvnet_rx_ext_reap(rxq);
@@ -1167,6 +1167,7 @@ hvnet_rx_read_orphan(struct hvnet_dev *hv, unsigned int q)
 	tmp.port_id = hv->port_id;
 	tmp.queue_id = (uint16_t)q;
 	tmp.cur = &cur;
+	tmp.orphan = o;
 	tmp.pending_acks = o->xid;
 	tmp.nb_acks = o->nb;
 	o->nb = 0;	/* owned by tmp meanwhile: hvnet_rx_read must not adopt them */
@@ -1328,6 +1329,7 @@ hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket
 	rxq->vlan_strip = !!(hv->eth->data->dev_conf.rxmode.offloads &
 			     RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
 	rxq->ptypes = !hv->ptypes_off;
+	rxq->orphan = &hv->orphan[qid];
 	rxq->nb_desc = nb_desc;
 	/*
 	 * Every transfer-page packet the host has out holds at least one receive section, so
