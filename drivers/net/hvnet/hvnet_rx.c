@@ -392,8 +392,18 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 static __rte_noinline struct rte_mbuf *
 hvnet_rx_mbuf_refill(struct hvnet_rxq *rxq)
 {
-	if (rte_mempool_get_bulk(rxq->mp, (void **)rxq->spare, HVNET_RX_SPARE) != 0)
+	struct rte_mempool_cache *c = rte_mempool_default_cache(rxq->mp, rte_lcore_id());
+
+	/*
+	 * A whole batch in this lcore's cache: one copy of its top pointers, as DPDK's vector
+	 * rearms do, instead of rte_mempool_get_bulk()'s pointer-by-pointer reversed copy.
+	 */
+	if (c != NULL && c->len >= HVNET_RX_SPARE) {
+		c->len -= HVNET_RX_SPARE;
+		rte_memcpy(rxq->spare, &c->objs[c->len], sizeof(rxq->spare));
+	} else if (rte_mempool_get_bulk(rxq->mp, (void **)rxq->spare, HVNET_RX_SPARE) != 0) {
 		return rte_mbuf_raw_alloc(rxq->mp);	/* the pool runs low: one at a time */
+	}
 	rxq->nb_spare = HVNET_RX_SPARE - 1;
 	return rxq->spare[HVNET_RX_SPARE - 1];
 }
@@ -870,7 +880,7 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 
 	uint32_t k = cur->next, end;
 
-	hvnet_rx_prefetch(rxq, cur, k);
+	/* Range k is read next anyway: only the one after it gains from a prefetch. */
 	hvnet_rx_prefetch(rxq, cur, k + 1);
 	while (k < cur->count) {
 		/* Each range delivers at most one frame: check the room once for a run of them. */

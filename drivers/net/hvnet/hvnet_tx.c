@@ -919,8 +919,11 @@ hvnet_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 						      b.nstock, NULL);
 		return (uint16_t)vf_sent;
 	}
-	/* Nobody may be polling rx: read the completions ourselves when short of descriptors. */
-	if (b.nstock + rte_ring_count(txq->free_txd) < n) {
+	/*
+	 * Nobody may be polling rx: read the completions ourselves when short of descriptors.
+	 * Completions just reclaimed prove a reader at work: no count then.
+	 */
+	if (b.nstock == 0 && rte_ring_count(txq->free_txd) < n) {
 		hvnet_chan_poll(txq->hv, txq->queue_id, false);
 		hvnet_tx_reclaim(txq, UINT32_MAX, &b);
 	}
