@@ -259,34 +259,6 @@ hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void *bou
 }
 
 void
-hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
-{
-	uint32_t done = hvbus_ring_dist(r, r->pub, r->priv);
-	uint32_t pending, widx, new_free;
-
-	if (done == 0)
-		return;
-	__atomic_store_n(HVBUS_RING_CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
-	r->pub = r->priv;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pending = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
-	if (pending == 0 || (__atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
-			     HV_RING_FEAT_PENDING_SZ) == 0)
-		return;
-	widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_RELAXED);
-	if (!hvbus_ring_index_ok(r, widx))
-		return;
-	new_free = r->size - hvbus_ring_dist(r, r->priv, widx);
-	/*
-	 * Signal when this batch made free space reach the host's threshold. Linux waits for
-	 * free > pending, openvmm for free >= pending: accept both edges, since a spare signal
-	 * costs little and a missed one stalls the host.
-	 */
-	if (pending <= new_free && (new_free < done || new_free - done <= pending))
-		*need_sig = true;
-}
-
-void
 hvbus_ring_set_intr_mask(struct hvbus_ring *r, bool masked)
 {
 	__atomic_store_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), masked ? 1u : 0u, __ATOMIC_RELAXED);

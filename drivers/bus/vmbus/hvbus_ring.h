@@ -110,7 +110,7 @@ int hvbus_ring_peek_slow(struct hvbus_ring *r, struct hvbus_ring_pkt *pkt, void 
  * Publish the private read index. *need_sig = true when the host has feature bit 0 set in
  * this ring, asked for pending_send_sz bytes, and this batch made free space reach it.
  */
-void hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig);
+static inline void hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig);
 /* Reader: 1 = the host need not signal us on empty -> non-empty. Unmasking is followed by a
  * full barrier: the caller then re-checks hvbus_ring_bytes_to_read() before sleeping.
  */
@@ -365,6 +365,35 @@ static inline bool
 hvbus_ring_intr_masked(const struct hvbus_ring *r)
 {
 	return __atomic_load_n(HVBUS_RING_CTL_WORD(r, interrupt_mask), __ATOMIC_RELAXED) != 0;
+}
+
+/* Inline: the channel commits after every receive batch. */
+static inline void
+hvbus_ring_read_commit(struct hvbus_ring *r, bool *need_sig)
+{
+	uint32_t done = hvbus_ring_dist(r, r->pub, r->priv);
+	uint32_t pending, widx, new_free;
+
+	if (done == 0)
+		return;
+	__atomic_store_n(HVBUS_RING_CTL_WORD(r, read_index), r->priv, __ATOMIC_RELEASE);
+	r->pub = r->priv;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pending = __atomic_load_n(HVBUS_RING_CTL_WORD(r, pending_send_sz), __ATOMIC_RELAXED);
+	if (pending == 0 || (__atomic_load_n(HVBUS_RING_CTL_WORD(r, feature_bits), __ATOMIC_RELAXED) &
+			     HV_RING_FEAT_PENDING_SZ) == 0)
+		return;
+	widx = __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_RELAXED);
+	if (!hvbus_ring_index_ok(r, widx))
+		return;
+	new_free = r->size - hvbus_ring_dist(r, r->priv, widx);
+	/*
+	 * Signal when this batch made free space reach the host's threshold. Linux waits for
+	 * free > pending, openvmm for free >= pending: accept both edges, since a spare signal
+	 * costs little and a missed one stalls the host.
+	 */
+	if (pending <= new_free && (new_free < done || new_free - done <= pending))
+		*need_sig = true;
 }
 
 /* Packet types a ring may carry: anything else means a corrupt ring (hvnet_protocol.rst). */
