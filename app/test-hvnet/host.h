@@ -70,6 +70,8 @@ struct host_rx_batch {
 	uint32_t head;
 	uint32_t tail;
 	uint32_t n;
+	uint32_t fits;		/* ranges the ring had room for at the last look, ... */
+	uint32_t fits_idx;	/* ... taken at this write index of the ring */
 	uint64_t bytes;		/* to_guest_bytes counted for them */
 };
 

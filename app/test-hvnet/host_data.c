@@ -292,6 +292,32 @@ host_rxbuf_revoke(struct sim_nic *nic)
 	hn->audit_due = true;
 }
 
+/* A range more is that many bytes more in the ring: ranges keep the ring's alignment. */
+_Static_assert(sizeof(struct hv_xfer_page_range) % HV_RING_ALIGN == 0, "range size aligned");
+
+/*
+ * Channel c's ring has room for the batch's packet with n ranges (and a reply). Only the guest
+ * frees room, so what fitted at the last look still fits while the host wrote nothing since:
+ * the guest's read index (a line its reader keeps writing) is read only when the batch outgrows
+ * that, not once per frame.
+ */
+static bool
+rx_batch_fits(struct sim_nic *nic, unsigned int c, uint32_t n)
+{
+	struct host_nic *hn = host_of(nic);
+	struct host_chan *hc = &hn->chan[c];
+	struct host_rx_batch *b = &hc->batch;
+	uint32_t room, fixed;
+
+	if (n <= b->fits && b->fits_idx == hc->out.idx && !hc->dead && hc->pending == 0)
+		return true;
+	room = host_chan_room(nic, c);
+	fixed = xfer_ring_bytes(hn, 0) + HOST_REPLY_ROOM;
+	b->fits = room > fixed ? (room - fixed) / sizeof(struct hv_xfer_page_range) : 0;
+	b->fits_idx = hc->out.idx;
+	return n <= b->fits;
+}
+
 /*
  * Make channel c's batch able to take one more frame: send it first when it is full or the
  * ring could not take it one range bigger. -ENOBUFS when the ring has no room even then.
@@ -302,8 +328,7 @@ rx_batch_room(struct sim_nic *nic, unsigned int c)
 	struct host_nic *hn = host_of(nic);
 	struct host_rx_batch *b = &hn->chan[c].batch;
 
-	if (b->n < batch_limit(hn) &&
-	    xfer_ring_bytes(hn, b->n + 1) + HOST_REPLY_ROOM <= host_chan_room(nic, c))
+	if (b->n < batch_limit(hn) && rx_batch_fits(nic, c, b->n + 1))
 		return 0;
 	if (rx_batch_send(nic, c) < 0)
 		return -ENOBUFS;

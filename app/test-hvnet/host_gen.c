@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim_csum.h"
 #include "wire.h"
 
 #define GEN_BURST		128u	/* frames injected per poll */
@@ -29,6 +30,8 @@
 _Static_assert(SIM_MAX_CHANNELS < GEN_CHAN_MASK, "a channel index fits in the state byte");
 
 static const uint8_t gen_magic[3] = { 0x68, 0x76, 0x67 };	/* "hvg" */
+/* Byte i of the payload pattern before a frame's seed is added: i + i / 256 (gen_begin). */
+static uint8_t gen_base[WIRE_FRAME_MAX];
 static const uint8_t gen_src_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
 /* Destination of the generated frames: the NIC's own MAC or one its receive filter judges. */
@@ -87,6 +90,8 @@ struct wire_gen {
 	uint64_t rate_start;	/* rate: when the clock of this run (re)started, 0 = not yet */
 	uint32_t rate_base;	/* rate: next at rate_start */
 	bool blocked;		/* the guest had no room at the last try */
+	uint32_t head_sum;	/* IPv4 header sum of head[] */
+	uint8_t head[GEN_OFF_PATTERN];	/* headers of every frame, per-frame fields 0 */
 	uint32_t built;		/* sequence number held in frame[] */
 	uint32_t built_len;
 	unsigned int bad_logged;
@@ -124,49 +129,55 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint16_t
-ipv4_checksum(const uint8_t *h, unsigned int len)
-{
-	uint32_t sum = 0;
-	unsigned int i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(h[i] << 8) | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Ethernet + IPv4 + UDP headers of one generated frame of length len. */
+/*
+ * The headers of every frame of the run, the fields that differ per frame left 0: the
+ * destination and source MACs, IPv4 from 198.51.100.0/24 to 192.0.2.1 (documentation nets),
+ * UDP to port 9 (discard), the magic and the run's id byte. gen_build fills in the rest.
+ */
 static void
-gen_headers(const struct wire_gen *g, uint32_t seq, uint32_t len, uint8_t *f)
+gen_template(struct wire_gen *g)
 {
-	uint32_t flow = seq % g->p.flows;
-	uint8_t *ip = f + 14, *udp = f + 34;
+	uint8_t *f = g->head, *ip = f + 14, *udp = f + 34;
 
+	memset(f, 0, sizeof(g->head));
 	memcpy(f, g->p.dst == GEN_DST_SELF ? g->nic->mac : gen_dst_macs[g->p.dst], 6);
 	memcpy(f + 6, gen_src_mac, 6);
 	put_be16(f + 12, 0x0800);
-	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put_be16(ip + 2, len - 14);
-	put_be16(ip + 4, seq);
 	put_be16(ip + 6, 0x4000);	/* don't fragment */
 	ip[8] = 64;
 	ip[9] = 17;
-	ip[12] = 198;			/* 198.51.100.0/24 and 192.0.2.0/24: documentation nets */
+	ip[12] = 198;
 	ip[13] = 51;
 	ip[14] = 100;
-	ip[15] = (uint8_t)(1 + flow % 250);
 	ip[16] = 192;
-	ip[17] = 0;
 	ip[18] = 2;
 	ip[19] = 1;
-	put_be16(ip + 10, ipv4_checksum(ip, 20));
-	put_be16(udp, 1024 + flow);
 	put_be16(udp + 2, 9);
-	put_be16(udp + 4, len - 34);
-	put_be16(udp + 6, 0);
+	memcpy(f + GEN_OFF_MAGIC, gen_magic, sizeof(gen_magic));
+	f[GEN_OFF_ID] = g->run;
+	g->head_sum = sim_csum_add(0, ip, 20);
+}
+
+/*
+ * The payload pattern of a frame with this seed, bytes GEN_OFF_PATTERN to len: byte i is
+ * seed + i + i / 256 (mod 256). gen_base holds i + i / 256; the seed is added to 8 bytes at a
+ * time, each byte on its own (the carry out of bit 7 of a byte is dropped, not passed on).
+ */
+static void
+gen_fill_pattern(uint8_t *f, uint32_t len, uint8_t seed)
+{
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t s = seed * 0x0101010101010101ull, x;
+	uint32_t i = GEN_OFF_PATTERN;
+
+	for (; i + sizeof(x) <= len; i += sizeof(x)) {
+		memcpy(&x, gen_base + i, sizeof(x));
+		x = ((x & ~high) + (s & ~high)) ^ ((x ^ s) & high);
+		memcpy(f + i, &x, sizeof(x));
+	}
+	for (; i < len; i++)
+		f[i] = (uint8_t)(gen_base[i] + seed);
 }
 
 /* The whole frame of sequence number seq; returns its length. */
@@ -175,15 +186,21 @@ gen_build(const struct wire_gen *g, uint32_t seq, uint8_t *f)
 {
 	uint32_t len = g->p.min_len + seq % (g->p.max_len - g->p.min_len + 1);
 	uint8_t seed = (uint8_t)((seq * 0x9e3779b1u) >> 24);
-	uint32_t i;
 
-	gen_headers(g, seq, len, f);
-	memcpy(f + GEN_OFF_MAGIC, gen_magic, sizeof(gen_magic));
-	f[GEN_OFF_ID] = g->run;
+	uint32_t flow = seq % g->p.flows;
+	uint8_t *ip = f + 14, *udp = f + 34, host = (uint8_t)(1 + flow % 250);
+
+	memcpy(f, g->head, sizeof(g->head));
+	put_be16(ip + 2, len - 14);
+	put_be16(ip + 4, seq);
+	ip[15] = host;
+	/* The template's sum plus the words set here (the host byte is the low half of one). */
+	put_be16(ip + 10, sim_csum_fold(g->head_sum + (len - 14) + (seq & 0xffffu) + host));
+	put_be16(udp, 1024 + flow);
+	put_be16(udp + 4, len - 34);
 	put_be32(f + GEN_OFF_SEQ, seq);
 	put_be16(f + GEN_OFF_LEN, len);
-	for (i = GEN_OFF_PATTERN; i < len; i++)
-		f[i] = (uint8_t)(seed + i + (i >> 8));
+	gen_fill_pattern(f, len, seed);
 	return len;
 }
 
@@ -289,12 +306,15 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 	struct wire_nic *w = nic->wire;
 	struct wire_gen *g = w->gen;
 	uint8_t *state = NULL;
+	uint32_t i;
 
 	if (g != NULL && g->p.count != 0 && g->next < g->p.count) {
 		sim_log("gen nic=%u: busy (%u of %u frames sent)", nic->idx, g->next, g->p.count);
 		return -EBUSY;
 	}
 	/* An endless run keeps no per-frame state: what comes back of it is not checked. */
+	for (i = 0; i < WIRE_FRAME_MAX; i++)
+		gen_base[i] = (uint8_t)(i + (i >> 8));
 	if (p->count != 0) {
 		state = calloc(p->count, 1);
 		if (state == NULL)
@@ -314,6 +334,7 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 	g->p = *p;
 	/* The id byte changes per run so late frames of an earlier run are not mistaken. */
 	g->run = (uint8_t)((nic->idx << 5) | ((g->run + 1) & 0x1fu));
+	gen_template(g);
 	g->next = 0;
 	g->returned = 0;
 	g->forgiven = 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "sim_csum.h"
 
 #define ETH_HLEN	14u
 #define VLAN_HLEN	4u
@@ -140,26 +141,6 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, uint32_t len)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* A parsed IP packet inside a frame: what the checksums need. */
 struct ip_view {
 	uint32_t l3;		/* IP header offset */
@@ -178,8 +159,8 @@ pseudo_sum(const uint8_t *f, const struct ip_view *v, uint32_t l4len)
 	uint32_t sum = v->proto + (l4len & 0xffff) + (l4len >> 16);
 
 	if (v->v6)
-		return sum16(sum, f + v->l3 + 8, 32);
-	return sum16(sum, f + v->l3 + 12, 8);
+		return sim_csum_add(sum, f + v->l3 + 8, 32);
+	return sim_csum_add(sum, f + v->l3 + 12, 8);
 }
 
 /* Parse an untagged or single-tagged frame; thoff (0 = from the IP header) names the L4. */
@@ -239,7 +220,7 @@ ip4_csum_fill(uint8_t *f, const struct ip_view *v)
 {
 	/* By the IHL, as hardware does, wherever the PPI put the transport header. */
 	wr16(f + v->l3 + 10, 0);
-	wr16(f + v->l3 + 10, fold(sum16(0, f + v->l3, v->l3_len)));
+	wr16(f + v->l3 + 10, sim_csum_fold(sim_csum_add(0, f + v->l3, v->l3_len)));
 }
 
 /* Fill the TCP or UDP checksum at off within the transport header; false if it is not there. */
@@ -252,7 +233,7 @@ l4_csum_fill(uint8_t *f, const struct ip_view *v, uint32_t off)
 	if (l4len < off + 2)
 		return false;
 	wr16(f + v->l4 + off, 0);
-	c = fold(sum16(pseudo_sum(f, v, l4len), f + v->l4, l4len));
+	c = sim_csum_fold(sim_csum_add(pseudo_sum(f, v, l4len), f + v->l4, l4len));
 	if (v->proto == PROTO_UDP && c == 0)
 		c = 0xffff;
 	wr16(f + v->l4 + off, c);
@@ -266,7 +247,7 @@ l4_csum_ok(const uint8_t *f, const struct ip_view *v)
 
 	if (v->proto == PROTO_UDP && !v->v6 && l4len >= UDP_HLEN && rd16(f + v->l4 + 6) == 0)
 		return true;	/* IPv4 UDP without a checksum */
-	return fold(sum16(pseudo_sum(f, v, l4len), f + v->l4, l4len)) == 0;
+	return sim_csum_fold(sim_csum_add(pseudo_sum(f, v, l4len), f + v->l4, l4len)) == 0;
 }
 
 /* --- guest transmit ----------------------------------------------------------------------- */
@@ -513,8 +494,8 @@ host_offload_rx_csum(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	if (!ip_parse(frame, len, 0, false, &iv))
 		return 0;
 	if (!iv.v6 && rx_on(p->ipv4_csum))
-		v |= fold(sum16(0, frame + iv.l3, iv.l3_len)) == 0 ? HV_RXCSUM_IP_OK :
-									 HV_RXCSUM_IP_FAILED;
+		v |= sim_csum_fold(sim_csum_add(0, frame + iv.l3, iv.l3_len)) == 0 ?
+		     HV_RXCSUM_IP_OK : HV_RXCSUM_IP_FAILED;
 	tcp_rx = rx_on(iv.v6 ? p->tcp6_csum : p->tcp4_csum);
 	udp_rx = rx_on(iv.v6 ? p->udp6_csum : p->udp4_csum);
 	if (iv.frag)

@@ -34,11 +34,13 @@ send_back(unsigned int nic, unsigned int k, unsigned int chan, uint32_t len)
 	wire_transmit(&sim.nic[nic], chan, stub_rx[k].data, len);
 }
 
+/* Frame seq of a run of flows flows, want_len bytes long. */
 static void
-check_frame_format(const struct stub_frame *f, uint32_t want_len, uint32_t flow)
+check_frame_format(const struct stub_frame *f, uint32_t want_len, uint32_t seq, uint32_t flows)
 {
+	uint8_t seed = (uint8_t)((seq * 0x9e3779b1u) >> 24);
+	uint32_t flow = seq % flows, sum = 0, i;
 	const uint8_t *d = f->data;
-	uint32_t sum = 0, i;
 
 	CHECK(f->len == want_len, "frame length %u, want %u", f->len, want_len);
 	CHECK(memcmp(d, sim.nic[0].mac, 6) == 0, "destination MAC is not the NIC's");
@@ -57,6 +59,13 @@ check_frame_format(const struct stub_frame *f, uint32_t want_len, uint32_t flow)
 	CHECK(be16(d + 38) == want_len - 34, "UDP length");
 	CHECK(be16(d + 40) == 0, "UDP checksum");
 	CHECK(be16(d + GEN_OFF_LEN) == want_len, "payload length field");
+	CHECK(be16(d + 18) == (seq & 0xffff), "IPv4 id of frame %u", seq);
+	CHECK(be16(d + GEN_OFF_SEQ) << 16 == 0 && be16(d + GEN_OFF_SEQ + 2) == seq,
+	      "sequence number of frame %u", seq);
+	for (i = GEN_OFF_PATTERN; i < want_len; i++)
+		if (d[i] != (uint8_t)(seed + i + (i >> 8)))
+			break;
+	CHECK(i == want_len, "frame %u: pattern byte %u is %u", seq, i, d[i]);
 }
 
 static void
@@ -71,7 +80,7 @@ test_intact(void)
 	wire_poll(&sim);
 	CHECK(stub_rx_count == 20, "injected %u frames, want 20", stub_rx_count);
 	for (k = 0; k < stub_rx_count; k++)
-		check_frame_format(&stub_rx[k], 60 + k % 41, k % 3);
+		check_frame_format(&stub_rx[k], 60 + k % 41, k, 3);
 	/* Returned on another NIC (peer wiring), each on the channel it arrived on. */
 	for (k = 0; k < stub_rx_count; k++)
 		send_back(1, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);
@@ -214,7 +223,16 @@ test_dst(void)
 	wire_poll(&sim);
 	CHECK(stub_rx_count == 2, "self injected %u", stub_rx_count);
 	for (k = 0; k < stub_rx_count; k++) {
-		check_frame_format(&stub_rx[k], 60 + k, 0);
+		check_frame_format(&stub_rx[k], 60 + k, k, 1);
+		send_back(0, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);
+	}
+	/* Full-size frames: the pattern's byte i carries i / 256 too. */
+	stub_reset_rx();
+	CHECK(wire_gen_start(&sim.nic[0], "3:1514:2") == 0, "full-size frames refused");
+	wire_poll(&sim);
+	CHECK(stub_rx_count == 3, "full-size injected %u", stub_rx_count);
+	for (k = 0; k < stub_rx_count; k++) {
+		check_frame_format(&stub_rx[k], 1514, k, 2);
 		send_back(0, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);
 	}
 }
