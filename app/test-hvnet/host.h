@@ -207,7 +207,7 @@ struct host_nic {
 	uint32_t filter;
 	bool rss_on;
 	uint32_t rss_hash_info;
-	uint8_t rss_key[HV_NDIS_RSS_KEY_SIZE];
+	struct rss_hasher rss_hasher;	/* of the key the guest set (zeros until then) */
 	uint8_t rss_table[HV_NDIS_RSS_INDIRECTION_SIZE];
 	struct hv_ndis_offload_params offload;	/* in force (host_offload.c) */
 	bool ol_reported;	/* a PPI beyond them was reported since they were set */

@@ -718,7 +718,7 @@ rx_channel(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 	struct host_nic *hn = host_of(nic);
 	unsigned int c;
 
-	if (!hn->rss_on || !rss_frame_hash(hn->rss_key, hn->rss_hash_info, frame, len,
+	if (!hn->rss_on || !rss_frame_hash(&hn->rss_hasher, hn->rss_hash_info, frame, len,
 					    &meta->hash, &meta->hash_type))
 		return 0;
 	meta->hashed = true;

@@ -45,7 +45,7 @@ host_rndis_reset(struct host_nic *hn)
 	hn->filter = HV_NDIS_PACKET_TYPE_NONE;
 	hn->rss_on = false;
 	hn->rss_hash_info = 0;
-	memset(hn->rss_key, 0, sizeof(hn->rss_key));
+	memset(&hn->rss_hasher, 0, sizeof(hn->rss_hasher));
 	memset(hn->rss_table, 0, sizeof(hn->rss_table));
 	memset(&hn->offload, 0, sizeof(hn->offload));
 	hn->ol_reported = false;
@@ -434,7 +434,7 @@ set_rss(struct sim_nic *nic, const uint8_t *info, uint32_t len)
 	}
 	/* Everything checked: apply the whole object at once. */
 	if (!(p.flags & HV_NDIS_RSS_FLAG_KEY_UNCHG))
-		memcpy(hn->rss_key, info + p.key_offset, HV_NDIS_RSS_KEY_SIZE);
+		rss_hasher_init(&hn->rss_hasher, info + p.key_offset);
 	if (!(p.flags & HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG))
 		hn->rss_hash_info = p.hash_info;
 	memcpy(hn->rss_table, table, sizeof(table));

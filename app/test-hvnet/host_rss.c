@@ -14,7 +14,6 @@
 #define IPPROTO_TCP_NUM		6u
 #define IPPROTO_UDP_NUM		17u
 #define L4_PORTS_LEN		4u
-#define RSS_INPUT_MAX		36u	/* two IPv6 addresses and two ports */
 
 uint32_t
 rss_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *data, size_t n)
@@ -38,6 +37,21 @@ rss_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *data, size_t n)
 				result ^= (uint32_t)(window >> (8 - bit));
 	}
 	return result;
+}
+
+void
+rss_hasher_init(struct rss_hasher *h, const uint8_t *key)
+{
+	unsigned int i, v;
+
+	/* Byte i of the input meets the 40 key bits from its own position on: key[i..i+4]. */
+	for (i = 0; i < RSS_INPUT_MAX; i++) {
+		for (v = 0; v < 256; v++) {
+			uint8_t byte = (uint8_t)v;
+
+			h->t[i][v] = rss_toeplitz(key + i, 5, &byte, 1);
+		}
+	}
 }
 
 static uint16_t
@@ -152,14 +166,14 @@ parse_ipv6(uint32_t hash_info, const uint8_t *ip, uint32_t avail, struct rss_l3 
 }
 
 bool
-rss_frame_hash(const uint8_t *key, uint32_t hash_info, const uint8_t *frame, uint32_t len,
-	       uint32_t *hash, uint32_t *hash_type)
+rss_frame_hash(const struct rss_hasher *h, uint32_t hash_info, const uint8_t *frame,
+	       uint32_t len, uint32_t *hash, uint32_t *hash_type)
 {
 	uint8_t in[RSS_INPUT_MAX];
+	uint32_t off, type = 0, x = 0;
 	struct rss_l3 l3;
 	uint16_t ethertype;
-	uint32_t off, type = 0;
-	size_t n;
+	size_t n, i;
 	bool ok;
 
 	if ((hash_info & HV_NDIS_HASH_FUNCTION_MASK) != HV_NDIS_HASH_FUNCTION_TOEPLITZ)
@@ -177,8 +191,9 @@ rss_frame_hash(const uint8_t *key, uint32_t hash_info, const uint8_t *frame, uin
 	n = rss_input(&l3, in, &type);
 	if (n == 0)
 		return false;
-	/* The 40-byte NDIS key covers the longest input (36 bytes) plus the 4-byte window. */
-	*hash = rss_toeplitz(key, 40, in, n);
+	for (i = 0; i < n; i++)
+		x ^= h->t[i][in[i]];
+	*hash = x;
 	*hash_type = type;
 	return true;
 }

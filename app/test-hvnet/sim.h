@@ -358,13 +358,25 @@ uint64_t wire_next_wake(struct sim *sim);
 int wire_replay(struct sim_nic *nic, const char *path);
 /* Print the wire/generator summary lines for nic. */
 void wire_summary(struct sim_nic *nic);
+#define RSS_INPUT_MAX		36u	/* two IPv6 addresses and two ports */
+
 /*
- * Toeplitz over data with a 40-byte key. rss_frame_hash: hash of the frame as NDIS hash_info
- * asks (IPv4/IPv6 2-tuple or TCP/UDP 4-tuple); returns false when the frame has no hashable
- * type, else fills *hash and *hash_type (NDIS_HASH_* bit of the type used).
+ * The Toeplitz hash of one key as a table: the hash is linear in its input, so t[i][v] is what
+ * byte v at input position i adds to it, and a hash is one lookup per input byte.
+ */
+struct rss_hasher {
+	uint32_t t[RSS_INPUT_MAX][256];
+};
+
+/*
+ * Toeplitz over data with a 40-byte key, bit by bit (the definition). rss_hasher_init: the
+ * table of a 40-byte key. rss_frame_hash: hash of the frame as NDIS hash_info asks (IPv4/IPv6
+ * 2-tuple or TCP/UDP 4-tuple); returns false when the frame has no hashable type, else fills
+ * *hash and *hash_type (NDIS_HASH_* bit of the type used).
  */
 uint32_t rss_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *data, size_t n);
-bool rss_frame_hash(const uint8_t *key, uint32_t hash_info, const uint8_t *frame,
+void rss_hasher_init(struct rss_hasher *h, const uint8_t *key);
+bool rss_frame_hash(const struct rss_hasher *h, uint32_t hash_info, const uint8_t *frame,
 		    uint32_t len, uint32_t *hash, uint32_t *hash_type);
 
 #endif /* HVNET_SIM_H */
