@@ -355,7 +355,7 @@ host_fault_rx_frame(struct sim_nic *nic, unsigned int c, uint8_t *sub, uint32_t 
 	struct hv_rndis_packet p;
 	uint32_t lost = 1;
 
-	/* Nothing was ever armed (the state comes with the first fault): every frame but one. */
+	/* Nothing was ever armed (the state comes with the first fault): most runs, each frame. */
 	if (hn->fault == NULL)
 		return;
 	memcpy(&p, sub, sizeof(p));

@@ -186,7 +186,6 @@ gen_build(const struct wire_gen *g, uint32_t seq, uint8_t *f)
 {
 	uint32_t len = g->p.min_len + seq % (g->p.max_len - g->p.min_len + 1);
 	uint8_t seed = (uint8_t)((seq * 0x9e3779b1u) >> 24);
-
 	uint32_t flow = seq % g->p.flows;
 	uint8_t *ip = f + 14, *udp = f + 34, host = (uint8_t)(1 + flow % 250);
 
@@ -312,9 +311,10 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 		sim_log("gen nic=%u: busy (%u of %u frames sent)", nic->idx, g->next, g->p.count);
 		return -EBUSY;
 	}
-	/* An endless run keeps no per-frame state: what comes back of it is not checked. */
+	/* The pattern's base is the same for every run: redone per run, it needs no init flag. */
 	for (i = 0; i < WIRE_FRAME_MAX; i++)
 		gen_base[i] = (uint8_t)(i + (i >> 8));
+	/* An endless run keeps no per-frame state: what comes back of it is not checked. */
 	if (p->count != 0) {
 		state = calloc(p->count, 1);
 		if (state == NULL)

@@ -239,6 +239,7 @@ host_chan_sync(struct sim_nic *nic, unsigned int c)
 		host_ring_init(&hc->in, sc->ring, half);
 		host_ring_init(&hc->out, sc->ring + half, half);
 		hc->base = sc->ring;
+		hc->batch.fits = 0;	/* room seen in the old ring says nothing of this one */
 	}
 	return true;
 }

@@ -60,7 +60,7 @@ check_frame_format(const struct stub_frame *f, uint32_t want_len, uint32_t seq, 
 	CHECK(be16(d + 40) == 0, "UDP checksum");
 	CHECK(be16(d + GEN_OFF_LEN) == want_len, "payload length field");
 	CHECK(be16(d + 18) == (seq & 0xffff), "IPv4 id of frame %u", seq);
-	CHECK(be16(d + GEN_OFF_SEQ) << 16 == 0 && be16(d + GEN_OFF_SEQ + 2) == seq,
+	CHECK((be16(d + GEN_OFF_SEQ) << 16 | be16(d + GEN_OFF_SEQ + 2)) == seq,
 	      "sequence number of frame %u", seq);
 	for (i = GEN_OFF_PATTERN; i < want_len; i++)
 		if (d[i] != (uint8_t)(seed + i + (i >> 8)))
