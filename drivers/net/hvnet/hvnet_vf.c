@@ -200,12 +200,13 @@ hvnet_vf_probe(struct rte_eth_dev *dev, const char *ifname, const char *pci)
 
 		/*
 		 * The host may take the VF back while it is being probed (Azure does so while it
-		 * services the host): with no device behind our MAC any more, that is the race,
-		 * not an error of the VF's driver.
+		 * services the host): with no device behind our MAC any more (or its link down,
+		 * which hvnet does not take either), that is the race, not an error of the VF's
+		 * driver.
 		 */
 		if (hvnet_vf_find_netdev(hv, now_if, now_pci, sizeof(now_pci)) != 0)
-			HVNET_LOG(NOTICE, "port %u: VF %s went away during its probe; synthetic "
-				  "until the host offers one again", hv->port_id,
+			HVNET_LOG(NOTICE, "port %u: VF %s went away or down during its probe; "
+				  "synthetic until the host offers one again", hv->port_id,
 				  pci[0] != '\0' ? pci : ifname);
 		else
 			HVNET_LOG(ERR, "port %u: VF probe \"%s\" failed: %s", hv->port_id, args,
