@@ -13,19 +13,28 @@
 
 /*
  * sum plus the big-endian 16-bit words of the len bytes at p (an odd last byte is the high half
- * of a word). The ones' complement sum does not depend on byte order (RFC 1071, 2.B): 32-bit
- * words add in the machine's order into 64 bits, and the folded result is turned once.
+ * of a word). The ones' complement sum does not depend on byte order or word width (RFC 1071,
+ * 2.B and 2.C): 64-bit words add in the machine's order with the carry added back in (every
+ * frame the host hands the guest is summed, so 8 bytes a step), the rest in 32 and 16 bits,
+ * and the folded result is turned once.
  */
 static inline uint32_t
 sim_csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint64_t acc = 0;
+	uint64_t acc = 0, q;
 	uint32_t w, i;
 	uint16_t h;
 
-	for (i = 0; i + 4 <= len; i += 4) {
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&q, p + i, sizeof(q));
+		acc += q;
+		acc += acc < q;	/* end-around carry */
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);	/* < 2^33: room for what follows */
+	if (i + 4 <= len) {
 		memcpy(&w, p + i, sizeof(w));
 		acc += w;
+		i += 4;
 	}
 	if (i + 2 <= len) {
 		memcpy(&h, p + i, sizeof(h));
