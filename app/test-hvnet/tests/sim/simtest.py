@@ -36,6 +36,9 @@ import traceback
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 PROMPT = "testpmd> "
+# The prompt as read: a forwarding lcore's log line ("hvnet: ...") may land between any two of
+# its characters, as testpmd and the lcore write the same terminal.
+PROMPT_RE = re.compile(r"(?:[A-Za-z_]+: [^\n]*\n)*".join(re.escape(c) for c in PROMPT))
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")
 _seq = 0
 
@@ -552,15 +555,15 @@ class Run(CtlClient):
         """Wait for the next prompt after self.consumed; return the text before it."""
         end = min(time.monotonic() + timeout, self.deadline)
         while True:
-            idx = self.out.find(PROMPT, self.consumed)
-            if idx >= 0:
-                text = self.out[self.consumed:idx]
-                self.consumed = idx + len(PROMPT)
+            m = PROMPT_RE.search(self.out, self.consumed)
+            if m:
+                text = self.out[self.consumed:m.start()]
+                self.consumed = m.end()
                 return text
             self._check_alive()
             if self.proc.poll() is not None:
                 self._read(0.1)
-                if self.out.find(PROMPT, self.consumed) >= 0:
+                if PROMPT_RE.search(self.out, self.consumed):
                     continue
                 raise TestFailure("guest exited (code %s) while waiting for %s; last output:\n%s"
                                   % (self.proc.returncode, what, self.out[-3000:]))
