@@ -210,6 +210,8 @@ struct host_nic {
 	struct rss_hasher rss_hasher;	/* of the key the guest set (zeros until then) */
 	uint8_t rss_table[HV_NDIS_RSS_INDIRECTION_SIZE];
 	struct hv_ndis_offload_params offload;	/* in force (host_offload.c) */
+	/* Bumped whenever RSS or offload parameters may change: older sim_rx_memos are stale. */
+	uint64_t rx_epoch;
 	bool ol_reported;	/* a PPI beyond them was reported since they were set */
 
 	unsigned int ctlq_head;	/* next to send */
@@ -359,7 +361,7 @@ void host_offload_set(struct sim_nic *nic, const struct hv_ndis_offload_params *
  */
 int host_offload_tx(struct sim_nic *nic, unsigned int c, const uint8_t *frame, uint32_t len,
 		    const struct host_tx_ol *ol);
-/* The checksum PPI value for a frame to the guest (0: nothing checked). */
+/* The checksum PPI value for a frame to the guest (0: nothing checked); counts nothing. */
 uint32_t host_offload_rx_csum(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
 
 /* --- host_data.c ------------------------------------------------------------------------- */

@@ -669,11 +669,8 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 
 struct rx_meta {
 	bool vlan;
-	bool hashed;
-	uint32_t csum;
 	uint32_t vlan_info;
-	uint32_t hash;
-	uint32_t hash_type;
+	struct sim_rx_memo d;	/* derived from the headers */
 };
 
 /* Write RNDIS header, PPIs and frame (tag already stripped) into sub-allocation idx. */
@@ -692,12 +689,12 @@ rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
 	};
 
 	/* Always there, as from Hyper-V; 0 ("no information") unless rx checksums are on. */
-	p = put_ppi(p, HV_PPI_CHECKSUM, meta->csum);
+	p = put_ppi(p, HV_PPI_CHECKSUM, meta->d.csum);
 	if (meta->vlan)
 		p = put_ppi(p, HV_PPI_VLAN, meta->vlan_info);
-	if (meta->hashed) {
-		p = put_ppi(p, HV_PPI_HASH_VALUE, meta->hash);
-		p = put_ppi(p, HV_PPI_HASH_INFO, HV_NDIS_HASH_FUNCTION_TOEPLITZ | meta->hash_type);
+	if (meta->d.hashed) {
+		p = put_ppi(p, HV_PPI_HASH_VALUE, meta->d.hash);
+		p = put_ppi(p, HV_PPI_HASH_INFO, HV_NDIS_HASH_FUNCTION_TOEPLITZ | meta->d.hash_type);
 	}
 	h.ppi_length = (uint32_t)(p - sub - sizeof(h));
 	memcpy(sub, &h, sizeof(h));
@@ -710,19 +707,35 @@ rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
 	}
 }
 
+/* RSS hash and checksum verdict of the frame: memo's when it is current, else derived (kept). */
+static void
+rx_derive(struct sim_nic *nic, const uint8_t *frame, uint32_t len, struct sim_rx_memo *memo,
+	  struct sim_rx_memo *d)
+{
+	struct host_nic *hn = host_of(nic);
+
+	if (memo != NULL && memo->epoch == hn->rx_epoch) {
+		*d = *memo;
+		return;
+	}
+	d->epoch = hn->rx_epoch;
+	d->hashed = hn->rss_on && rss_frame_hash(&hn->rss_hasher, hn->rss_hash_info, frame, len,
+						 &d->hash, &d->hash_type);
+	d->csum = host_offload_rx_csum(nic, frame, len);
+	if (memo != NULL)
+		*memo = *d;
+}
+
 /* Pick the channel from the RSS table; 0 when not hashed or the entry is not usable. */
 static unsigned int
-rx_channel(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
-	   struct rx_meta *meta)
+rx_channel(struct sim_nic *nic, const struct sim_rx_memo *d)
 {
 	struct host_nic *hn = host_of(nic);
 	unsigned int c;
 
-	if (!hn->rss_on || !rss_frame_hash(&hn->rss_hasher, hn->rss_hash_info, frame, len,
-					    &meta->hash, &meta->hash_type))
+	if (!d->hashed)
 		return 0;
-	meta->hashed = true;
-	c = hn->rss_table[meta->hash & (HV_NDIS_RSS_INDIRECTION_SIZE - 1)];
+	c = hn->rss_table[d->hash & (HV_NDIS_RSS_INDIRECTION_SIZE - 1)];
 	if (c >= nic->nchan || hn->chan[c].dead || !host_chan_sync(nic, c))
 		return 0;
 	return c;
@@ -739,8 +752,15 @@ host_nic_listening(const struct sim_nic *nic)
 int
 host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 {
+	return host_nic_receive_memo(nic, frame, len, NULL);
+}
+
+int
+host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
+		      struct sim_rx_memo *memo)
+{
 	struct host_nic *hn = host_of(nic);
-	struct rx_meta meta = { .vlan = false, .hashed = false };
+	struct rx_meta meta = { .vlan = false };
 	uint32_t flen = len;
 	unsigned int c;
 	int idx;
@@ -774,8 +794,8 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	}
 	if (flen > hn->rx.sub_size - HV_RXBUF_HEADROOM)
 		return -EINVAL;
-	c = rx_channel(nic, frame, len, &meta);
-	meta.csum = host_offload_rx_csum(nic, frame, len);
+	rx_derive(nic, frame, len, memo, &meta.d);
+	c = rx_channel(nic, &meta.d);
 	if (rx_batch_room(nic, c) < 0)
 		return -ENOBUFS;
 	idx = rxbuf_take_data(hn, c);
@@ -786,6 +806,8 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	rx_batch_add(hn, c, (uint32_t)idx, flen);
 	nic->stats.to_guest_frames++;
 	nic->stats.to_guest_bytes += flen;
+	if (meta.d.csum & (HV_RXCSUM_IP_FAILED | HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED))
+		nic->stats.rx_csum_bad++;
 	/* A full batch goes now; if the ring refuses it, the next frame or flush retries. */
 	if (hn->chan[c].batch.n == batch_limit(hn))
 		rx_batch_send(nic, c);

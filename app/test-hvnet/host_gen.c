@@ -4,6 +4,7 @@
  * Paced by a window of frames not yet back (--gen), or by a rate (--rate: frames per second or
  * as fast as the guest takes them; the NIC then also sinks what its guest sends).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ struct wire_gen {
 	struct gen_params p;
 	uint8_t run;		/* id byte of this run's frames: nic index and run number */
 	uint8_t *state;		/* per sequence number: GEN_SEEN | 1 + channel; NULL: no end */
+	struct sim_rx_memo *memo;	/* per flow: what the host derived of its headers */
 	uint32_t next;		/* next sequence number to send */
 	uint32_t returned;	/* frames of this run seen back */
 	uint32_t forgiven;	/* frames the window stopped waiting for (lost or dropped) */
@@ -103,15 +105,17 @@ struct wire_gen {
 static void
 put_be16(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	uint16_t x = htons((uint16_t)v);
+
+	memcpy(p, &x, sizeof(x));
 }
 
 static void
 put_be32(uint8_t *p, uint32_t v)
 {
-	put_be16(p, v >> 16);
-	put_be16(p + 2, v);
+	uint32_t x = htonl(v);
+
+	memcpy(p, &x, sizeof(x));
 }
 
 static uint32_t
@@ -304,6 +308,7 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 {
 	struct wire_nic *w = nic->wire;
 	struct wire_gen *g = w->gen;
+	struct sim_rx_memo *memo;
 	uint8_t *state = NULL;
 	uint32_t i;
 
@@ -314,23 +319,27 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 	/* The pattern's base is the same for every run: redone per run, it needs no init flag. */
 	for (i = 0; i < WIRE_FRAME_MAX; i++)
 		gen_base[i] = (uint8_t)(i + (i >> 8));
+	/* Every frame of a flow has the same addresses and ports, and right checksums. */
+	memo = calloc(p->flows, sizeof(*memo));
+	if (memo == NULL)
+		return -ENOMEM;
 	/* An endless run keeps no per-frame state: what comes back of it is not checked. */
 	if (p->count != 0) {
 		state = calloc(p->count, 1);
 		if (state == NULL)
-			return -ENOMEM;
+			goto nomem;
 	}
 	if (g == NULL) {
 		g = calloc(1, sizeof(*g));
-		if (g == NULL) {
-			free(state);
-			return -ENOMEM;
-		}
+		if (g == NULL)
+			goto nomem;
 		g->nic = nic;
 		w->gen = g;
 	}
 	free(g->state);
 	g->state = state;
+	free(g->memo);
+	g->memo = memo;
 	g->p = *p;
 	/* The id byte changes per run so late frames of an earlier run are not mistaken. */
 	g->run = (uint8_t)((nic->idx << 5) | ((g->run + 1) & 0x1fu));
@@ -344,6 +353,10 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 	g->built = UINT32_MAX;
 	g->bad_logged = 0;
 	return 0;
+nomem:
+	free(state);
+	free(memo);
+	return -ENOMEM;
 }
 
 static uint32_t
@@ -455,7 +468,7 @@ gen_offer(struct wire_gen *g)
 		g->built_len = gen_build(g, g->next, g->frame);
 		g->built = g->next;
 	}
-	rc = host_nic_receive(g->nic, g->frame, g->built_len);
+	rc = host_nic_receive_memo(g->nic, g->frame, g->built_len, &g->memo[g->next % g->p.flows]);
 	g->blocked = rc == -ENOBUFS;
 	if (g->blocked)
 		return rc;
@@ -669,5 +682,6 @@ gen_free(struct wire_gen *gen)
 	if (gen == NULL)
 		return;
 	free(gen->state);
+	free(gen->memo);
 	free(gen);
 }

@@ -49,6 +49,7 @@ host_rndis_reset(struct host_nic *hn)
 	memset(hn->rss_table, 0, sizeof(hn->rss_table));
 	memset(&hn->offload, 0, sizeof(hn->offload));
 	hn->ol_reported = false;
+	hn->rx_epoch++;		/* also makes it non-zero from the start */
 	hn->ctlq_head = 0;
 	hn->ctlq_count = 0;
 }
@@ -417,6 +418,7 @@ set_rss(struct sim_nic *nic, const uint8_t *info, uint32_t len)
 	memcpy(&p, info, sizeof(p));
 	sim_vlog(nic, "RSS parameters: flags 0x%x hash_info 0x%x table %u bytes", p.flags,
 		 p.hash_info, p.itab_size);
+	hn->rx_epoch++;		/* whatever of it applies below */
 	if ((p.flags & HV_NDIS_RSS_FLAG_DISABLE) ||
 	    ((p.flags & HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG) ? hn->rss_hash_info :
 	     p.hash_info & HV_NDIS_HASH_FUNCTION_MASK) == 0) {

@@ -307,6 +307,23 @@ uint64_t host_nic_next_wake(struct sim_nic *nic);
  * retry), -EPERM when the filter or a down link drops it (counted), -EINVAL for a bad length.
  */
 int host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len);
+/*
+ * What the host derives from a frame's headers for its receive PPIs: the RSS hash and the
+ * checksum verdict. A sender of many frames with the same metadata (the same addresses, ports
+ * and protocol, checksums all right) keeps one per flow, so the host parses, hashes and checks
+ * such a flow once, not per frame: it is redone whenever the guest sets RSS or offload
+ * parameters. All zero: empty.
+ */
+struct sim_rx_memo {
+	uint64_t epoch;		/* the host's rx_epoch it was derived under, 0: none */
+	uint32_t csum;		/* checksum PPI value */
+	uint32_t hash;
+	uint32_t hash_type;
+	bool hashed;
+};
+/* host_nic_receive of a frame whose metadata memo holds or is to hold. */
+int host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
+			  struct sim_rx_memo *memo);
 /* True once the guest has set a packet filter: a replayed capture waits for it. */
 bool host_nic_listening(const struct sim_nic *nic);
 /*

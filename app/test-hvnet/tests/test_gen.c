@@ -81,6 +81,12 @@ test_intact(void)
 	CHECK(stub_rx_count == 20, "injected %u frames, want 20", stub_rx_count);
 	for (k = 0; k < stub_rx_count; k++)
 		check_frame_format(&stub_rx[k], 60 + k % 41, k, 3);
+	/* The host may reuse what it derived of a frame's headers exactly within its flow. */
+	CHECK(stub_rx[0].memo != NULL && stub_rx[1].memo != NULL && stub_rx[2].memo != NULL &&
+	      stub_rx[0].memo != stub_rx[1].memo && stub_rx[0].memo != stub_rx[2].memo &&
+	      stub_rx[1].memo != stub_rx[2].memo, "the flows' frames came with the same memo");
+	for (k = 3; k < stub_rx_count; k++)
+		CHECK(stub_rx[k].memo == stub_rx[k % 3].memo, "frame %u: not its flow's memo", k);
 	/* Returned on another NIC (peer wiring), each on the channel it arrived on. */
 	for (k = 0; k < stub_rx_count; k++)
 		send_back(1, k, (unsigned int)stub_rx[k].chan, stub_rx[k].len);

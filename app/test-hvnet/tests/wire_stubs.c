@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Stand-ins for host_nic_receive and sim_log that record what the wire layer did. */
+/* Stand-ins for host_nic_receive(_memo) and sim_log that record what the wire layer did. */
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -38,9 +38,21 @@ host_nic_receive(struct sim_nic *nic, const uint8_t *frame, uint32_t len)
 	f->nic = nic->idx;
 	f->chan = (int)(stub_rx_count % stub_nchan);
 	f->len = len;
+	f->memo = NULL;
 	memcpy(f->data, frame, len);
 	stub_rx_count++;
 	return f->chan;
+}
+
+int
+host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
+		      struct sim_rx_memo *memo)
+{
+	int rc = host_nic_receive(nic, frame, len);
+
+	if (rc >= 0)
+		stub_rx[stub_rx_count - 1].memo = memo;
+	return rc;
 }
 
 void

@@ -17,6 +17,7 @@ struct stub_frame {
 	unsigned int nic;
 	int chan;
 	uint32_t len;
+	const struct sim_rx_memo *memo;	/* the memo it came with, NULL: none */
 	uint8_t data[STUB_FRAME_MAX];
 };
 
