@@ -16,37 +16,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 out=${OUT:-build/insn-bench}
 queues=${QUEUES:-"1 8"}
-cc=${CC:-cc}
 die() { echo "insn-bench: $*" >&2; exit 1; }
 
 command -v valgrind >/dev/null || die "valgrind is missing: run devtools/setup.sh"
-ver=$(pkg-config --modversion libdpdk) || die "pkg-config does not know libdpdk"
-cache=${HVNET_SDK_CACHE:-/var/cache/hvnet}/dpdk-sdk-$ver
-up=$cache/upstream
-[ -f "$up/drivers/net/netvsc/hn_rxtx.c" ] ||
-	die "no upstream sources in $up: run devtools/setup.sh (it fetches them)"
-mkdir -p "$out"
 
-# The same flags for both: the project's (debugoptimized, -D_GNU_SOURCE) and DPDK's.
-read -r -a dpdk_cflags <<< "$(pkg-config --cflags libdpdk)"
-read -r -a dpdk_libs <<< "$(pkg-config --libs libdpdk)"
-flags=(-O2 -g -std=gnu11 -D_GNU_SOURCE -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API
-	-w "${dpdk_cflags[@]}" -I"$cache/include" -Iinclude -Idevtools/insn-bench)
-common=(devtools/insn-bench/main.c devtools/insn-bench/host.c)
-
-"$cc" "${flags[@]}" -Idrivers/net/hvnet -Idrivers/bus/vmbus -o "$out/insn-bench-hvnet" \
-	"${common[@]}" devtools/insn-bench/guest_hvnet.c drivers/net/hvnet/hvnet_rx.c \
-	drivers/net/hvnet/hvnet_tx.c drivers/bus/vmbus/hvbus_ring.c \
-	drivers/bus/vmbus/hvbus_channel.c drivers/bus/vmbus/hvbus_uio.c \
-	drivers/bus/vmbus/hvbus_sysfs.c \
-	"${dpdk_libs[@]}" || die "building the hvnet harness failed"
-"$cc" "${flags[@]}" -I"$up/drivers/net/netvsc" -I"$up/drivers/bus/vmbus" -I"$up/include" \
-	-o "$out/insn-bench-netvsc" "${common[@]}" devtools/insn-bench/guest_netvsc.c \
-	devtools/insn-bench/guest_netvsc_chan.c \
-	"$up/drivers/net/netvsc/hn_rxtx.c" "$up/drivers/net/netvsc/hn_nvs.c" \
-	"$up/drivers/bus/vmbus/vmbus_bufring.c" \
-	"$up/drivers/bus/vmbus/vmbus_channel.c" \
-	"${dpdk_libs[@]}" || die "building the upstream harness failed"
+. devtools/insn-bench/build.sh
+for drv in hvnet netvsc; do
+	bench_build "$drv" main "$out/insn-bench-$drv"
+done
 
 eal=(--no-huge -m 256 --no-pci --no-shconf --iova-mode=va -l 0 --log-level=5)
 rm -f "$out"/callgrind.* "$out"/*.log
@@ -90,3 +67,4 @@ awk -F, 'NR > 1 { ir[$1 "," $2 "," $3 "," $4 "," $5] = $6
 		}
 	}' "$out/insn.csv"
 echo "insn-bench: CSV in $out/insn.csv"
+

@@ -35,6 +35,12 @@ struct bench_env {
 	struct rte_mempool *mp;
 };
 
+/*
+ * EAL (argv: program, queue count, EAL options), the shared memory and mbuf pool, the host
+ * model and the guest driver on it (setup.c). 0, or -1 after saying why.
+ */
+int bench_setup(int argc, char **argv, struct bench_env *env);
+
 /* The guest driver under test (guest_hvnet.c or guest_netvsc.c). */
 extern const char *const guest_name;
 int guest_init(const struct bench_env *env);
