@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Which cache lines each burst writes (devtools/insn-bench.sh, issue 13's goal 3): the
+ * Which cache lines each burst writes (devtools/cache-lines.sh, issue 13's goal 3): the
  * benchmark's burst pairs on every queue in turn, with every page of the drivers' state made
  * read-only while they run. Each write faults once: the handler notes the address and the
  * phase (rx or tx burst of queue q, or the host model), lets that one instruction through
@@ -8,7 +8,7 @@
  * caught as any store. The pages: every allocation the driver and bus code make (their
  * allocators are wrapped, -Wl,--wrap, so the calls come here first), the control pages of the
  * rings, the monitor and interrupt pages, and the program's own data (the guests' device
- * structs are statics). Printed for lines.py: what lies where, then every store.
+ * structs are statics). Printed for lines.py: what lies where, then every write.
  *
  * x86-64 only (the trap flag). Usage: insn-lines-<driver> <queues> [EAL options]
  */
