@@ -21,9 +21,11 @@ CACHE=${HVNET_SDK_CACHE:-/var/cache/hvnet}
 # runtimes of Debian 12's clang 14) the fuzz harnesses. openvswitch-switch-dpdk: the OVS
 # scenario (the tests never use the system's OVS; they run their own daemons in a test folder).
 # valgrind, python3-matplotlib: devtools/insn-bench.sh (callgrind) and bench.sh's plot.
+# python3-docutils: the unit test that every .rst file parses (devtools/tests/test_docs.py).
 PKGS="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3 python3-pyelftools
 	libnuma-dev gcc libc6-dev dpkg-dev xz-utils iproute2 iputils-ping tcpdump libpcap-dev
-	clang libclang-rt-14-dev openvswitch-switch-dpdk valgrind python3-matplotlib"
+	clang libclang-rt-14-dev openvswitch-switch-dpdk valgrind python3-matplotlib
+	python3-docutils"
 EXAMPLES="l3fwd common"
 # Upstream's drivers, compiled only by devtools/insn-bench.sh, never into the tree, and the
 # EAL header they need that Debian does not install.
