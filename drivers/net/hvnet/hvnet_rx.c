@@ -1219,12 +1219,32 @@ hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
 
 /* ---- queue setup ----------------------------------------------------------------------- */
 
+/* Free what the stash holds; returns how many frames that was. */
+static unsigned int
+hvnet_rx_stash_drop(struct hvnet_rxq *rxq)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (rte_ring_sc_dequeue(rxq->stash, (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
 void
 hvnet_rxq_stop(struct hvnet_rxq *rxq)
 {
 	if (rxq == NULL || !hvnet_rx_lock(rxq->hv, &rxq->lock->rx, true))
 		return;
 	hvnet_rx_mbuf_release(rxq);
+	/*
+	 * Frames another thread read for this queue while no burst came (the link alarm takes
+	 * them with its indications): the application missed them, and a stopped port holds no
+	 * mbufs of its pool.
+	 */
+	rxq->stats.ring_full += hvnet_rx_stash_drop(rxq);
 	hvnet_unlock(&rxq->lock->rx);
 }
 
@@ -1254,7 +1274,6 @@ hvnet_rx_fast_init(struct hvnet_rxq *rxq)
 void
 hvnet_rxq_free(struct hvnet_rxq *rxq)
 {
-	struct rte_mbuf *m;
 	struct rte_eth_dev_data *data;
 
 	if (rxq == NULL)
@@ -1286,8 +1305,7 @@ hvnet_rxq_free(struct hvnet_rxq *rxq)
 		hvnet_rx_ext_free(rxq->ext);
 	hvnet_rx_mbuf_release(rxq);
 	if (rxq->stash != NULL) {
-		while (rte_ring_sc_dequeue(rxq->stash, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
+		hvnet_rx_stash_drop(rxq);
 		rte_ring_free(rxq->stash);
 	}
 	rte_free(rxq->pending_acks);
