@@ -401,8 +401,9 @@ state_initializing(struct sim_nic *nic, const struct host_pkt *pkt, uint32_t typ
 
 /* ---- state: ready ----------------------------------------------------------------------- */
 
+/* The guest's sends spread over the nchan channels it asked for. */
 static int
-send_indirection_table(struct sim_nic *nic)
+send_indirection_table(struct sim_nic *nic, uint32_t nchan)
 {
 	struct hv_nvsp_indirection_table t = {
 		.type = HV_NVSP_MSG_INDIRECTION_TABLE,
@@ -413,13 +414,19 @@ send_indirection_table(struct sim_nic *nic)
 	int rc;
 
 	for (i = 0; i < HV_NVSP_INDIRECTION_COUNT; i++)
-		t.entry[i] = i % nic->nchan;
+		t.entry[i] = i % nchan;
 	rc = host_chan_send(nic, 0, HV_PKT_DATA_INBAND, 0, 0, NULL, 0, &t, sizeof(t), 0);
 	if (rc == -EAGAIN)
 		return host_fatal(nic, 0, "no ring space for SEND_INDIRECTION_TABLE");
 	return rc;
 }
 
+/*
+ * ALLOCATE n asks for n + 1 channels in all. As OpenVMM's netvsp does, a later request in the
+ * same session sets that count again: only channels beyond those already offered are offered,
+ * none is taken back, and n = 0 changes nothing (Linux and FreeBSD ask once per session;
+ * upstream DPDK netvsc asks on every configure).
+ */
 static int
 handle_subchannel(struct sim_nic *nic, const struct host_pkt *pkt)
 {
@@ -429,23 +436,25 @@ handle_subchannel(struct sim_nic *nic, const struct host_pkt *pkt)
 		.op_or_status = HV_NVSP_STATUS_FAILURE,
 	};
 	struct hv_nvsp_subchannel m;
-	uint32_t n, total, c;
+	uint32_t n, total, add, c;
 	bool ok;
 	int rc;
 
 	if (!msg_get(pkt, &m, sizeof(m)))
 		return host_fatal(nic, 0, "short SUBCHANNEL request");
 	n = m.num_subchannels;
-	total = nic->nchan + n;
-	ok = m.op_or_status == HV_NVSP_SUBCHANNEL_ALLOCATE && n >= 1 &&
-	     n <= SIM_MAX_SUBCHANNELS && total <= nic->max_queues && total <= SIM_MAX_CHANNELS &&
+	total = n + 1;
+	ok = m.op_or_status == HV_NVSP_SUBCHANNEL_ALLOCATE && n <= SIM_MAX_SUBCHANNELS &&
+	     total <= nic->max_queues && total <= SIM_MAX_CHANNELS &&
 	     hn->rx.ready && hn->rx.count > HOST_CTL_SUBALLOCS &&
 	     (hn->rx.count - HOST_CTL_SUBALLOCS) / total >= 1;
+	add = total > nic->nchan ? total - nic->nchan : 0;
 	/* The directories must exist before the completion: the guest scans right after it. */
-	if (ok && sim_env_offer_subchannels(nic, n) == 0) {
-		for (c = total - n; c < total; c++)
+	if (ok && (add == 0 || sim_env_offer_subchannels(nic, add) == 0)) {
+		for (c = total - add; c < total; c++)
 			memset(&hn->chan[c], 0, sizeof(hn->chan[c]));
-		host_rxbuf_split(nic);
+		if (add != 0)
+			host_rxbuf_split(nic);
 		r.op_or_status = HV_NVSP_STATUS_SUCCESS;
 		r.num_subchannels = n;
 	}
@@ -454,8 +463,8 @@ handle_subchannel(struct sim_nic *nic, const struct host_pkt *pkt)
 	if (r.op_or_status == HV_NVSP_STATUS_SUCCESS)
 		host_fault_nvsp_reply(nic, &r);
 	rc = host_nvsp_complete(nic, 0, pkt->tid, &r, sizeof(r));
-	if (rc == 0 && r.op_or_status == HV_NVSP_STATUS_SUCCESS)
-		rc = send_indirection_table(nic);
+	if (rc == 0 && r.op_or_status == HV_NVSP_STATUS_SUCCESS && n != 0)
+		rc = send_indirection_table(nic, total);
 	return rc;
 }
 
