@@ -778,9 +778,12 @@ void sim_env_guest_opened(struct sim_nic *nic)
 
 	if (nic->sim->guest > 0 && pid > 0 && descends_from(pid, nic->sim->guest)) {
 		trusted_pid[nic->idx] = pid;
+		sim_vlog(nic, "guest memory: %u shared regions mapped",
+			 sim_guestmem_attach(nic->idx, pid));
 		return;
 	}
 	trusted_pid[nic->idx] = 0;
+	sim_guestmem_detach(nic->idx);
 	host_violation(nic, 0, "uio opened by a process that is not the guest");
 }
 
@@ -803,6 +806,8 @@ int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len
 		return -ESRCH;
 	if (iova > UINT64_MAX - len || iova + len > (uint64_t)UINTPTR_MAX)
 		return -EFAULT;
+	if (sim_guestmem_read(nic->idx, iova, dst, len))
+		return 0;
 	/* A read that crosses into an unmapped page comes back short: go on from there. */
 	for (tries = 0; len > 0 && tries < READ_MAX_TRIES; tries++) {
 		struct iovec local = { .iov_base = out, .iov_len = len };

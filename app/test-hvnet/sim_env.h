@@ -74,6 +74,15 @@ void sim_env_reap_listeners(struct sim_nic *nic);
 void sim_env_signal_guest_tree(struct sim *sim, int sig);
 
 /*
+ * The guest's shared memory mapped into the host (sim_guestmem.c), per NIC. Attach maps what
+ * pid has of it (anything mapped before is dropped) and returns how many regions; read copies
+ * len bytes at iova when they lie in one region, else returns false (nothing copied).
+ */
+unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid);
+void sim_guestmem_detach(unsigned int nic);
+bool sim_guestmem_read(unsigned int nic, uint64_t iova, void *dst, size_t len);
+
+/*
  * Rescind nic as Hyper-V does: its sysfs device directory disappears, the host stops serving
  * its channels and drops its wire traffic, and the guest's uio fd reports the rescind (read
  * EIO, poll readable, open and mmap ENODEV). 0, or -EALREADY.

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit test of sim_env.c: backing files, sysfs tree, subchannels, interrupts, guest reads. */
+/*
+ * Unit test of sim_env.c and sim_guestmem.c: backing files, sysfs tree, subchannels,
+ * interrupts, guest reads.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,6 +197,43 @@ static void test_guest(struct sim *sim)
 	nic->ctl->open_count = 0;
 }
 
+/*
+ * The guest's shared memory (a memfd, as DPDK's --no-huge memory) is read through the host's
+ * own mapping of it: the guest's later writes show, private memory and reads past the end are
+ * not served there, and a detach drops it. Run after test_guest: this process is trusted.
+ */
+static void test_guest_memory(struct sim *sim)
+{
+	const size_t size = 16 * 4096;
+	struct sim_nic *nic = &sim->nic[0];
+	char secret[32] = "private memory", copy[32];
+	uint8_t *p;
+	int fd = memfd_create("nohuge", 0);
+
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	close(fd);
+	memcpy(p + 100, "guest frame", 12);
+	if (sim_guestmem_attach(nic->idx, getpid()) == 0 && geteuid() != 0) {
+		printf("test_sim_env: no /proc/<pid>/map_files without privileges: window not tested\n");
+		munmap(p, size);
+		return;
+	}
+	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
+	      memcmp(copy, "guest frame", 12) == 0);
+	memcpy(p + 100, "later write", 12);
+	CHECK(sim_env_guest_read(nic, (uintptr_t)p + 100, copy, 12) == 0 &&
+	      memcmp(copy, "later write", 12) == 0);
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)p + size - 8, copy, 16));
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)secret, copy, sizeof(secret)));
+	CHECK(sim_env_guest_read(nic, (uintptr_t)secret, copy, sizeof(secret)) == 0 &&
+	      memcmp(copy, secret, sizeof(secret)) == 0);
+	sim_guestmem_detach(nic->idx);
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12));
+	munmap(p, size);
+}
+
 /* A listener as the shim makes one: slot k live, its own FIFO; returns the read end. */
 static int fake_listener(struct sim *sim, struct sim_nic *nic, unsigned int k, pid_t pid)
 {
@@ -303,6 +344,7 @@ int main(void)
 	test_tree(&sim);
 	test_subchannels(&sim);
 	test_guest(&sim);
+	test_guest_memory(&sim);
 	test_listeners(&sim);
 	sim_env_destroy(&sim);
 	CHECK(!exists(workdir) && sim.nic[0].ctl == NULL);

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The guest's shared memory, mapped into the host the way a hypervisor sees guest memory: a
+ * GPA-direct read inside it is a copy, not a system call per frame. DPDK's --no-huge memory is
+ * one memfd ("nohuge") mapped shared for the life of the process: every mbuf lies in it. Only
+ * such memfd mappings are taken, never hugetlbfs files (DPDK may punch holes in those, and a
+ * read of a hole would fault here). What lies outside is read as before (sim_env.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sim_env.h"
+
+#define GUESTMEM_MAX_WINDOWS	8
+#define GUESTMEM_MAPS_LINES	100000	/* bound on the lines of /proc/<pid>/maps read */
+
+struct guestmem_window {
+	uint64_t start, end;	/* the guest's addresses (IOVA as VA) */
+	const uint8_t *map;	/* the host's read-only view of [start, end) */
+};
+
+static struct {
+	unsigned int n;
+	struct guestmem_window w[GUESTMEM_MAX_WINDOWS];
+} guestmem[SIM_MAX_NICS];
+
+void sim_guestmem_detach(unsigned int nic)
+{
+	unsigned int i;
+
+	if (nic >= SIM_MAX_NICS)
+		return;
+	for (i = 0; i < guestmem[nic].n; i++)
+		munmap((void *)(uintptr_t)guestmem[nic].w[i].map,
+		       guestmem[nic].w[i].end - guestmem[nic].w[i].start);
+	guestmem[nic].n = 0;
+}
+
+/* One line of /proc/<pid>/maps: a shared memfd mapping becomes a window. */
+static void map_line(unsigned int nic, pid_t pid, const char *line)
+{
+	char perms[5], path[256] = "", file[64];
+	uint64_t start, end, off;
+	struct guestmem_window *w;
+	void *map;
+	int fd;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*s %*s %255s", &start, &end,
+		   perms, &off, path) != 5 || perms[3] != 's' || strncmp(path, "/memfd:", 7) != 0 ||
+	    end <= start || guestmem[nic].n == GUESTMEM_MAX_WINDOWS)
+		return;
+	snprintf(file, sizeof(file), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start,
+		 end);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	map = mmap(NULL, end - start, PROT_READ, MAP_SHARED, fd, (off_t)off);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	w = &guestmem[nic].w[guestmem[nic].n++];
+	w->start = start;
+	w->end = end;
+	w->map = map;
+}
+
+unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid)
+{
+	char file[64], line[512];
+	unsigned int lines = 0;
+	FILE *f;
+
+	if (nic >= SIM_MAX_NICS)
+		return 0;
+	sim_guestmem_detach(nic);
+	snprintf(file, sizeof(file), "/proc/%d/maps", (int)pid);
+	f = fopen(file, "re");
+	if (f == NULL)
+		return 0;
+	while (lines++ < GUESTMEM_MAPS_LINES && fgets(line, sizeof(line), f) != NULL)
+		map_line(nic, pid, line);
+	fclose(f);
+	return guestmem[nic].n;
+}
+
+bool sim_guestmem_read(unsigned int nic, uint64_t iova, void *dst, size_t len)
+{
+	const struct guestmem_window *w;
+	unsigned int i;
+
+	if (nic >= SIM_MAX_NICS)
+		return false;
+	for (i = 0; i < guestmem[nic].n; i++) {
+		w = &guestmem[nic].w[i];
+		if (iova >= w->start && iova < w->end && len <= w->end - iova) {
+			memcpy(dst, w->map + (iova - w->start), len);
+			return true;
+		}
+	}
+	return false;
+}
