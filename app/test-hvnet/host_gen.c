@@ -92,6 +92,7 @@ struct wire_gen {
 	uint64_t rate_start;	/* rate: when the clock of this run (re)started, 0 = not yet */
 	uint32_t rate_base;	/* rate: next at rate_start */
 	bool blocked;		/* the guest had no room at the last try */
+	bool flows_pow2;	/* flows is a power of two: a frame's flow is a mask away */
 	uint32_t head_sum;	/* IPv4 header sum of head[] */
 	uint8_t head[GEN_OFF_PATTERN];	/* headers of every frame, per-frame fields 0 */
 	uint32_t built;		/* sequence number held in frame[] */
@@ -184,13 +185,21 @@ gen_fill_pattern(uint8_t *f, uint32_t len, uint8_t seed)
 		f[i] = (uint8_t)(gen_base[i] + seed);
 }
 
+/* The flow of sequence number seq: no division per frame for the usual power-of-two count. */
+static inline uint32_t
+gen_flow(const struct wire_gen *g, uint32_t seq)
+{
+	return g->flows_pow2 ? seq & (g->p.flows - 1) : seq % g->p.flows;
+}
+
 /* The whole frame of sequence number seq; returns its length. */
 static uint32_t
 gen_build(const struct wire_gen *g, uint32_t seq, uint8_t *f)
 {
-	uint32_t len = g->p.min_len + seq % (g->p.max_len - g->p.min_len + 1);
+	uint32_t span = g->p.max_len - g->p.min_len + 1;
+	uint32_t len = g->p.min_len + (span == 1 ? 0 : seq % span);
 	uint8_t seed = (uint8_t)((seq * 0x9e3779b1u) >> 24);
-	uint32_t flow = seq % g->p.flows;
+	uint32_t flow = gen_flow(g, seq);
 	uint8_t *ip = f + 14, *udp = f + 34, host = (uint8_t)(1 + flow % 250);
 
 	memcpy(f, g->head, sizeof(g->head));
@@ -341,6 +350,7 @@ gen_begin(struct sim_nic *nic, const struct gen_params *p)
 	free(g->memo);
 	g->memo = memo;
 	g->p = *p;
+	g->flows_pow2 = (p->flows & (p->flows - 1)) == 0;
 	/* The id byte changes per run so late frames of an earlier run are not mistaken. */
 	g->run = (uint8_t)((nic->idx << 5) | ((g->run + 1) & 0x1fu));
 	gen_template(g);
@@ -468,7 +478,7 @@ gen_offer(struct wire_gen *g)
 		g->built_len = gen_build(g, g->next, g->frame);
 		g->built = g->next;
 	}
-	rc = host_nic_receive_memo(g->nic, g->frame, g->built_len, &g->memo[g->next % g->p.flows]);
+	rc = host_nic_receive_memo(g->nic, g->frame, g->built_len, &g->memo[gen_flow(g, g->next)]);
 	g->blocked = rc == -ENOBUFS;
 	if (g->blocked)
 		return rc;
