@@ -422,10 +422,11 @@ send_indirection_table(struct sim_nic *nic, uint32_t nchan)
 }
 
 /*
- * ALLOCATE n asks for n + 1 channels in all. As OpenVMM's netvsp does, a later request in the
- * same session sets that count again: only channels beyond those already offered are offered,
- * none is taken back, and n = 0 changes nothing (Linux and FreeBSD ask once per session;
- * upstream DPDK netvsc asks on every configure).
+ * ALLOCATE n asks for n + 1 channels in all. A later request in the same session is granted
+ * as OpenVMM's netvsp grants it: only channels beyond those already offered are offered, none
+ * is taken back, n = 0 changes nothing (Linux and FreeBSD ask once per session; upstream DPDK
+ * netvsc asks on every configure). netvsp then restarts its queues with the count asked; this
+ * host keeps its receive sections split over, and its RSS table open to, every channel offered.
  */
 static int
 handle_subchannel(struct sim_nic *nic, const struct host_pkt *pkt)

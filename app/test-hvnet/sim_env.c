@@ -777,14 +777,20 @@ void sim_env_guest_opened(struct sim_nic *nic)
 	pid_t pid = (pid_t)__atomic_load_n(&nic->ctl->guest_pid, __ATOMIC_ACQUIRE);
 
 	if (nic->sim->guest > 0 && pid > 0 && descends_from(pid, nic->sim->guest)) {
+		unsigned int regions = sim_guestmem_attach(nic->idx, pid);
+
 		trusted_pid[nic->idx] = pid;
-		sim_vlog(nic, "guest memory: %u shared regions mapped",
-			 sim_guestmem_attach(nic->idx, pid));
+		sim_vlog(nic, "guest memory: %u shared regions mapped", regions);
 		return;
 	}
 	trusted_pid[nic->idx] = 0;
 	sim_guestmem_detach(nic->idx);
 	host_violation(nic, 0, "uio opened by a process that is not the guest");
+}
+
+void sim_env_guest_closed(struct sim_nic *nic)
+{
+	sim_guestmem_detach(nic->idx);
 }
 
 bool sim_env_guest_vanished(struct sim_nic *nic)

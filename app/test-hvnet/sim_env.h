@@ -66,6 +66,8 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len);
  * when that process descends from the guest it started.
  */
 void sim_env_guest_opened(struct sim_nic *nic);
+/* The guest closed the device: its memory is no longer mapped into the host. */
+void sim_env_guest_closed(struct sim_nic *nic);
 /* True when the process that holds the device open is gone without closing it. */
 bool sim_env_guest_vanished(struct sim_nic *nic);
 /* Forget the listeners (uio opens) of processes that died without closing them. */

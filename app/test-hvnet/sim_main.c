@@ -243,6 +243,7 @@ static unsigned int handle_uio(struct sim_nic *nic)
 	if (req != nic->seen_close) {
 		nic->seen_close = req;
 		host_nic_reset(nic);
+		sim_env_guest_closed(nic);
 		__atomic_store_n(&ctl->close_ack, req, __ATOMIC_RELEASE);
 		sim_vlog(nic, "uio closed");
 		work++;
@@ -264,6 +265,7 @@ static void force_close(struct sim_nic *nic, const char *why)
 {
 	__atomic_store_n(&nic->ctl->open_count, 0, __ATOMIC_RELEASE);
 	host_nic_reset(nic);
+	sim_env_guest_closed(nic);
 	sim_vlog(nic, "uio closed: %s", why);
 }
 

@@ -199,15 +199,16 @@ static void test_guest(struct sim *sim)
 
 /*
  * The guest's shared memory (a memfd, as DPDK's --no-huge memory) is read through the host's
- * own mapping of it: the guest's later writes show, private memory and reads past the end are
- * not served there, and a detach drops it. Run after test_guest: this process is trusted.
+ * own mapping of it: the guest's later writes show; private memory, another memfd and reads
+ * past the end are not served there, and a detach drops it. Run after test_guest: this
+ * process is trusted.
  */
 static void test_guest_memory(struct sim *sim)
 {
 	const size_t size = 16 * 4096;
 	struct sim_nic *nic = &sim->nic[0];
-	char secret[32] = "private memory", copy[32];
-	uint8_t *p;
+	char secret[32] = "private memory", copy[32], file[80];
+	uint8_t *p, *seg;
 	int fd = memfd_create("nohuge", 0);
 
 	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
@@ -215,11 +216,25 @@ static void test_guest_memory(struct sim *sim)
 	CHECK(p != MAP_FAILED);
 	close(fd);
 	memcpy(p + 100, "guest frame", 12);
-	if (sim_guestmem_attach(nic->idx, getpid()) == 0 && geteuid() != 0) {
-		printf("test_sim_env: no /proc/<pid>/map_files without privileges: window not tested\n");
+	snprintf(file, sizeof(file), "/proc/self/map_files/%lx-%lx", (unsigned long)(uintptr_t)p,
+		 (unsigned long)(uintptr_t)p + size);
+	fd = open(file, O_RDONLY);
+	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+		printf("test_sim_env: no CAP_SYS_ADMIN for /proc/<pid>/map_files: not tested\n");
 		munmap(p, size);
 		return;
 	}
+	CHECK(fd >= 0);
+	close(fd);
+	/* A hugepage segment's memfd (--in-memory) is never a window: DPDK punches holes there. */
+	fd = memfd_create("seg_0-1", 0);
+	CHECK(fd >= 0 && ftruncate(fd, 4096) == 0);
+	seg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(seg != MAP_FAILED);
+	close(fd);
+	CHECK(sim_guestmem_attach(nic->idx, getpid()) == 1);
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)seg, copy, 8));
+	munmap(seg, 4096);
 	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
 	      memcmp(copy, "guest frame", 12) == 0);
 	memcpy(p + 100, "later write", 12);

@@ -186,7 +186,7 @@ struct hvnet_qstats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors[HVNET_RX_DROP_MAX];	/* by enum hvnet_rx_drop or hvnet_tx_drop */
-	uint64_t ring_full;		/* tx: channel ring had no room; rx: stash overflow or stop */
+	uint64_t ring_full;		/* tx: ring had no room; rx: stash overflow or stop */
 	uint64_t sendbuf_full;		/* tx: no free descriptor/section */
 	uint64_t nombuf;		/* rx: mbuf allocation failed */
 	uint64_t multicast;
