@@ -184,6 +184,7 @@ enum host_fault_kind {
 	HOST_FAULT_SUBCH_ID,		/* a subchannel offered with a duplicate or out-of-range id */
 	HOST_FAULT_PENDING_SZ,		/* hostile pending_send_sz in the host->guest ring */
 	HOST_FAULT_IMASK,		/* hostile interrupt_mask values in both rings */
+	HOST_FAULT_FILTER_LATE,		/* frames still delivered after the filter was cleared */
 	HOST_FAULT_KINDS,
 	HOST_FAULT_NONE = HOST_FAULT_KINDS,
 };
@@ -205,6 +206,7 @@ struct host_nic {
 
 	bool rndis_init;
 	uint32_t filter;
+	uint32_t filter_cleared;	/* the filter before the last clear (fault filter_late) */
 	bool rss_on;
 	uint32_t rss_hash_info;
 	struct rss_hasher rss_hasher;	/* of the key the guest set (zeros until then) */

@@ -54,6 +54,7 @@ static const char *const fault_names[HOST_FAULT_KINDS] = {
 	[HOST_FAULT_SUBCH_ID] = "subch_id",
 	[HOST_FAULT_PENDING_SZ] = "pending_sz",
 	[HOST_FAULT_IMASK] = "imask",
+	[HOST_FAULT_FILTER_LATE] = "filter_late",
 };
 
 #define OVERLAP_RANGES		64u	/* ranges range_overlap adds */

@@ -358,6 +358,8 @@ set_filter(struct sim_nic *nic, const uint8_t *info, uint32_t len)
 	if (len < sizeof(v))
 		return HV_RNDIS_STATUS_INVALID_LENGTH;
 	memcpy(&v, info, sizeof(v));
+	if (v == HV_NDIS_PACKET_TYPE_NONE && host_of(nic)->filter != v)
+		host_of(nic)->filter_cleared = host_of(nic)->filter;
 	host_of(nic)->filter = v;
 	return HV_RNDIS_STATUS_SUCCESS;
 }

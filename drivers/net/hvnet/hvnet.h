@@ -293,6 +293,7 @@ struct hvnet_rxq {
 	/* Cold. */
 	struct hvnet_dev *hv;
 	uint16_t nb_desc;
+	bool started;				/* frames read without a burst may be parked */
 	/* External mbufs: one shinfo per receive section, and the ack owed when all are freed. */
 	struct hvnet_rx_ext *ext;
 	uint32_t ext_outstanding;
@@ -532,7 +533,11 @@ int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
 		    struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out);
 void hvnet_rxq_free(struct hvnet_rxq *rxq);
-/* The port stops: the queue gives its spare mbufs back to the pool. */
+/*
+ * The queue starts (before the host's filter lets frames in) or stops: a stopped queue gives
+ * its spare and parked mbufs back to the pool, and what is read for it meanwhile is dropped.
+ */
+void hvnet_rxq_start(struct hvnet_rxq *rxq);
 void hvnet_rxq_stop(struct hvnet_rxq *rxq);
 uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 /*

@@ -406,10 +406,14 @@ hvnet_tx_queue_release(struct rte_eth_dev *dev, uint16_t q)
 	hvnet_txq_destroy(dev, q);
 }
 
-/* Queues of one port all run together: these only keep ethdev's view of the state. */
+/*
+ * The host feeds all channels of a port while its filter is set: a stopped rx queue only
+ * stops holding frames read for it without a burst. Tx queues keep ethdev's view.
+ */
 static int
 hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 {
+	hvnet_rxq_start(dev->data->rx_queues[q]);
 	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
@@ -417,6 +421,7 @@ hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 static int
 hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 {
+	hvnet_rxq_stop(dev->data->rx_queues[q]);
 	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
@@ -686,15 +691,25 @@ hvnet_filter_update(struct rte_eth_dev *dev, bool promisc, bool allmulti)
 	return 0;
 }
 
+/*
+ * Start (before the filter lets the host's frames in, so that a control read parks them) or
+ * stop the rx queues that are not deferred, and keep ethdev's view of all queues.
+ */
 static void
 hvnet_queue_states(struct rte_eth_dev *dev, bool started)
 {
 	const struct hvnet_port *port = hvnet_port_of(hvnet_dev_of(dev));
 	uint16_t q;
 
-	for (q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = started && !port->rxq_conf[q].deferred ?
-			RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		if (started && !port->rxq_conf[q].deferred) {
+			hvnet_rxq_start(dev->data->rx_queues[q]);
+			dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+		} else {
+			hvnet_rxq_stop(dev->data->rx_queues[q]);
+			dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+		}
+	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		dev->data->tx_queue_state[q] = started && !port->txq_conf[q].deferred ?
 			RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
@@ -731,11 +746,13 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 	ret = hvnet_queues_ready(dev);
 	if (ret != 0)
 		return ret;
+	hvnet_queue_states(dev, true);
 	filter = hvnet_filter_for(hv, dev->data->promiscuous, dev->data->all_multicast);
 	ret = hvnet_rndis_set_filter(hv, filter);
 	if (ret != 0) {
 		HVNET_LOG(ERR, "port %u: packet filter 0x%x not set: %s", hv->port_id, filter,
 			  strerror(-ret));
+		hvnet_queue_states(dev, false);
 		return ret;
 	}
 	if (hvnet_rndis_link_update(hv) != 0)
@@ -743,7 +760,6 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 			  hv->port_id);
 	__atomic_store_n(&hv->lsc_pending, false, __ATOMIC_RELEASE);
 	hvnet_link_publish(dev);
-	hvnet_queue_states(dev, true);
 	ret = hvnet_lsc_arm(dev);
 	if (ret != 0)
 		HVNET_LOG(ERR, "port %u: cannot watch the link: %s", hv->port_id, strerror(-ret));
@@ -753,8 +769,8 @@ hvnet_dev_start(struct rte_eth_dev *dev)
 			hvnet_lsc_disarm(dev);
 	}
 	if (ret != 0) {
-		hvnet_queue_states(dev, false);
 		hvnet_rndis_set_filter(hv, HV_NDIS_PACKET_TYPE_NONE);
+		hvnet_queue_states(dev, false);
 		return ret;
 	}
 	hvnet_vf_start(dev);
@@ -765,7 +781,6 @@ static int
 hvnet_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
-	uint16_t q;
 	int ret;
 
 	/* The VF first: the bursts fall back to the synthetic queues stopped below. */
@@ -782,8 +797,6 @@ hvnet_dev_stop(struct rte_eth_dev *dev)
 		HVNET_LOG(ERR, "port %u: packet filter not cleared: %s", hv->port_id,
 			  strerror(-ret));
 	hvnet_tx_drain(hv);
-	for (q = 0; q < dev->data->nb_rx_queues; q++)
-		hvnet_rxq_stop(dev->data->rx_queues[q]);
 	hvnet_queue_states(dev, false);
 	return 0;
 }

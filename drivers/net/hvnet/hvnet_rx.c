@@ -613,11 +613,21 @@ hvnet_rx_count_mbuf(struct hvnet_qstats *st, const struct rte_mbuf *m)
 	hvnet_rx_count(st, rte_pktmbuf_mtod(m, const struct rte_ether_addr *), m->pkt_len);
 }
 
+/*
+ * Whether a frame read without a burst can wait for one: not on a stopped queue (no burst
+ * comes before the frame is stale, and a stopped port holds no mbuf), nor in a full stash.
+ */
+static bool
+hvnet_rx_can_park(const struct hvnet_rxq *rxq)
+{
+	return __atomic_load_n(&rxq->started, __ATOMIC_RELAXED) && !rte_ring_full(rxq->stash);
+}
+
 /* Park a finished frame in the stash, for the queue's next burst to count and deliver. */
 static __rte_noinline void
 hvnet_rx_stash(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 {
-	if (rte_ring_sp_enqueue(ctx->rxq->stash, m) != 0) {
+	if (!hvnet_rx_can_park(ctx->rxq) || rte_ring_sp_enqueue(ctx->rxq->stash, m) != 0) {
 		ctx->rxq->stats.ring_full++;
 		rte_pktmbuf_free(m);
 	}
@@ -673,7 +683,7 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 		hvnet_rx_drop(rxq, why);
 		return;
 	}
-	if (ctx->pkts == NULL && rte_ring_full(rxq->stash)) {
+	if (ctx->pkts == NULL && !hvnet_rx_can_park(rxq)) {
 		rxq->stats.ring_full++;		/* no copy for a frame nobody can take */
 		return;
 	}
@@ -1210,6 +1220,9 @@ hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
 	if (rxq != NULL) {
 		hvnet_rx_ctx_init(&ctx, rxq, NULL, 0);
 		nread = hvnet_rx_read(&ctx);
+		/* The frames were dropped (hvnet_rx_can_park): nor does it keep spare mbufs. */
+		if (!__atomic_load_n(&rxq->started, __ATOMIC_RELAXED))
+			hvnet_rx_mbuf_release(rxq);
 	} else {
 		nread = hvnet_rx_read_orphan(hv, q);
 	}
@@ -1234,9 +1247,24 @@ hvnet_rx_stash_drop(struct hvnet_rxq *rxq)
 }
 
 void
+hvnet_rxq_start(struct hvnet_rxq *rxq)
+{
+	if (rxq != NULL)
+		__atomic_store_n(&rxq->started, true, __ATOMIC_RELAXED);
+}
+
+void
 hvnet_rxq_stop(struct hvnet_rxq *rxq)
 {
-	if (rxq == NULL || !hvnet_rx_lock(rxq->hv, &rxq->lock->rx, true))
+	if (rxq == NULL)
+		return;
+	/*
+	 * Before the lock: a read that takes it after us drops what it finds (a control wait or
+	 * a link query on the stopped port reads channel 0 until the host's frames in flight at
+	 * the filter change are gone), and one that holds it now is waited for below.
+	 */
+	__atomic_store_n(&rxq->started, false, __ATOMIC_RELAXED);
+	if (!hvnet_rx_lock(rxq->hv, &rxq->lock->rx, true))
 		return;
 	hvnet_rx_mbuf_release(rxq);
 	/*
