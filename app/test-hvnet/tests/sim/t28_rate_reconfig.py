@@ -22,7 +22,8 @@ a multi-queue port twice: doc/guides/nics/hvnet.rst, "Reconfiguration"):
 Last, frames arrive with forwarding stopped (parked_then_stopped), then every port is stopped
 and closed: hvnet's with no mbuf in use, upstream's with exactly those its software ring held
 (a defect); a clean exit. hvnet's stopped port also holds no mbuf after a link query reads
-frames the host delivered after the filter was cleared (late_after_stop)."""
+frames the host delivered after the filter was cleared (late_after_stop), and a queue stopped
+on its own drops what is read for it, then delivers again once started (queue_stopped)."""
 import re
 
 from simtest import GEN_RINGS, Run, check, check_eq, log, run_test, upstream
@@ -99,6 +100,8 @@ def run(queues, body):
         r.ctl("link 0 down")
         r.ctl("rate 0 %d:%d:%d" % (PPS, SIZE, FLOWS))
         body(r)
+        if queues > 1 and not upstream():
+            queue_stopped(r)
         parked_then_stopped(r, base_mbufs)
 
 
@@ -153,6 +156,28 @@ def late_after_stop(r, base):
     check(0 < dropped <= LATE, "late frames dropped on the stopped port: %d of %d"
           % (dropped, LATE))
     check_eq(r.mbufs_in_use() - base, 0, "mbufs held by the stopped port after a link query")
+
+
+def queue_stopped(r):
+    """hvnet: 'port 0 rxq 0 stop' on the started port, frames for both queues while nothing
+    forwards. The link alarm still reads queue 0's channel: what it finds there is dropped
+    (ring_full), not parked for a start that may never come. 'port 0 rxq 0 start': the queue
+    delivers again."""
+    q0 = lambda x, what: x["rx_q0_%s" % what]
+    x0 = r.xstats(0)
+    r.cmd("port 0 rxq 0 stop")
+    r.ctl("rate 0 %d:%d:%d:%d" % (PPS, SIZE, FLOWS, PPS // 2))
+    r.ctl("link 0 up")
+    r.pump(0.5 + DRAIN)
+    r.ctl("link 0 down")
+    x1 = r.xstats(0)
+    dropped = q0(x1, "ring_full") - q0(x0, "ring_full")
+    log("queue 0 stopped: %d frames read for it dropped" % dropped)
+    check(dropped > 0, "nothing read for the stopped queue 0 was dropped")
+    r.cmd("port 0 rxq 0 start")
+    phase(r, "Q (queue 0 started again)", ctl=["rate 0 %d:%d:%d" % (PPS, SIZE, FLOWS)])
+    got = q0(r.xstats(0), "good_packets") - q0(x1, "good_packets")
+    check(got > 0, "queue 0 delivered nothing once started again")
 
 
 def rekey(r):
