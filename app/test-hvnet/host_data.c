@@ -746,7 +746,9 @@ rx_channel(struct sim_nic *nic, const struct sim_rx_memo *d)
 static bool
 filter_late(const struct host_nic *hn)
 {
-	return hn->filter == HV_NDIS_PACKET_TYPE_NONE && hn->fault_left[HOST_FAULT_FILTER_LATE] != 0;
+	return hn->filter == HV_NDIS_PACKET_TYPE_NONE &&
+	       hn->filter_cleared != HV_NDIS_PACKET_TYPE_NONE &&
+	       hn->fault_left[HOST_FAULT_FILTER_LATE] != 0;
 }
 
 bool
@@ -758,16 +760,16 @@ host_nic_listening(const struct sim_nic *nic)
 	       (hn->filter != HV_NDIS_PACKET_TYPE_NONE || filter_late(hn));
 }
 
-/* A frame the guest's filter refused still comes: one fault filter_late costs one frame. */
+/*
+ * Whether a frame the guest's filter refused comes all the same (fault filter_late, counted
+ * once the frame is on its way). Out of line: an accepted frame never pays for the fault.
+ */
 static __attribute__((noinline)) bool
 filter_late_passes(struct sim_nic *nic, const uint8_t *dst)
 {
-	struct host_nic *hn = host_of(nic);
+	const struct host_nic *hn = host_of(nic);
 
-	if (!filter_late(hn) || !filter_accepts(nic, hn->filter_cleared, dst))
-		return false;
-	host_fault_sent(nic, 0, HOST_FAULT_FILTER_LATE, 1);
-	return true;
+	return filter_late(hn) && filter_accepts(nic, hn->filter_cleared, dst);
 }
 
 int
@@ -784,6 +786,7 @@ host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 	struct rx_meta meta = { .vlan = false };
 	uint32_t flen = len;
 	unsigned int c;
+	bool late;
 	int idx;
 
 	if (len < ETH_HLEN)
@@ -795,7 +798,8 @@ host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 	/* Switched to the VF: unicast for the NIC goes there, the rest stays synthetic. */
 	if (hn->datapath_vf && host_vf_receive(nic, frame, len))
 		return SIM_CHAN_VF;
-	if (!filter_accepts(nic, hn->filter, frame) && !filter_late_passes(nic, frame)) {
+	late = !filter_accepts(nic, hn->filter, frame);
+	if (late && !filter_late_passes(nic, frame)) {
 		nic->stats.rx_filtered++;
 		return -EPERM;
 	}
@@ -817,6 +821,11 @@ host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 		return -EINVAL;
 	rx_derive(nic, frame, len, memo, &meta.d);
 	c = rx_channel(nic, &meta.d);
+	if (late && hn->fault_chan[HOST_FAULT_FILTER_LATE] >= 0 &&
+	    (unsigned int)hn->fault_chan[HOST_FAULT_FILTER_LATE] != c) {
+		nic->stats.rx_filtered++;	/* the fault is for another channel */
+		return -EPERM;
+	}
 	if (rx_batch_room(nic, c) < 0)
 		return -ENOBUFS;
 	idx = rxbuf_take_data(hn, c);
@@ -827,6 +836,8 @@ host_nic_receive_memo(struct sim_nic *nic, const uint8_t *frame, uint32_t len,
 		host_fault_rx_frame(nic, c, nic->rxbuf + (size_t)idx * hn->rx.sub_size,
 				    hn->rx.sub_size);
 	rx_batch_add(hn, c, (uint32_t)idx, flen);
+	if (late)
+		host_fault_sent(nic, c, HOST_FAULT_FILTER_LATE, 1);
 	nic->stats.to_guest_frames++;
 	nic->stats.to_guest_bytes += flen;
 	if (meta.d.csum & (HV_RXCSUM_IP_FAILED | HV_RXCSUM_TCP_FAILED | HV_RXCSUM_UDP_FAILED))

@@ -43,6 +43,7 @@ host_rndis_reset(struct host_nic *hn)
 {
 	hn->rndis_init = false;
 	hn->filter = HV_NDIS_PACKET_TYPE_NONE;
+	hn->filter_cleared = HV_NDIS_PACKET_TYPE_NONE;	/* no frame in flight across a reset */
 	hn->rss_on = false;
 	hn->rss_hash_info = 0;
 	memset(&hn->rss_hasher, 0, sizeof(hn->rss_hasher));
@@ -678,6 +679,7 @@ control_message(struct sim_nic *nic, const uint8_t *msg, uint32_t total)
 	default:
 		/* HALT: the guest expects no answer; stop delivering frames. */
 		hn->filter = HV_NDIS_PACKET_TYPE_NONE;
+		hn->filter_cleared = HV_NDIS_PACKET_TYPE_NONE;
 		sim_vlog(nic, "RNDIS HALT");
 		break;
 	}

@@ -536,9 +536,11 @@ void hvnet_rxq_free(struct hvnet_rxq *rxq);
 /*
  * The queue starts (before the host's filter lets frames in) or stops: a stopped queue gives
  * its spare and parked mbufs back to the pool, and what is read for it meanwhile is dropped.
+ * Nothing may poll the queue meanwhile (its stash has one consumer). The stop fails with
+ * -EBUSY, the mbufs still held, when a channel reader keeps the queue's lock (ctl_timeout).
  */
 void hvnet_rxq_start(struct hvnet_rxq *rxq);
-void hvnet_rxq_stop(struct hvnet_rxq *rxq);
+int hvnet_rxq_stop(struct hvnet_rxq *rxq);
 uint16_t hvnet_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 /*
  * Read channel q's ring as far as it goes now, delivering frames to the queue's stash

@@ -421,9 +421,11 @@ hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 static int
 hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 {
-	hvnet_rxq_stop(dev->data->rx_queues[q]);
-	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return 0;
+	int ret = hvnet_rxq_stop(dev->data->rx_queues[q]);
+
+	if (ret == 0)
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return ret;
 }
 
 static int
@@ -706,6 +708,7 @@ hvnet_queue_states(struct rte_eth_dev *dev, bool started)
 			hvnet_rxq_start(dev->data->rx_queues[q]);
 			dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 		} else {
+			/* A reader holding the lock too long is logged; the release frees all. */
 			hvnet_rxq_stop(dev->data->rx_queues[q]);
 			dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 		}

@@ -1220,7 +1220,7 @@ hvnet_chan_poll(struct hvnet_dev *hv, unsigned int q, bool wait)
 	if (rxq != NULL) {
 		hvnet_rx_ctx_init(&ctx, rxq, NULL, 0);
 		nread = hvnet_rx_read(&ctx);
-		/* The frames were dropped (hvnet_rx_can_park): nor does it keep spare mbufs. */
+		/* A stopped queue holds no mbuf: give back the spares this read took. */
 		if (!__atomic_load_n(&rxq->started, __ATOMIC_RELAXED))
 			hvnet_rx_mbuf_release(rxq);
 	} else {
@@ -1253,11 +1253,11 @@ hvnet_rxq_start(struct hvnet_rxq *rxq)
 		__atomic_store_n(&rxq->started, true, __ATOMIC_RELAXED);
 }
 
-void
+int
 hvnet_rxq_stop(struct hvnet_rxq *rxq)
 {
 	if (rxq == NULL)
-		return;
+		return 0;
 	/*
 	 * Before the lock: a read that takes it after us drops what it finds (a control wait or
 	 * a link query on the stopped port reads channel 0 until the host's frames in flight at
@@ -1265,7 +1265,7 @@ hvnet_rxq_stop(struct hvnet_rxq *rxq)
 	 */
 	__atomic_store_n(&rxq->started, false, __ATOMIC_RELAXED);
 	if (!hvnet_rx_lock(rxq->hv, &rxq->lock->rx, true))
-		return;
+		return -EBUSY;
 	hvnet_rx_mbuf_release(rxq);
 	/*
 	 * Frames another thread read for this queue while no burst came (the link alarm takes
@@ -1274,6 +1274,7 @@ hvnet_rxq_stop(struct hvnet_rxq *rxq)
 	 */
 	rxq->stats.ring_full += hvnet_rx_stash_drop(rxq);
 	hvnet_unlock(&rxq->lock->rx);
+	return 0;
 }
 
 /* What hvnet_rx_packet decides a frame's way by, and what it sets a new mbuf up with. */

@@ -159,24 +159,34 @@ def late_after_stop(r, base):
 
 
 def queue_stopped(r):
-    """hvnet: 'port 0 rxq 0 stop' on the started port, frames for both queues while nothing
-    forwards. The link alarm still reads queue 0's channel: what it finds there is dropped
-    (ring_full), not parked for a start that may never come. 'port 0 rxq 0 start': the queue
-    delivers again."""
-    q0 = lambda x, what: x["rx_q0_%s" % what]
-    x0 = r.xstats(0)
+    """hvnet: 'port 0 rxq 0 stop' on the started port, then frames for both queues while
+    nothing forwards. The link alarm still reads queue 0's channel: what it finds there is
+    dropped (ring_full), not parked for a start that may never come, and the stopped queue
+    keeps no mbuf. After 'port 0 rxq 0 start' (forwarding still stopped) the alarm's frames
+    are parked again, none dropped, and forwarding delivers on queue 0 again."""
+    def q0(x, what):
+        return x["rx_q0_%s" % what]
+
+    def frames():
+        r.ctl("rate 0 %d:%d:%d:%d" % (PPS, SIZE, FLOWS, PPS // 2))
+        r.ctl("link 0 up")
+        r.pump(0.5 + DRAIN)
+        r.ctl("link 0 down")
+        return r.xstats(0)
+
     r.cmd("port 0 rxq 0 stop")
-    r.ctl("rate 0 %d:%d:%d:%d" % (PPS, SIZE, FLOWS, PPS // 2))
-    r.ctl("link 0 up")
-    r.pump(0.5 + DRAIN)
-    r.ctl("link 0 down")
-    x1 = r.xstats(0)
+    x0, held = r.xstats(0), r.mbufs_in_use()
+    x1 = frames()
     dropped = q0(x1, "ring_full") - q0(x0, "ring_full")
     log("queue 0 stopped: %d frames read for it dropped" % dropped)
     check(dropped > 0, "nothing read for the stopped queue 0 was dropped")
+    check_eq(r.mbufs_in_use(), held, "mbufs in use after frames were read for a stopped queue")
     r.cmd("port 0 rxq 0 start")
+    x2 = frames()
+    check_eq(q0(x2, "ring_full") - q0(x1, "ring_full"), 0,
+             "frames dropped for queue 0 once started again")
     phase(r, "Q (queue 0 started again)", ctl=["rate 0 %d:%d:%d" % (PPS, SIZE, FLOWS)])
-    got = q0(r.xstats(0), "good_packets") - q0(x1, "good_packets")
+    got = q0(r.xstats(0), "good_packets") - q0(x2, "good_packets")
     check(got > 0, "queue 0 delivered nothing once started again")
 
 
