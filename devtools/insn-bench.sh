@@ -39,31 +39,46 @@ for q in $queues; do
 done
 
 # Each dump: "desc: Trigger: Client Request: driver=.. queues=.. k=.. ppi=.. frames=.."
-# then "totals: <instructions>".
+# then "totals: <instructions>"; the rx and tx bursts' shares are the inclusive costs of the
+# harness's guest_rx and guest_tx (devtools/insn-bench/guest_*.c).
 for f in "$out"/callgrind.*; do
-	awk '/^desc: Trigger: Client Request:/ { sub(/.*Request: /, ""); label = $0 }
-	     /^totals:/ && label != "" { print label, "ir=" $2 }' "$f"
+	label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+	[ -n "$label" ] || continue
+	printf '%s ' "$label"
+	callgrind_annotate --inclusive=yes --auto=no "$f" | awk '
+		/ PROGRAM TOTALS$/ { ir = $1 }
+		$NF ~ /:guest_rx$/ { rx = $1 }
+		$NF ~ /:guest_tx$/ { tx = $1 }
+		END { gsub(",", "", ir); gsub(",", "", rx); gsub(",", "", tx)
+		      print "ir=" ir, "rx=" rx, "tx=" tx }'
 done | awk '{
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	printf "%s,%s,%s,%s,%s,%.1f\n", v["driver"], v["queues"], v["k"], v["ppi"], v["ptypes"],
-		v["ir"] / v["frames"] }' |
-	sort -t, -k1,1 -k5,5r -k2,2n -k4,4n -k3,3nr > "$out/insn.csv.tmp"
-{ echo "driver,queues,k,ppi,ptypes,insn_per_frame"; cat "$out/insn.csv.tmp"; } > "$out/insn.csv"
+	if (v["ir"] == "" || v["rx"] == "" || v["tx"] == "") {
+		print "insn-bench: a dump without totals, guest_rx or guest_tx" > "/dev/stderr"
+		exit 1
+	}
+	printf "%s,%s,%s,%s,%s,%.1f,%.1f,%.1f\n", v["driver"], v["queues"], v["k"], v["ppi"],
+		v["ptypes"], v["ir"] / v["frames"], v["rx"] / v["frames"], v["tx"] / v["frames"] }' |
+	sort -t, -k1,1 -k5,5r -k2,2n -k4,4n -k3,3nr > "$out/insn.csv.tmp" ||
+	die "reading the callgrind dumps failed"
+{ echo "driver,queues,k,ppi,ptypes,insn_per_frame,rx_per_frame,tx_per_frame"
+  cat "$out/insn.csv.tmp"; } > "$out/insn.csv"
 rm -f "$out/insn.csv.tmp"
 
 # Upstream classifies every frame whatever the application asks: hvnet's rows without packet
 # types (as testpmd sets the port) are set against the same upstream figure.
-awk -F, 'NR > 1 { ir[$1 "," $2 "," $3 "," $4 "," $5] = $6
+awk -F, 'NR > 1 { k = $1 "," $2 "," $3 "," $4 "," $5; ir[k] = $6; rx[k] = $7; tx[k] = $8
 		if ($1 == "hvnet") key[++n] = $2 "," $3 "," $4 "," $5 }
 	END {
-		printf "instructions per frame (rx + tx burst, 64 B frames, callgrind)\n"
-		printf "%-7s %-4s %-4s %-6s %10s %10s %7s\n", "queues", "PPIs", "K", "ptypes",
-			"netvsc", "hvnet", "hvnet/netvsc"
+		printf "instructions per frame (rx + tx burst, 64 B frames, callgrind); then the rx\n"
+		printf "and the tx burst alone, hvnet/netvsc\n"
+		printf "%-7s %-4s %-4s %-6s %10s %10s %7s %7s %7s\n", "queues", "PPIs", "K",
+			"ptypes", "netvsc", "hvnet", "hvnet/netvsc", "rx", "tx"
 		for (i = 1; i <= n; i++) {
 			split(key[i], f, ",")
-			u = ir["netvsc," f[1] "," f[2] "," f[3] ",on"]; h = ir["hvnet," key[i]]
-			printf "%-7s %-4s %-4s %-6s %10.1f %10.1f %7.2f\n", f[1], f[3], f[2], f[4],
-				u, h, h / u
+			u = "netvsc," f[1] "," f[2] "," f[3] ",on"; h = "hvnet," key[i]
+			printf "%-7s %-4s %-4s %-6s %10.1f %10.1f %7.2f %12.2f %7.2f\n", f[1], f[3],
+				f[2], f[4], ir[u], ir[h], ir[h] / ir[u], rx[h] / rx[u], tx[h] / tx[u]
 		}
 	}' "$out/insn.csv"
 echo "insn-bench: CSV in $out/insn.csv"
