@@ -423,9 +423,13 @@ hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 {
 	int ret = hvnet_rxq_stop(dev->data->rx_queues[q]);
 
-	if (ret == 0)
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return ret;
+	if (ret != 0) {
+		/* Still started, as ethdev keeps it: what is read for it is parked again. */
+		hvnet_rxq_start(dev->data->rx_queues[q]);
+		return ret;
+	}
+	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
 }
 
 static int
