@@ -44,14 +44,15 @@ enum hvnet_rx_drop {
 
 /*
  * PPI values found in one RNDIS PACKET; 'have' holds a bit per PPI type seen. The value of
- * a PPI not in 'have' is unspecified: readers test the bit first.
+ * a PPI not in 'have' is unspecified: readers test the bit first. Of the hash info, whose
+ * hash type an mbuf has no field for, only its presence is kept: with the hash value, it
+ * makes the hash one (HVNET_RX_HAVE_HASH).
  */
 struct hvnet_rx_info {
 	uint32_t have;
 	uint32_t csum;
 	uint32_t vlan;
 	uint32_t hash_value;
-	uint32_t hash_info;
 };
 
 #define HVNET_RX_HAVE(type)	(1u << (type))
@@ -67,8 +68,7 @@ hvnet_rx_info_same(const struct hvnet_rx_info *a, const struct hvnet_rx_info *b)
 	return have == b->have &&
 	       (!(have & HVNET_RX_HAVE(HV_PPI_CHECKSUM)) || a->csum == b->csum) &&
 	       (!(have & HVNET_RX_HAVE(HV_PPI_VLAN)) || a->vlan == b->vlan) &&
-	       (!(have & HVNET_RX_HAVE(HV_PPI_HASH_VALUE)) || a->hash_value == b->hash_value) &&
-	       (!(have & HVNET_RX_HAVE(HV_PPI_HASH_INFO)) || a->hash_info == b->hash_info);
+	       (!(have & HVNET_RX_HAVE(HV_PPI_HASH_VALUE)) || a->hash_value == b->hash_value);
 }
 
 /* True when [off, off + len) lies within 'avail' bytes (checked without overflow). */
@@ -119,6 +119,19 @@ hvnet_parse_range(uint32_t buf_len, uint32_t section_len, const struct hv_xfer_p
 }
 
 /*
+ * The fast path's check of a range, before hvnet_parse_rndis_cached's: inside the buffer and
+ * within a section. hvnet_parse_range's third check, room for an RNDIS header, is left to
+ * that one, whose shortest range is longer: together they pass only ranges it passes.
+ */
+static inline bool
+hvnet_parse_range_fast(uint32_t buf_len, uint32_t section_len,
+		       const struct hv_xfer_page_range *r)
+{
+	return r->byte_count <= section_len &&
+	       hvnet_span_ok(buf_len, r->byte_offset, r->byte_count);
+}
+
+/*
  * The layout of the last RNDIS PACKET a queue accepted, kept so that the next ones, which a
  * host sends alike frame after frame, are checked by one compare instead of the whole walk:
  * the header and the PPI element headers (everything the checks decide on, except the two
@@ -134,7 +147,6 @@ enum hvnet_rx_val {
 	HVNET_RX_VAL_CSUM,
 	HVNET_RX_VAL_VLAN,
 	HVNET_RX_VAL_HASH_VALUE,
-	HVNET_RX_VAL_HASH_INFO,
 	HVNET_RX_VALS
 };
 
@@ -144,8 +156,9 @@ _Static_assert(HVNET_RX_LAYOUT_STEP == 2 * sizeof(hvnet_rx_vec), "layout compare
 
 struct hvnet_rx_layout {
 	uint32_t bytes;			/* compared, a multiple of the step; 0: none cached */
-	uint32_t min_length;		/* RNDIS length the OOB and PPI areas need */
-	uint32_t data_offset;		/* the frame's, from byte 8 as on the wire */
+	uint32_t min_range;		/* shortest range: the compare's and min_length; 0: none */
+	uint32_t min_length;		/* RNDIS length the areas and the shortest frame need */
+	uint32_t frame_off;		/* the frame's offset from the message */
 	uint32_t have;			/* as hvnet_rx_info.have */
 	uint16_t at[HVNET_RX_VALS];	/* each value's offset from the message; 0: absent */
 	uint64_t key[HVNET_RX_LAYOUT_WORDS]	/* the layout's bytes, zero elsewhere */
@@ -179,16 +192,17 @@ hvnet_rx_area_end(uint32_t end, uint32_t off, uint32_t len)
 	return e > end ? e : end;
 }
 
-/* The value of a PPI of 'type' is at off from the message: learn it. */
+/* The value of a PPI of 'type' (checksum, VLAN, hash value) is at off from the message. */
 static inline void
 hvnet_rx_layout_val(struct hvnet_rx_layout *lay, uint32_t type, uint32_t off)
 {
 	static const uint8_t idx[] = {
 		[HV_PPI_CHECKSUM] = HVNET_RX_VAL_CSUM, [HV_PPI_VLAN] = HVNET_RX_VAL_VLAN,
 		[HV_PPI_HASH_VALUE] = HVNET_RX_VAL_HASH_VALUE,
-		[HV_PPI_HASH_INFO] = HVNET_RX_VAL_HASH_INFO,
 	};
 
+	if (type >= sizeof(idx))
+		return;
 	lay->at[idx[type]] = (uint16_t)off;	/* inside the layout, checked when it closes */
 }
 
@@ -228,10 +242,8 @@ hvnet_parse_ppis(const uint8_t *ppi, uint32_t len, uint32_t base, struct hvnet_r
 				info->vlan = val;
 			else if (el.type == HV_PPI_HASH_VALUE)
 				info->hash_value = val;
-			else
-				info->hash_info = val;
 			info->have |= HVNET_RX_HAVE(el.type);
-			if (lay != NULL)
+			if (lay != NULL && el.type != HV_PPI_HASH_INFO)
 				hvnet_rx_layout_val(lay, el.type, base + pos + el.data_offset);
 			break;
 		default:	/* other PPIs carry nothing a receiver uses */
@@ -258,8 +270,9 @@ hvnet_parse_rndis_head(const uint8_t *msg, uint32_t range_len, struct hv_rndis_p
 
 /*
  * Close a layout learnt from a good PACKET p (header copy): its header bytes but the two
- * lengths, the RNDIS length its areas need, where the frame is. Left empty (bytes 0) when
- * the header and PPIs do not fit HVNET_RX_LAYOUT_MAX.
+ * lengths, the RNDIS length its areas and a frame of the shortest length need, where the
+ * frame is. Left empty (bytes and min_range 0) when the header and PPIs do not fit
+ * HVNET_RX_LAYOUT_MAX.
  */
 static inline void
 hvnet_rx_layout_close(struct hvnet_rx_layout *lay, const struct hv_rndis_packet *p,
@@ -281,11 +294,15 @@ hvnet_rx_layout_close(struct hvnet_rx_layout *lay, const struct hv_rndis_packet 
 	steps = (end + HVNET_RX_LAYOUT_STEP - 1) / HVNET_RX_LAYOUT_STEP;
 	if (steps > HVNET_RX_LAYOUT_MAX / HVNET_RX_LAYOUT_STEP) {
 		lay->bytes = 0;
+		lay->min_range = 0;
 		return;
 	}
 	lay->bytes = steps * HVNET_RX_LAYOUT_STEP;
-	lay->min_length = end;
-	lay->data_offset = p->data_offset;
+	/* Checked inside the message, which holds a frame of at least the shortest length. */
+	lay->frame_off = HV_RNDIS_OFFSET_BASE + p->data_offset;
+	lay->min_length = end > lay->frame_off + HVNET_PARSE_MIN_FRAME ?
+			  end : lay->frame_off + HVNET_PARSE_MIN_FRAME;
+	lay->min_range = lay->bytes > lay->min_length ? lay->bytes : lay->min_length;
 	lay->have = info->have;
 }
 
@@ -377,7 +394,9 @@ hvnet_rx_layout_same(const struct hvnet_rx_layout *lay, const uint8_t *msg)
  * hvnet_parse_rndis_packet's verdict on a PACKET with the cached layout lay, found by one
  * compare: true when it has that layout and would be accepted, with the same outputs. Every
  * field the compare covers equals one that passed every check; what it does not cover (the
- * two lengths and the PPI values) is read here once and checked as the full parse would.
+ * two lengths and the PPI values) is read here once and checked as the full parse would:
+ * a frame of data_length bytes at frame_off fits a message of at least min_length bytes,
+ * which holds the shortest frame there, when data_length <= length - frame_off (no wrap).
  * False for anything else: the caller runs the full parse, which gives the reason.
  */
 static inline bool
@@ -387,15 +406,15 @@ hvnet_parse_rndis_cached(const struct hvnet_rx_layout *lay, const uint8_t *msg,
 {
 	uint32_t length, data_length;
 
-	if (lay->bytes == 0 || range_len < lay->bytes || !hvnet_rx_layout_same(lay, msg))
+	/* range_len < min_range; with nothing cached (0), min_range - 1 wraps: no range passes. */
+	if (range_len <= lay->min_range - 1 || !hvnet_rx_layout_same(lay, msg))
 		return false;
 	memcpy(&length, msg + offsetof(struct hv_rndis_packet, length), sizeof(length));
 	memcpy(&data_length, msg + offsetof(struct hv_rndis_packet, data_length),
 	       sizeof(data_length));
-	/* min_length >= the header's 44 bytes: no wrap below. */
 	if (length > range_len || length < lay->min_length ||
 	    data_length < HVNET_PARSE_MIN_FRAME || data_length > max_frame ||
-	    !hvnet_span_ok(length - HV_RNDIS_OFFSET_BASE, lay->data_offset, data_length))
+	    data_length > length - lay->frame_off)
 		return false;
 	/* No test per value: an absent one's offset is 0, a read inside the compared header. */
 	info->have = lay->have;
@@ -403,8 +422,7 @@ hvnet_parse_rndis_cached(const struct hvnet_rx_layout *lay, const uint8_t *msg,
 	memcpy(&info->vlan, msg + lay->at[HVNET_RX_VAL_VLAN], sizeof(info->vlan));
 	memcpy(&info->hash_value, msg + lay->at[HVNET_RX_VAL_HASH_VALUE],
 	       sizeof(info->hash_value));
-	memcpy(&info->hash_info, msg + lay->at[HVNET_RX_VAL_HASH_INFO], sizeof(info->hash_info));
-	*frame_off = HV_RNDIS_OFFSET_BASE + lay->data_offset;
+	*frame_off = lay->frame_off;
 	*frame_len = data_length;
 	return true;
 }

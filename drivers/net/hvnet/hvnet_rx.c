@@ -834,28 +834,37 @@ hvnet_rx_range_ok(struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r)
 	return true;
 }
 
+/* A range the fast path did not take: all its checks, then the full parse. */
+static __rte_noinline void
+hvnet_rx_range_slow(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
+{
+	struct hvnet_rxq *rxq = ctx->rxq;
+
+	if (hvnet_rx_range_ok(rxq, r))
+		hvnet_rx_rndis_full(ctx, rxq->rxbuf + r->byte_offset, r->byte_count);
+}
+
 /*
  * One range of a data transfer-page packet. Data frames come as PACKETs, laid out as the
- * previous one but for their lengths and PPI values: one compare with the cached layout
- * checks those. Anything else (other layouts, completions, indications) takes the full
- * parse, which sends what is not a PACKET to the control layer.
+ * previous one but for their lengths and PPI values: the range's bounds and one compare
+ * with the cached layout check those. Anything else (bad ranges, other layouts,
+ * completions, indications) takes the full checks, which count what they drop and send
+ * what is not a PACKET to the control layer.
  */
 static __rte_always_inline void
 hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info;
-	const uint8_t *msg;
+	const uint8_t *msg = rxq->rxbuf + r->byte_offset;	/* formed, not read, before */
 	uint32_t off, len;
 
-	if (unlikely(!hvnet_rx_range_ok(rxq, r)))
-		return;
-	msg = rxq->rxbuf + r->byte_offset;
-	if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count, rxq->max_frame,
+	if (likely(hvnet_parse_range_fast(rxq->rxbuf_len, rxq->section_len, r) &&
+		   hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count, rxq->max_frame,
 					    &off, &len, &info)))
 		hvnet_rx_packet(ctx, msg + off, len, &info);
 	else
-		hvnet_rx_rndis_full(ctx, msg, r->byte_count);
+		hvnet_rx_range_slow(ctx, r);
 }
 
 /*
