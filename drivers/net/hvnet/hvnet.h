@@ -275,6 +275,10 @@ struct hvnet_rxq {
 	uint32_t block_end;			/* and the last offset in rxbuf it may start at */
 	uint64_t mbuf_rearm;			/* data_off, refcnt, nb_segs, port of a new mbuf */
 	uint64_t ol_base;			/* ol_flags of a new mbuf of the pool */
+	/* What the frames of the cached layout (below) get: hvnet_rx_layout_fast(). */
+	uint64_t layout_ol;			/* ol_base and the flags its PPIs always give */
+	uint32_t layout_csum;			/* checksum bits its PPIs hold */
+	uint32_t layout_copy_max;		/* copy_max, or 0 when it has a tag to put back */
 	uint32_t nb_spare;			/* raw mbufs taken from mp, not used yet */
 	struct rte_mbuf *spare[HVNET_RX_SPARE];
 	bool scatter;				/* RTE_ETH_RX_OFFLOAD_SCATTER: chains allowed */

@@ -29,17 +29,17 @@ hvnet_ptype_l4(uint8_t proto)
 	return 0;
 }
 
+/* The packet type of m, whose first segment holds len bytes at p (the caller has them). */
 static inline uint32_t
-hvnet_ptype(const struct rte_mbuf *m)
+hvnet_ptype_of(const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	/* The library reads a TCP header whole: so must the short path see one. */
 	const uint32_t l4_need = sizeof(struct rte_tcp_hdr);
 	const uint32_t l3 = RTE_ETHER_HDR_LEN;
 	uint16_t type;
 	uint32_t l4;
 
-	if (likely(m->data_len >= l3 + sizeof(struct rte_ipv4_hdr) + l4_need)) {
+	if (likely(len >= l3 + sizeof(struct rte_ipv4_hdr) + l4_need)) {
 		memcpy(&type, p + 2 * RTE_ETHER_ADDR_LEN, sizeof(type));
 		if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 			const struct rte_ipv4_hdr *ip = (const void *)(p + l3);
@@ -50,7 +50,7 @@ hvnet_ptype(const struct rte_mbuf *m)
 			     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
 				return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | l4;
 		} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
-			   m->data_len >= l3 + sizeof(struct rte_ipv6_hdr) + l4_need) {
+			   len >= l3 + sizeof(struct rte_ipv6_hdr) + l4_need) {
 			const struct rte_ipv6_hdr *ip = (const void *)(p + l3);
 
 			l4 = hvnet_ptype_l4(ip->proto);
@@ -60,6 +60,12 @@ hvnet_ptype(const struct rte_mbuf *m)
 	}
 	return rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
 				 RTE_PTYPE_L4_MASK);
+}
+
+static inline uint32_t
+hvnet_ptype(const struct rte_mbuf *m)
+{
+	return hvnet_ptype_of(m, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
 }
 
 #endif /* HVNET_PTYPE_H */

@@ -249,7 +249,7 @@ hvnet_rx_ext_reap(struct hvnet_rxq *rxq)
 		hvnet_rx_ext_recycle(rxq, p);
 }
 
-/* Give the current packet a slot; 'frames' is how many of its frames may still attach. */
+/* Give the current packet a slot; 'frames' bounds how many of its frames may attach. */
 static struct hvnet_rx_ext_pkt *
 hvnet_rx_ext_start(struct hvnet_rxq *rxq, uint32_t frames)
 {
@@ -301,8 +301,8 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	if (rxq->ext_outstanding >= ext->limit || len > ext->max_len)
 		return NULL;
 	if (p == NULL) {
-		/* This frame and every one after it in the packet. */
-		p = hvnet_rx_ext_start(rxq, cur->count - cur->next + 1);
+		/* Every frame of the packet, a bound: cur->next is not kept up while it is read. */
+		p = hvnet_rx_ext_start(rxq, cur->count);
 		if (p == NULL)
 			return NULL;
 	}
@@ -410,9 +410,8 @@ hvnet_rx_mbuf_refill(struct hvnet_rxq *rxq)
 
 /* A raw mbuf from the queue's spares; NULL only when a refill found the pool empty. */
 static __rte_always_inline struct rte_mbuf *
-hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
+hvnet_rx_mbuf(struct hvnet_rxq *rxq)
 {
-	struct hvnet_rxq *rxq = ctx->rxq;
 	struct rte_mbuf *m;
 
 	if (unlikely(rxq->nb_spare == 0))
@@ -426,9 +425,9 @@ hvnet_rx_mbuf(struct hvnet_rx_ctx *ctx)
 
 /* A spare mbuf, reset as rte_pktmbuf_alloc gives it. */
 static struct rte_mbuf *
-hvnet_rx_mbuf_reset(struct hvnet_rx_ctx *ctx)
+hvnet_rx_mbuf_reset(struct hvnet_rxq *rxq)
 {
-	struct rte_mbuf *m = hvnet_rx_mbuf(ctx);
+	struct rte_mbuf *m = hvnet_rx_mbuf(rxq);
 
 	if (m != NULL)
 		rte_pktmbuf_reset(m);
@@ -483,7 +482,7 @@ hvnet_rx_copy(struct hvnet_rx_ctx *ctx, struct rte_mbuf *head, const uint8_t *fr
 		if (unlikely(head->nb_segs == UINT16_MAX))
 			seg->next = NULL;
 		else
-			seg->next = hvnet_rx_mbuf_reset(ctx);
+			seg->next = hvnet_rx_mbuf_reset(ctx->rxq);
 		if (seg->next == NULL) {
 			rte_pktmbuf_free(head);
 			return NULL;
@@ -560,6 +559,42 @@ hvnet_rx_offloads(const struct hvnet_rxq *rxq, struct rte_mbuf *m, uint64_t ol_b
 	m->packet_type = likely(rxq->ptypes) ? hvnet_ptype(m) : RTE_PTYPE_UNKNOWN;
 }
 
+/*
+ * What hvnet_rx_packet decides for a frame of the cached layout, worked out when it is learnt:
+ * the flags its PPIs always give, whether it has checksum bits (a mask, so that the table
+ * gives nothing for a value that is not one), and the longest frame it copies directly (none
+ * when the layout has a tag to put back).
+ */
+static void
+hvnet_rx_layout_fast(struct hvnet_rxq *rxq)
+{
+	uint32_t have = rxq->layout.have;
+	uint64_t flags = rxq->ol_base;
+
+	if ((have & HVNET_RX_HAVE_HASH) == HVNET_RX_HAVE_HASH)
+		flags |= RTE_MBUF_F_RX_RSS_HASH;
+	if (have & HVNET_RX_HAVE(HV_PPI_VLAN))
+		flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	rxq->layout_ol = flags;
+	rxq->layout_csum = (have & HVNET_RX_HAVE(HV_PPI_CHECKSUM)) ? HVNET_RX_CSUM_BITS : 0;
+	rxq->layout_copy_max = (have & rxq->tag_have) != 0 ? 0 : rxq->copy_max;
+}
+
+/*
+ * hvnet_rx_offloads for a frame of the cached layout (a new mbuf): the flags and the tests
+ * the layout decides were worked out when it was learnt. Values of PPIs the layout lacks are
+ * read from its header (hvnet_parse_rndis_cached): masked out, or unused without the flag.
+ */
+static __rte_always_inline void
+hvnet_rx_offloads_cached(const struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *data,
+			 uint32_t len, const struct hvnet_rx_info *info)
+{
+	m->ol_flags = rxq->layout_ol | hvnet_rx_csum_table[info->csum & rxq->layout_csum];
+	m->hash.rss = info->hash_value;
+	m->vlan_tci = (info->have & HVNET_RX_HAVE(HV_PPI_VLAN)) ? hvnet_rx_vlan_tci(info->vlan) : 0;
+	m->packet_type = likely(rxq->ptypes) ? hvnet_ptype_of(m, data, len) : RTE_PTYPE_UNKNOWN;
+}
+
 /* Offloads of a frame that took the long way; false when the frame must be dropped. */
 static bool
 hvnet_rx_meta(struct hvnet_rxq *rxq, struct rte_mbuf **mp, const struct hvnet_rx_info *info)
@@ -633,13 +668,16 @@ hvnet_rx_stash(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
 	}
 }
 
-/* Hand a finished frame to the caller's burst (counted now, while it is hot), or stash it. */
+/*
+ * Hand a finished frame (its first bytes at data, len bytes in all) to the caller's burst
+ * (counted now, while it is hot), or stash it.
+ */
 static __rte_always_inline void
-hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct rte_mbuf *m)
+hvnet_rx_deliver(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, struct rte_mbuf *m,
+		 const void *data, uint32_t len)
 {
 	if (likely(ctx->pkts != NULL)) {
-		hvnet_rx_count(&ctx->rxq->stats, rte_pktmbuf_mtod(m, const struct rte_ether_addr *),
-			       m->pkt_len);
+		hvnet_rx_count(&rxq->stats, data, len);
 		ctx->pkts[ctx->nb++] = m;
 	} else {
 		hvnet_rx_stash(ctx, m);
@@ -687,7 +725,7 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 		rxq->stats.ring_full++;		/* no copy for a frame nobody can take */
 		return;
 	}
-	m = hvnet_rx_mbuf_reset(ctx);
+	m = hvnet_rx_mbuf_reset(rxq);
 	if (unlikely(m == NULL)) {
 		rxq->stats.nombuf++;
 		return;
@@ -707,28 +745,30 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 		rte_pktmbuf_free(done);
 		return;
 	}
-	hvnet_rx_deliver(ctx, done);
+	hvnet_rx_deliver(ctx, rxq, done, rte_pktmbuf_mtod(done, void *), done->pkt_len);
 }
 
 /*
- * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info), of the current
- * transfer-page packet: at most one frame delivered. Short frames that fit one mbuf, the
- * common case, are copied into a raw mbuf set up by one store of the queue's template;
- * anything else takes hvnet_rx_packet_slow.
+ * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info; cached: of the
+ * cached layout), of the current transfer-page packet: at most one frame delivered. Short
+ * frames that fit one mbuf, the common case, are copied into a raw mbuf set up by one store
+ * of the queue's template; anything else takes hvnet_rx_packet_slow.
  */
 static __rte_always_inline void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
-		const struct hvnet_rx_info *info)
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const uint8_t *frame,
+		uint32_t len, const struct hvnet_rx_info *info, bool cached)
 {
-	struct hvnet_rxq *rxq = ctx->rxq;
+	/* The cached layout's tag test was made when it was learnt. */
+	const bool slow = cached ? len > rxq->layout_copy_max :
+				   len > rxq->copy_max || (info->have & rxq->tag_have) != 0;
 	struct rte_mbuf *m;
 	uint8_t *dst;
 
-	if (unlikely(len > rxq->copy_max || (info->have & rxq->tag_have) != 0)) {
+	if (unlikely(slow)) {
 		hvnet_rx_packet_slow(ctx, frame, len, *info);
 		return;
 	}
-	m = hvnet_rx_mbuf(ctx);
+	m = hvnet_rx_mbuf(rxq);
 	if (unlikely(m == NULL)) {
 		rxq->stats.nombuf++;
 		return;
@@ -742,8 +782,11 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
 		rte_memcpy(dst, frame, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	hvnet_rx_offloads(rxq, m, rxq->ol_base, info);
-	hvnet_rx_deliver(ctx, m);
+	if (cached)
+		hvnet_rx_offloads_cached(rxq, m, dst, len, info);
+	else
+		hvnet_rx_offloads(rxq, m, rxq->ol_base, info);
+	hvnet_rx_deliver(ctx, rxq, m, dst, len);
 }
 
 /* NVSP control traffic goes up to the layer that registered for it (hvnet.h). */
@@ -808,7 +851,8 @@ hvnet_rx_rndis_full(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range
 			     rxq->port_id, rxq->queue_id, why);
 		return;
 	}
-	hvnet_rx_packet(ctx, msg + off, len, &info);
+	hvnet_rx_layout_fast(rxq);
+	hvnet_rx_packet(ctx, rxq, msg + off, len, &info, false);
 }
 
 static __rte_noinline void
@@ -852,67 +896,75 @@ hvnet_rx_range_slow(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r
  * what is not a PACKET to the control layer.
  */
 static __rte_always_inline void
-hvnet_rx_range(struct hvnet_rx_ctx *ctx, const struct hv_xfer_page_range *r)
+hvnet_rx_range(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const struct hv_xfer_page_range *r)
 {
-	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_info info;
-	const uint8_t *msg = rxq->rxbuf + r->byte_offset;	/* formed, not read, before */
+	const uint8_t *msg;
 	uint32_t off, len;
 
-	if (likely(hvnet_parse_range_fast(rxq->rxbuf_len, rxq->section_len, r) &&
-		   hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count, rxq->max_frame,
-					    &off, &len, &info)))
-		hvnet_rx_packet(ctx, msg + off, len, &info);
-	else
-		hvnet_rx_range_slow(ctx, r);
+	if (likely(hvnet_parse_range_fast(rxq->rxbuf_len, rxq->section_len, r))) {
+		msg = rxq->rxbuf + r->byte_offset;	/* inside the buffer: formed only now */
+		if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count,
+						    rxq->max_frame, &off, &len, &info))) {
+			hvnet_rx_packet(ctx, rxq, msg + off, len, &info, true);
+			return;
+		}
+	}
+	hvnet_rx_range_slow(ctx, r);
 }
 
 /*
  * Start loading a range's RNDIS header and the frame after it ahead of use: the host has just
  * written them from another core, and those misses dominate the receive path. Two lines hold
  * the header, its PPIs and most of a small frame. Prefetching never faults, but the address
- * is only formed for an offset inside the buffer.
+ * is only formed for an offset inside the buffer (below pf_max, its length less a line).
  */
-static inline void
-hvnet_rx_prefetch(const struct hvnet_rxq *rxq, const struct hvnet_rx_cur *cur, uint32_t k)
+static __rte_always_inline void
+hvnet_rx_prefetch(const uint8_t *rxbuf, uint32_t pf_max, const struct hv_xfer_page_range *r)
 {
-	uint32_t off;
-
-	if (k >= cur->count)
-		return;
 	/* A bad offset (dropped when its turn comes) prefetches the buffer's start instead. */
-	off = cur->range[k].byte_offset;
-	off = off < rxq->rxbuf_len - RTE_CACHE_LINE_SIZE ? off : 0;
-	rte_prefetch0(rxq->rxbuf + off);
-	rte_prefetch0(rxq->rxbuf + off + RTE_CACHE_LINE_SIZE);
+	const uint8_t *p = rxbuf + (r->byte_offset < pf_max ? r->byte_offset : 0);
+
+	rte_prefetch0(p);
+	rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
 }
 
 /*
  * Deliver the rest of the current packet and ack it; false when the caller's burst filled
- * first (or no ack can be recorded yet): the packet stays current for the next read.
+ * first (or no ack can be recorded yet): the packet stays current for the next read, from
+ * cur->next on. The packet's ranges and the buffer stay put while it is read: held in
+ * locals, they need not be loaded again after each frame's stores, and where the reader is
+ * is written back only when it stops.
  */
 static bool
 hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 {
 	struct hvnet_rxq *rxq = ctx->rxq;
 	struct hvnet_rx_cur *cur = rxq->cur;
+	const uint8_t *rxbuf = rxq->rxbuf;
+	const uint32_t pf_max = rxq->rxbuf_len - RTE_CACHE_LINE_SIZE;
+	const struct hv_xfer_page_range *r = &cur->range[cur->next];
+	const struct hv_xfer_page_range *last = &cur->range[cur->count];
+	const struct hv_xfer_page_range *end;
 
-	uint32_t k = cur->next, end;
-
-	/* Range k is read next anyway: only the one after it gains from a prefetch. */
-	hvnet_rx_prefetch(rxq, cur, k + 1);
-	while (k < cur->count) {
+	/* Range r is read next anyway: only the one after it gains from a prefetch. */
+	if (last - r > 1)
+		hvnet_rx_prefetch(rxbuf, pf_max, r + 1);
+	while (r < last) {
 		/* Each range delivers at most one frame: check the room once for a run of them. */
-		end = k + RTE_MIN(cur->count - k, hvnet_rx_room(ctx));
-		if (end == k)
+		end = r + RTE_MIN((uint32_t)(last - r), hvnet_rx_room(ctx));
+		if (end == r) {
+			cur->next = (uint32_t)(r - cur->range);
 			return false;
-		ctx->ranges_left -= end - k;
-		while (k < end) {
-			hvnet_rx_prefetch(rxq, cur, k + 2);
-			cur->next = ++k;	/* before the range: an attach reads it */
-			hvnet_rx_range(ctx, &cur->range[k - 1]);
+		}
+		ctx->ranges_left -= end - r;
+		for (; r < end; r++) {
+			if (last - r > 2)	/* no pointer past the array's end */
+				hvnet_rx_prefetch(rxbuf, pf_max, r + 2);
+			hvnet_rx_range(ctx, rxq, r);
 		}
 	}
+	cur->next = cur->count;
 	if (!hvnet_rx_ack_room(rxq))
 		return false;
 	if (!hvnet_rx_ext_finish(rxq))
@@ -1439,7 +1491,10 @@ hvnet_rx_queue_count(void *queue)
 	uint32_t next = __atomic_load_n(&rxq->cur->next, __ATOMIC_RELAXED);
 	uint32_t count;
 
-	/* Approximate and lock-free: each frame in the ring costs at least an 8-byte range. */
+	/*
+	 * Approximate and lock-free: each frame in the ring costs at least an 8-byte range; a
+	 * read under way shows the place its packet had when the read began.
+	 */
 	count = rte_ring_count(rxq->stash) + (total - RTE_MIN(next, total));
 	/* A secondary process (dpdk-proc-info) has the queue but not the channel's mapping. */
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)

@@ -91,6 +91,11 @@ rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pkt)
 	pkt->xid = p->xid;
 	pkt->data = p->data;
 	pkt->len = p->len;
+	if (p->range_count != 0) {
+		pkt->xfer_set_id = HV_RXBUF_ID;
+		pkt->range_count = p->range_count;
+		pkt->ranges = p->ranges;
+	}
 	return 0;
 }
 
@@ -118,6 +123,7 @@ fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status)
 	p->type = HVBUS_PKT_COMPLETION;
 	p->xid = xid;
 	p->len = sizeof(c);
+	p->range_count = 0;
 	memcpy(p->data, &c, sizeof(c));
 }
 
@@ -129,6 +135,25 @@ fake_xfer_unusable(struct rte_hvbus_channel *chan, uint64_t xid)
 	p->type = HVBUS_PKT_XFER_PAGES;
 	p->xid = xid;
 	p->len = 0;
+	p->range_count = 0;
+}
+
+void
+fake_xfer(struct rte_hvbus_channel *chan, uint64_t xid, const struct hv_xfer_page_range *ranges,
+	  uint32_t count)
+{
+	const struct hv_nvsp_rndis_pkt msg = {
+		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
+	};
+	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
+
+	p->type = HVBUS_PKT_XFER_PAGES;
+	p->xid = xid;
+	p->len = sizeof(msg);
+	memcpy(p->data, &msg, sizeof(msg));
+	p->range_count = RTE_MIN(count, FAKE_MAX_RANGES);
+	memcpy(p->ranges, ranges, p->range_count * sizeof(ranges[0]));
 }
 
 void

@@ -15,12 +15,15 @@
 
 #define FAKE_MAX_PKTS	256u
 #define FAKE_PKT_DATA	64u
+#define FAKE_MAX_RANGES	8u
 
 struct fake_pkt {
 	uint16_t type;
 	uint64_t xid;
 	uint32_t len;
 	uint8_t data[FAKE_PKT_DATA];
+	uint32_t range_count;		/* transfer-page packets: ranges of the receive buffer */
+	struct hv_xfer_page_range ranges[FAKE_MAX_RANGES];
 };
 
 struct rte_hvbus_channel {
@@ -43,6 +46,9 @@ struct rte_hvbus_channel {
 void fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status);
 /* Queue a transfer-page packet xid the driver cannot use (no ranges): it owes an ack. */
 void fake_xfer_unusable(struct rte_hvbus_channel *chan, uint64_t xid);
+/* Queue a data transfer-page packet xid of count ranges (at most FAKE_MAX_RANGES). */
+void fake_xfer(struct rte_hvbus_channel *chan, uint64_t xid,
+	       const struct hv_xfer_page_range *ranges, uint32_t count);
 /* Complete every data carrier sent so far (status success) and forget them. */
 void fake_complete_all(struct rte_hvbus_channel *chan);
 
