@@ -111,6 +111,22 @@ rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan)
 	return (chan->rx_tail - chan->rx_head) * 16u;
 }
 
+/* The next packet for the driver to read: type, xid and len bytes of payload, no ranges. */
+static struct fake_pkt *
+fake_queue(struct rte_hvbus_channel *chan, uint16_t type, uint64_t xid, const void *data,
+	   uint32_t len)
+{
+	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
+
+	p->type = type;
+	p->xid = xid;
+	p->len = len;
+	if (len != 0)
+		memcpy(p->data, data, len);
+	p->range_count = 0;
+	return p;
+}
+
 void
 fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status)
 {
@@ -118,24 +134,14 @@ fake_complete(struct rte_hvbus_channel *chan, uint64_t xid, uint32_t status)
 		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		.status = status,
 	};
-	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
 
-	p->type = HVBUS_PKT_COMPLETION;
-	p->xid = xid;
-	p->len = sizeof(c);
-	p->range_count = 0;
-	memcpy(p->data, &c, sizeof(c));
+	fake_queue(chan, HVBUS_PKT_COMPLETION, xid, &c, sizeof(c));
 }
 
 void
 fake_xfer_unusable(struct rte_hvbus_channel *chan, uint64_t xid)
 {
-	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
-
-	p->type = HVBUS_PKT_XFER_PAGES;
-	p->xid = xid;
-	p->len = 0;
-	p->range_count = 0;
+	fake_queue(chan, HVBUS_PKT_XFER_PAGES, xid, NULL, 0);
 }
 
 void
@@ -146,12 +152,8 @@ fake_xfer(struct rte_hvbus_channel *chan, uint64_t xid, const struct hv_xfer_pag
 		.type = HV_NVSP_MSG_RNDIS_PKT,
 		.channel_type = HV_NVSP_RNDIS_CHAN_DATA,
 	};
-	struct fake_pkt *p = &chan->rx[chan->rx_tail++ % FAKE_MAX_PKTS];
+	struct fake_pkt *p = fake_queue(chan, HVBUS_PKT_XFER_PAGES, xid, &msg, sizeof(msg));
 
-	p->type = HVBUS_PKT_XFER_PAGES;
-	p->xid = xid;
-	p->len = sizeof(msg);
-	memcpy(p->data, &msg, sizeof(msg));
 	p->range_count = RTE_MIN(count, FAKE_MAX_RANGES);
 	memcpy(p->ranges, ranges, p->range_count * sizeof(ranges[0]));
 }

@@ -10,16 +10,15 @@
  * of the other's flags.
  */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_eal.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "check.h"
-#include "fake_hvbus.h"
-#include "hvnet.h"
+#include "fake_dev.h"
 
 #define SECTION		2048u
 #define RXBUF		(64u * 1024u)
@@ -35,14 +34,7 @@ static const uint32_t csum_values[FRAMES] = {
 	HV_RXCSUM_IP_OK | HV_RXCSUM_UDP_OK, HV_RXCSUM_IP_FAILED | HV_RXCSUM_UDP_FAILED, 0,
 };
 
-static struct rte_hvbus_channel chan;
-static struct rte_eth_dev_data data;
-static struct rte_eth_dev eth;
-static struct rte_hvbus_device vdev;
-static struct hvnet_dev hv;
-static void *rxqs[1];
-static struct rte_mempool *mp;
-static uint8_t *rxbuf;
+static struct fake_dev dev;
 static uint64_t next_xid = 1;
 
 /* An IPv4/UDP frame, its payload telling frames apart. */
@@ -74,7 +66,7 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t val)
 static struct hv_xfer_page_range
 put_packet(uint32_t have, uint32_t k)
 {
-	uint8_t *msg = rxbuf + k * SECTION;
+	uint8_t *msg = dev.rxbuf + k * SECTION;
 	uint8_t *p = msg + sizeof(struct hv_rndis_packet);
 	struct hv_rndis_packet h = {
 		.type = HV_RNDIS_MSG_PACKET,
@@ -165,10 +157,10 @@ check_frame(const struct rte_mbuf *m, uint32_t have, bool strip, uint32_t k)
 static struct hvnet_rxq *
 queue_setup(bool strip)
 {
-	data.dev_conf.rxmode.offloads = strip ? RTE_ETH_RX_OFFLOAD_VLAN_STRIP : 0;
-	CHECK(hvnet_rxq_setup(&hv, 0, 64, SOCKET_ID_ANY, mp, 0,
-			      (struct hvnet_rxq **)&rxqs[0]) == 0, "rx queue, strip %d", strip);
-	return rxqs[0];
+	dev.data.dev_conf.rxmode.offloads = strip ? RTE_ETH_RX_OFFLOAD_VLAN_STRIP : 0;
+	CHECK(hvnet_rxq_setup(&dev.hv, 0, 64, SOCKET_ID_ANY, dev.mp, 0,
+			      (struct hvnet_rxq **)&dev.rxqs[0]) == 0, "rx queue, strip %d", strip);
+	return dev.rxqs[0];
 }
 
 /* One packet of FRAMES frames with the PPIs in have, read by one burst. */
@@ -177,15 +169,15 @@ one_packet(struct hvnet_rxq *rxq, uint32_t have, bool strip)
 {
 	struct hv_xfer_page_range r[FRAMES];
 	struct rte_mbuf *pkts[32];
-	uint32_t acks = chan.nb_acks, k;
+	uint32_t acks = dev.chan.nb_acks, k;
 	uint16_t n;
 
 	for (k = 0; k < FRAMES; k++)
 		r[k] = put_packet(have, k);
-	fake_xfer(&chan, next_xid++, r, FRAMES);
+	fake_xfer(&dev.chan, next_xid++, r, FRAMES);
 	n = hvnet_recv_pkts(rxq, pkts, RTE_DIM(pkts));
 	CHECK(n == FRAMES, " have 0x%x strip %d: %u frames of %u", have, strip, n, FRAMES);
-	CHECK(chan.nb_acks == acks + 1, " have 0x%x strip %d: the packet not acked once", have,
+	CHECK(dev.chan.nb_acks == acks + 1, " have 0x%x strip %d: the packet not acked once", have,
 	      strip);
 	CHECK(rxq->layout.min_range != 0 && rxq->layout.have == have,
 	      " have 0x%x strip %d: layout not learnt (0x%x)", have, strip, rxq->layout.have);
@@ -215,53 +207,18 @@ all_layouts(void)
 				break;
 		}
 		hvnet_rxq_free(rxq);
-		rxqs[0] = NULL;
+		dev.rxqs[0] = NULL;
 	}
-	CHECK(rte_mempool_in_use_count(mp) == 0, "%u mbufs still in use",
-	      rte_mempool_in_use_count(mp));
-}
-
-static void
-setup(void)
-{
-	hv.vdev = &vdev;
-	hv.eth = &eth;
-	eth.data = &data;
-	data.rx_queues = rxqs;
-	data.nb_rx_queues = 1;
-	hv.socket_id = SOCKET_ID_ANY;
-	hv.port_mtu = RTE_ETHER_MTU;
-	hv.args.rx_copybreak = UINT32_MAX;
-	hv.args.ctl_timeout_ms = 1000;
-	hv.chan[0] = &chan;
-	hv.nb_chan = 1;
-	hv.chan_lock = rte_zmalloc(NULL, HVNET_MAX_QUEUES * sizeof(*hv.chan_lock), 0);
-	hv.rxbuf_section_size = SECTION;
-	hv.rxbuf_section_cnt = RXBUF / SECTION;
-	rxbuf = rte_zmalloc(NULL, RXBUF, 64);
-	vdev.resource[HVBUS_MAP_RECV].addr = rxbuf;
-	vdev.resource[HVBUS_MAP_RECV].len = RXBUF;
-	mp = rte_pktmbuf_pool_create("rx_offloads", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	CHECK(hv.chan_lock != NULL && rxbuf != NULL && mp != NULL, "allocations");
-	rte_spinlock_init(&hv.chan_lock[0].rx);
-	rte_spinlock_init(&hv.chan_lock[0].tx);
+	CHECK(rte_mempool_in_use_count(dev.mp) == 0, "%u mbufs still in use",
+	      rte_mempool_in_use_count(dev.mp));
 }
 
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {
-		argv[0], "--no-huge", "-m", "64", "--no-pci", "--no-shconf", "-l", "0",
-		"--log-level=*:error",
-	};
-
-	RTE_SET_USED(argc);
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		printf("EAL init failed\n");
+	if (!fake_dev_eal_init(argc, argv))
 		return 1;
-	}
-	setup();
+	CHECK(fake_dev_init(&dev, "rx_offloads", 255, RXBUF, SECTION), "port");
 	all_layouts();
 	rte_eal_cleanup();
 	return check_done("hvnet-rx-offloads");

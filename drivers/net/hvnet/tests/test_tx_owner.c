@@ -25,8 +25,7 @@
 #include <rte_ring_elem.h>
 
 #include "check.h"
-#include "fake_hvbus.h"
-#include "hvnet.h"
+#include "fake_dev.h"
 
 #define NB_DESC		4u
 #define SECTION		6144u
@@ -36,13 +35,7 @@
 #define SMALL		60u
 #define LARGE		1000u	/* above tx_copybreak: GPA-direct */
 
-static struct rte_hvbus_channel chan;
-static struct rte_eth_dev_data data;
-static struct rte_eth_dev eth;
-static struct rte_hvbus_device vdev;
-static struct hvnet_dev hv;
-static void *txqs[1], *rxqs[1];
-static struct rte_mempool *mp;
+static struct fake_dev dev;
 static uint8_t *sendbuf;
 
 /* The other reader: it takes the channel while the send is under way. */
@@ -50,56 +43,34 @@ static void
 race_hook(struct rte_hvbus_channel *c, uint64_t xid)
 {
 	fake_complete(c, xid, HV_NVSP_STATUS_SUCCESS);
-	hvnet_chan_poll(&hv, 0, false);
+	hvnet_chan_poll(&dev.hv, 0, false);
 }
 
 static void
 setup(void)
 {
-	hv.vdev = &vdev;
-	hv.eth = &eth;
-	eth.data = &data;
-	data.tx_queues = txqs;
-	data.rx_queues = rxqs;
-	data.nb_tx_queues = 1;
-	data.nb_rx_queues = 1;
-	data.mtu = RTE_ETHER_MTU;
-	hv.socket_id = SOCKET_ID_ANY;
-	hv.port_mtu = RTE_ETHER_MTU;
-	hv.args.tx_copybreak = 512;
-	hv.args.rx_copybreak = UINT32_MAX;
-	hv.args.ctl_timeout_ms = 1000;
-	hv.chan[0] = &chan;
-	hv.nb_chan = 1;
-	hv.chan_lock = rte_zmalloc(NULL, HVNET_MAX_QUEUES * sizeof(*hv.chan_lock), 0);
-	hv.sendbuf_section_size = SECTION;
-	hv.sendbuf_section_cnt = SECTIONS;
-	hv.rxbuf_section_size = 2048;
-	hv.rxbuf_section_cnt = RXBUF / 2048;
-	hv.rndis_agg_size = SECTION;
-	hv.rndis_agg_pkts = 8;
-	hv.rndis_agg_align = 8;
+	CHECK(fake_dev_init(&dev, "tx_owner", 511, RXBUF, 2048), "port");
+	dev.hv.args.tx_copybreak = 512;
+	dev.hv.sendbuf_section_size = SECTION;
+	dev.hv.sendbuf_section_cnt = SECTIONS;
+	dev.hv.rndis_agg_size = SECTION;
+	dev.hv.rndis_agg_pkts = 8;
+	dev.hv.rndis_agg_align = 8;
 	sendbuf = rte_zmalloc(NULL, SECTION * SECTIONS + GUARD, 64);
+	CHECK(sendbuf != NULL, "send buffer");
 	memset(sendbuf + SECTION * SECTIONS, 0xa5, GUARD);
-	vdev.resource[HVBUS_MAP_SEND].addr = sendbuf;
-	vdev.resource[HVBUS_MAP_SEND].len = SECTION * SECTIONS;
-	vdev.resource[HVBUS_MAP_RECV].addr = rte_zmalloc(NULL, RXBUF, 64);
-	vdev.resource[HVBUS_MAP_RECV].len = RXBUF;
-	mp = rte_pktmbuf_pool_create("tx_owner", 511, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	CHECK(hv.chan_lock != NULL && sendbuf != NULL && mp != NULL, "allocations");
-	rte_spinlock_init(&hv.chan_lock[0].rx);
-	rte_spinlock_init(&hv.chan_lock[0].tx);
-	CHECK(hvnet_txq_setup(&hv, 0, NB_DESC, SOCKET_ID_ANY, 0,
-			      (struct hvnet_txq **)&txqs[0]) == 0, "tx queue");
-	CHECK(hvnet_rxq_setup(&hv, 0, 64, SOCKET_ID_ANY, mp, 0,
-			      (struct hvnet_rxq **)&rxqs[0]) == 0, "rx queue");
+	dev.vdev.resource[HVBUS_MAP_SEND].addr = sendbuf;
+	dev.vdev.resource[HVBUS_MAP_SEND].len = SECTION * SECTIONS;
+	CHECK(hvnet_txq_setup(&dev.hv, 0, NB_DESC, SOCKET_ID_ANY, 0,
+			      (struct hvnet_txq **)&dev.txqs[0]) == 0, "tx queue");
+	CHECK(hvnet_rxq_setup(&dev.hv, 0, 64, SOCKET_ID_ANY, dev.mp, 0,
+			      (struct hvnet_rxq **)&dev.rxqs[0]) == 0, "rx queue");
 }
 
 static struct rte_mbuf *
 frame(uint32_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dev.mp);
 	uint8_t *p;
 
 	if (m == NULL)
@@ -114,7 +85,7 @@ frame(uint32_t len)
 static void
 check_descriptors(const char *what)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	uint32_t idx[NB_DESC + 1], seen = 0, n, i;
 
 	n = rte_ring_count(txq->free_txd);
@@ -157,7 +128,7 @@ count_done(const struct hvnet_idxq *q, unsigned int *seen)
 static void
 check_places(const char *what)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	unsigned int seen[NB_DESC] = { 0 }, i;
 
 	count_ring(txq->free_txd, seen);
@@ -175,12 +146,12 @@ check_places(const char *what)
 static void
 drain(void)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	unsigned int i;
 
 	for (i = 0; i < 4; i++) {
 		hvnet_tx_done_cleanup(txq, 0);
-		fake_complete_all(&chan);
+		fake_complete_all(&dev.chan);
 	}
 	hvnet_tx_done_cleanup(txq, 0);
 }
@@ -188,7 +159,7 @@ drain(void)
 static uint64_t
 unknown_completions(void)
 {
-	return ((struct hvnet_rxq *)rxqs[0])->stats.errors[HVNET_RX_UNKNOWN_COMPLETION];
+	return ((struct hvnet_rxq *)dev.rxqs[0])->stats.errors[HVNET_RX_UNKNOWN_COMPLETION];
 }
 
 static void
@@ -205,7 +176,7 @@ check_guard(const char *what)
 static void
 race_chimney(int rc)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	struct rte_mbuf *m[3];
 	uint64_t unknown = unknown_completions(), pkts = txq->stats.packets;
 	uint64_t lost = txq->stats.errors[HVNET_TX_SEND_FAILED];
@@ -214,8 +185,8 @@ race_chimney(int rc)
 
 	for (i = 0; i < RTE_DIM(m); i++)
 		m[i] = frame(SMALL);
-	chan.fail_rc = rc;
-	chan.fail_hook = race_hook;
+	dev.chan.fail_rc = rc;
+	dev.chan.fail_hook = race_hook;
 	n = hvnet_xmit_pkts(txq, m, RTE_DIM(m));
 	CHECK(n == RTE_DIM(m), " chimney rc %d: %u of 3 frames taken (copied)", rc, n);
 	CHECK(unknown_completions() == unknown + 1,
@@ -230,8 +201,8 @@ race_chimney(int rc)
 		CHECK(txq->stats.packets == pkts &&
 		      txq->stats.errors[HVNET_TX_SEND_FAILED] == lost + 3,
 		      " corrupt ring: the 3 frames counted as send errors");
-	CHECK(rte_mempool_in_use_count(mp) == 0, " chimney rc %d: %u mbufs still in use", rc,
-	      rte_mempool_in_use_count(mp));
+	CHECK(rte_mempool_in_use_count(dev.mp) == 0, " chimney rc %d: %u mbufs still in use", rc,
+	      rte_mempool_in_use_count(dev.mp));
 	check_guard("chimney");
 }
 
@@ -239,13 +210,13 @@ race_chimney(int rc)
 static void
 race_gpa(int rc)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	uint64_t unknown = unknown_completions();
 	struct rte_mbuf *m = frame(LARGE);
 	uint16_t n;
 
-	chan.fail_rc = rc;
-	chan.fail_hook = race_hook;
+	dev.chan.fail_rc = rc;
+	dev.chan.fail_hook = race_hook;
 	n = hvnet_xmit_pkts(txq, &m, 1);
 	CHECK(unknown_completions() == unknown + 1,
 	      " GPA rc %d: the completion of a send under way counted as unknown", rc);
@@ -256,15 +227,15 @@ race_gpa(int rc)
 		rte_pktmbuf_free(m);
 	drain();
 	check_descriptors("GPA-direct");
-	CHECK(rte_mempool_in_use_count(mp) == 0, " GPA rc %d: %u mbufs still in use", rc,
-	      rte_mempool_in_use_count(mp));
+	CHECK(rte_mempool_in_use_count(dev.mp) == 0, " GPA rc %d: %u mbufs still in use", rc,
+	      rte_mempool_in_use_count(dev.mp));
 }
 
 /* Plain traffic around the races: every frame sent and completed, nothing left over. */
 static void
 traffic(const char *what)
 {
-	struct hvnet_txq *txq = txqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
 	struct rte_mbuf *m[8];
 	uint64_t pkts = txq->stats.packets;
 	unsigned int i;
@@ -278,7 +249,7 @@ traffic(const char *what)
 	drain();
 	CHECK(txq->stats.packets == pkts + n && n != 0, " %s: %u frames sent", what, n);
 	check_descriptors(what);
-	CHECK(rte_mempool_in_use_count(mp) == 0, " %s: mbufs back", what);
+	CHECK(rte_mempool_in_use_count(dev.mp) == 0, " %s: mbufs back", what);
 }
 
 /*
@@ -289,29 +260,30 @@ traffic(const char *what)
 static void
 acks_under_busy_tx(void)
 {
-	struct hvnet_rxq *rxq = rxqs[0];
-	struct hvnet_txq *txq = txqs[0];
-	uint32_t acks = chan.nb_acks, rounds = 4 * rxq->max_acks, i;
+	struct hvnet_rxq *rxq = dev.rxqs[0];
+	struct hvnet_txq *txq = dev.txqs[0];
+	uint32_t acks = dev.chan.nb_acks, rounds = 4 * rxq->max_acks, i;
 	struct rte_mbuf *m;
 
 	for (i = 0; i < rounds; i++) {
-		fake_xfer_unusable(&chan, 1000 + i);
+		fake_xfer_unusable(&dev.chan, 1000 + i);
 		rte_spinlock_lock(&rxq->lock->tx);	/* the tx lcore, inside its burst */
 		CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " busy tx: round %u: a frame", i);
 		rte_spinlock_unlock(&rxq->lock->tx);
-		CHECK(chan.nb_acks == acks + i, " busy tx: round %u: ack sent under the lock", i);
+		CHECK(dev.chan.nb_acks == acks + i, " busy tx: round %u: ack sent under the lock",
+		      i);
 		m = frame(SMALL);
 		CHECK(m != NULL && hvnet_xmit_pkts(txq, &m, 1) == 1, " busy tx: round %u: send", i);
-		if (chan.nb_acks != acks + i + 1) {
+		if (dev.chan.nb_acks != acks + i + 1) {
 			CHECK(false, " busy tx: round %u: %u acks sent of %u owed", i,
-			      chan.nb_acks - acks, i + 1);
+			      dev.chan.nb_acks - acks, i + 1);
 			break;
 		}
 		drain();
 	}
 	CHECK(rxq->nb_acks == 0, " busy tx: %u acks still owed", rxq->nb_acks);
 	check_descriptors("busy tx");
-	CHECK(rte_mempool_in_use_count(mp) == 0, " busy tx: mbufs back");
+	CHECK(rte_mempool_in_use_count(dev.mp) == 0, " busy tx: mbufs back");
 }
 
 /*
@@ -323,34 +295,27 @@ acks_under_busy_tx(void)
 static void
 acks_when_tx_stops(void)
 {
-	struct hvnet_rxq *rxq = rxqs[0];
-	uint32_t acks = chan.nb_acks, i;
+	struct hvnet_rxq *rxq = dev.rxqs[0];
+	uint32_t acks = dev.chan.nb_acks, i;
 	struct rte_mbuf *m;
 
-	fake_xfer_unusable(&chan, 5000);
+	fake_xfer_unusable(&dev.chan, 5000);
 	rte_spinlock_lock(&rxq->lock->tx);
 	CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " tx stopped: a frame");
 	rte_spinlock_unlock(&rxq->lock->tx);
-	CHECK(chan.nb_acks == acks, " tx stopped: ack sent under the lock");
-	for (i = 0; i < 3 && chan.nb_acks == acks; i++)
+	CHECK(dev.chan.nb_acks == acks, " tx stopped: ack sent under the lock");
+	for (i = 0; i < 3 && dev.chan.nb_acks == acks; i++)
 		CHECK(hvnet_recv_pkts(rxq, &m, 1) == 0, " tx stopped: read %u: a frame", i);
-	CHECK(chan.nb_acks == acks + 1, " tx stopped: %u acks sent of 1 owed after %u empty reads",
-	      chan.nb_acks - acks, i);
+	CHECK(dev.chan.nb_acks == acks + 1,
+	      " tx stopped: %u acks sent of 1 owed after %u empty reads", dev.chan.nb_acks - acks,
+	      i);
 }
 
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {
-		argv[0], "--no-huge", "-m", "64", "--no-pci", "--no-shconf", "-l", "0",
-		"--log-level=*:error",
-	};
-
-	RTE_SET_USED(argc);
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		printf("EAL init failed\n");
+	if (!fake_dev_eal_init(argc, argv))
 		return 1;
-	}
 	setup();
 	traffic("before the races");
 	race_chimney(-EAGAIN);
@@ -359,8 +324,8 @@ main(int argc, char **argv)
 	traffic("after the races");
 	acks_under_busy_tx();
 	acks_when_tx_stops();
-	hvnet_rxq_free(rxqs[0]);
-	hvnet_txq_free(txqs[0]);
+	hvnet_rxq_free(dev.rxqs[0]);
+	hvnet_txq_free(dev.txqs[0]);
 	rte_eal_cleanup();
 	return check_done("hvnet-tx-owner");
 }
