@@ -3,7 +3,8 @@
  * The check macro of every C unit test in the tree (the tests live beside what they test).
  * Plain C and stdio: no EAL, no test framework. One test program per source file that uses it.
  *
- *   CHECK(cond)              count a check; a false one prints FAIL, its place and condition
+ *   CHECK(cond)              count a check; a false one prints FAIL, its place and condition;
+ *                            its value is cond's (a test that cannot go on without it stops)
  *   CHECK(cond, fmt, ...)    the same, with a message (printf format)
  *   check_verbose            true: print passing checks too ("ok   <message>"), for transcripts
  *   check_fail_limit         N > 0: exit(1) at the Nth failure (a broken model cascades)
@@ -23,7 +24,7 @@ static bool check_verbose __attribute__((unused));
 static unsigned int check_fail_limit __attribute__((unused));
 
 /* fmt starts with the blank CHECK() puts in front of the caller's message, if any. */
-static inline void __attribute__((format(printf, 5, 6), unused))
+static inline bool __attribute__((format(printf, 5, 6), unused))
 check_at(bool ok, const char *cond, const char *file, int line, const char *fmt, ...)
 {
 	bool msg = fmt[1] != '\0';
@@ -31,7 +32,7 @@ check_at(bool ok, const char *cond, const char *file, int line, const char *fmt,
 
 	check_count++;
 	if (ok && !check_verbose)
-		return;
+		return true;
 	if (ok) {
 		printf("ok  ");
 	} else {
@@ -51,6 +52,7 @@ check_at(bool ok, const char *cond, const char *file, int line, const char *fmt,
 		printf("FAIL: %u failures, giving up\n", check_failures);
 		exit(1);
 	}
+	return ok;
 }
 
 #define CHECK(cond, ...) check_at(!!(cond), #cond, __FILE__, __LINE__, " " __VA_ARGS__)

@@ -121,8 +121,8 @@ int hvnet_rx_intr_disable(struct rte_eth_dev *dev, uint16_t q);
 /*
  * hvnet_vf.c: accelerated networking. init at probe; start and stop follow the port's (the
  * VF is used only while the port is started); close after the last stop; the *_changed
- * calls pass a receive mode or RSS change on to a VF in use; the multicast list is changed
- * through hvnet_vf_mc_list_set (the VF alarm reads it). Primary process only.
+ * calls pass a receive mode, RSS or queue state change on to a VF in use; the multicast list
+ * is changed through hvnet_vf_mc_list_set (the VF alarm reads it). Primary process only.
  */
 void hvnet_vf_init(struct hvnet_dev *hv);
 void hvnet_vf_start(struct rte_eth_dev *dev);
@@ -130,6 +130,7 @@ void hvnet_vf_stop(struct rte_eth_dev *dev);
 void hvnet_vf_close(struct rte_eth_dev *dev);
 void hvnet_vf_modes_changed(struct rte_eth_dev *dev, bool promisc, bool allmulti);
 void hvnet_vf_rss_changed(struct rte_eth_dev *dev);
+void hvnet_vf_queue_changed(struct rte_eth_dev *dev, bool rx, uint16_t q, bool started);
 void hvnet_vf_mc_list_set(struct rte_eth_dev *dev, const struct rte_ether_addr *addrs,
 			  uint32_t nb);
 const char *hvnet_vf_state_name(const struct hvnet_dev *hv);

@@ -250,8 +250,12 @@ hvnet_vf_find(struct rte_eth_dev *dev, uint16_t *vf)
 		hv->vf.ifname[0] = '\0';
 		hv->vf.ifindex = 0;
 	}
-	if (hvnet_vf_find_port(hv, vf) == 0)
+	if (hvnet_vf_find_port(hv, vf) == 0) {
+		/* Someone else's port: its name, for the log (only ours are removed by name). */
+		if (rte_eth_dev_get_name_by_port(*vf, hv->vf.dev_name) != 0)
+			hv->vf.dev_name[0] = '\0';
 		return 0;
+	}
 	if (ret != 0)
 		return ret;
 	ret = hvnet_vf_probe(dev, ifname, pci);
@@ -288,6 +292,45 @@ hvnet_vf_apply_modes(struct rte_eth_dev *dev, uint16_t vf, bool promisc, bool al
 		      rte_eth_allmulticast_enable(vf) : rte_eth_allmulticast_disable(vf));
 	hvnet_vf_note(hv, "multicast list",
 		      rte_eth_dev_set_mc_addr_list(vf, hv->mc_addrs, hv->nb_mc_addrs));
+}
+
+/*
+ * One of the VF's queues started or stopped as the synthetic one is. A VF whose driver has no
+ * per-queue start and stop (net_af_packet) keeps the queue running: its frames then wait in
+ * the VF's ring, as the host's do on a stopped synthetic queue, until the queue starts again.
+ */
+static void
+hvnet_vf_queue_follow(const struct hvnet_dev *hv, uint16_t vf, bool rx, uint16_t q, bool start)
+{
+	int ret;
+
+	if (rx)
+		ret = start ? rte_eth_dev_rx_queue_start(vf, q) : rte_eth_dev_rx_queue_stop(vf, q);
+	else
+		ret = start ? rte_eth_dev_tx_queue_start(vf, q) : rte_eth_dev_tx_queue_stop(vf, q);
+	if (ret != 0 && ret != -ENOTSUP)
+		HVNET_LOG(NOTICE, "port %u: VF port %u: %s queue %u not %s: %s", hv->port_id, vf,
+			  rx ? "rx" : "tx", q, start ? "started" : "stopped", strerror(-ret));
+}
+
+/*
+ * The VF just started: the queues the application has stopped (or defers) stop there too,
+ * where the VF's driver did not take them as deferred.
+ */
+static void
+hvnet_vf_queues_follow(struct rte_eth_dev *dev, uint16_t vf)
+{
+	const struct rte_eth_dev_data *data = dev->data, *vfd = rte_eth_devices[vf].data;
+	uint16_t q;
+
+	for (q = 0; q < data->nb_rx_queues; q++)
+		if (data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
+		    vfd->rx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
+			hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, true, q, false);
+	for (q = 0; q < data->nb_tx_queues; q++)
+		if (data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
+		    vfd->tx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
+			hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, false, q, false);
 }
 
 /* Our RSS key, hash types (those the VF has) and RETA (folded onto the VF's size). */
@@ -365,9 +408,11 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 	ret = rte_eth_dev_configure(vf, dev->data->nb_rx_queues, dev->data->nb_tx_queues, &conf);
 	if (ret != 0)
 		return ret;
+	/* A queue stopped on our port now is deferred on the VF (then stopped, if it starts). */
 	for (q = 0; q < dev->data->nb_rx_queues && ret == 0; q++) {
 		rxc = info.default_rxconf;
 		rxc.offloads = conf.rxmode.offloads;
+		rxc.rx_deferred_start = dev->data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
 		ret = rte_eth_rx_queue_setup(vf, q, hvnet_vf_desc(port->rxq_conf[q].nb_desc,
 				&info.rx_desc_lim), rte_eth_dev_socket_id(vf), &rxc,
 				port->rxq_conf[q].mp);
@@ -375,6 +420,7 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 	for (q = 0; q < dev->data->nb_tx_queues && ret == 0; q++) {
 		txc = info.default_txconf;
 		txc.offloads = conf.txmode.offloads;
+		txc.tx_deferred_start = dev->data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
 		ret = rte_eth_tx_queue_setup(vf, q, hvnet_vf_desc(port->txq_conf[q].nb_desc,
 				&info.tx_desc_lim), rte_eth_dev_socket_id(vf), &txc);
 	}
@@ -382,7 +428,10 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 		return ret;
 	hvnet_vf_apply_rss(dev, vf, &info);
 	hvnet_vf_apply_modes(dev, vf, hv->vf.promisc, hv->vf.allmulti);
-	return rte_eth_dev_start(vf);
+	ret = rte_eth_dev_start(vf);
+	if (ret == 0)
+		hvnet_vf_queues_follow(dev, vf);
+	return ret;
 }
 
 /* ---- switching ---------------------------------------------------------------------- */
@@ -712,5 +761,22 @@ hvnet_vf_rss_changed(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&hv->vf.lock);
 	if (hv->vf.state == HVNET_VF_ACTIVE && rte_eth_dev_info_get(hv->vf.port, &info) == 0)
 		hvnet_vf_apply_rss(dev, hv->vf.port, &info);
+	pthread_mutex_unlock(&hv->vf.lock);
+}
+
+/*
+ * The application started or stopped a queue (its state already recorded): the VF's follows
+ * while it is in use; an attach later reads the state (hvnet_vf_queues_follow).
+ */
+void
+hvnet_vf_queue_changed(struct rte_eth_dev *dev, bool rx, uint16_t q, bool started)
+{
+	struct hvnet_dev *hv = hvnet_dev_of(dev);
+
+	if (!hv->args.vf_enable || rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return;
+	pthread_mutex_lock(&hv->vf.lock);
+	if (hv->vf.state == HVNET_VF_ACTIVE)
+		hvnet_vf_queue_follow(hv, hv->vf.port, rx, q, started);
 	pthread_mutex_unlock(&hv->vf.lock);
 }

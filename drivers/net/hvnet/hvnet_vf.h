@@ -58,7 +58,7 @@ struct hvnet_vf {
 	bool ticking;		/* the alarm re-arms itself */
 	uint16_t port;		/* the VF's port while ACTIVE */
 	bool probed;		/* we probed its device: we close and remove it */
-	char dev_name[64];	/* its rte_device name, to remove it */
+	char dev_name[RTE_ETH_NAME_MAX_LEN];	/* its device (port) name: to remove it, for logs */
 	char ifname[IF_NAMESIZE];	/* its kernel interface, "" when unknown */
 	unsigned int ifindex;	/* ... and that interface's index when found */
 	uint64_t owner;		/* our ethdev owner id, 0 until the first attach */
