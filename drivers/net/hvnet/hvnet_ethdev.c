@@ -409,14 +409,20 @@ hvnet_tx_queue_release(struct rte_eth_dev *dev, uint16_t q)
 /*
  * The host feeds all channels of a port while its filter is set: a stopped rx queue only
  * stops holding frames read for it without a burst. Tx queues keep ethdev's view. The VF's
- * queue of the same number follows either.
+ * queue of the same number follows either: one that cannot start fails the start.
  */
 static int
 hvnet_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 {
-	hvnet_rxq_start(dev->data->rx_queues[q]);
+	int ret;
+
 	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	hvnet_vf_queue_changed(dev, true, q, true);
+	ret = hvnet_vf_queue_changed(dev, true, q, true);
+	if (ret != 0) {
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+		return ret;
+	}
+	hvnet_rxq_start(dev->data->rx_queues[q]);
 	return 0;
 }
 
@@ -431,24 +437,26 @@ hvnet_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 		return ret;
 	}
 	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	hvnet_vf_queue_changed(dev, true, q, false);
-	return 0;
+	return hvnet_vf_queue_changed(dev, true, q, false);
 }
 
 static int
 hvnet_tx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 {
+	int ret;
+
 	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	hvnet_vf_queue_changed(dev, false, q, true);
-	return 0;
+	ret = hvnet_vf_queue_changed(dev, false, q, true);
+	if (ret != 0)
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return ret;
 }
 
 static int
 hvnet_tx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 {
 	dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	hvnet_vf_queue_changed(dev, false, q, false);
-	return 0;
+	return hvnet_vf_queue_changed(dev, false, q, false);
 }
 
 /* ---- configure --------------------------------------------------------------------------- */

@@ -130,7 +130,7 @@ void hvnet_vf_stop(struct rte_eth_dev *dev);
 void hvnet_vf_close(struct rte_eth_dev *dev);
 void hvnet_vf_modes_changed(struct rte_eth_dev *dev, bool promisc, bool allmulti);
 void hvnet_vf_rss_changed(struct rte_eth_dev *dev);
-void hvnet_vf_queue_changed(struct rte_eth_dev *dev, bool rx, uint16_t q, bool started);
+int hvnet_vf_queue_changed(struct rte_eth_dev *dev, bool rx, uint16_t q, bool started);
 void hvnet_vf_mc_list_set(struct rte_eth_dev *dev, const struct rte_ether_addr *addrs,
 			  uint32_t nb);
 const char *hvnet_vf_state_name(const struct hvnet_dev *hv);

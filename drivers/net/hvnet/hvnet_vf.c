@@ -296,10 +296,11 @@ hvnet_vf_apply_modes(struct rte_eth_dev *dev, uint16_t vf, bool promisc, bool al
 
 /*
  * One of the VF's queues started or stopped as the synthetic one is. A VF whose driver has no
- * per-queue start and stop (net_af_packet) keeps the queue running: its frames then wait in
- * the VF's ring, as the host's do on a stopped synthetic queue, until the queue starts again.
+ * per-queue start and stop (net_af_packet, MANA) keeps the queue running: its frames then wait
+ * in the VF's ring, as the host's do on a stopped synthetic queue, until the queue is polled
+ * again. A failure is logged and returned.
  */
-static void
+static int
 hvnet_vf_queue_follow(const struct hvnet_dev *hv, uint16_t vf, bool rx, uint16_t q, bool start)
 {
 	int ret;
@@ -308,9 +309,25 @@ hvnet_vf_queue_follow(const struct hvnet_dev *hv, uint16_t vf, bool rx, uint16_t
 		ret = start ? rte_eth_dev_rx_queue_start(vf, q) : rte_eth_dev_rx_queue_stop(vf, q);
 	else
 		ret = start ? rte_eth_dev_tx_queue_start(vf, q) : rte_eth_dev_tx_queue_stop(vf, q);
-	if (ret != 0 && ret != -ENOTSUP)
-		HVNET_LOG(NOTICE, "port %u: VF port %u: %s queue %u not %s: %s", hv->port_id, vf,
+	if (ret == -ENOTSUP)
+		return 0;
+	if (ret != 0)
+		HVNET_LOG(ERR, "port %u: VF port %u: %s queue %u not %s: %s", hv->port_id, vf,
 			  rx ? "rx" : "tx", q, start ? "started" : "stopped", strerror(-ret));
+	return ret;
+}
+
+/*
+ * Whether the VF's driver can start a queue set up deferred: ethdev refuses the setup of one
+ * without the ops from 25.03 on, and some drivers refuse it themselves.
+ */
+static bool
+hvnet_vf_can_defer(uint16_t vf, bool rx)
+{
+	const struct eth_dev_ops *ops = rte_eth_devices[vf].dev_ops;
+
+	return rx ? ops->rx_queue_start != NULL && ops->rx_queue_stop != NULL :
+		    ops->tx_queue_start != NULL && ops->tx_queue_stop != NULL;
 }
 
 /*
@@ -326,11 +343,11 @@ hvnet_vf_queues_follow(struct rte_eth_dev *dev, uint16_t vf)
 	for (q = 0; q < data->nb_rx_queues; q++)
 		if (data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
 		    vfd->rx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
-			hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, true, q, false);
+			(void)hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, true, q, false);
 	for (q = 0; q < data->nb_tx_queues; q++)
 		if (data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
 		    vfd->tx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
-			hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, false, q, false);
+			(void)hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, false, q, false);
 }
 
 /* Our RSS key, hash types (those the VF has) and RETA (folded onto the VF's size). */
@@ -408,11 +425,15 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 	ret = rte_eth_dev_configure(vf, dev->data->nb_rx_queues, dev->data->nb_tx_queues, &conf);
 	if (ret != 0)
 		return ret;
-	/* A queue stopped on our port now is deferred on the VF (then stopped, if it starts). */
+	/*
+	 * A queue stopped on our port now is deferred on the VF where its driver can start it
+	 * later, else stopped after the VF's start (if it can be).
+	 */
 	for (q = 0; q < dev->data->nb_rx_queues && ret == 0; q++) {
 		rxc = info.default_rxconf;
 		rxc.offloads = conf.rxmode.offloads;
-		rxc.rx_deferred_start = dev->data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
+		rxc.rx_deferred_start = hvnet_vf_can_defer(vf, true) &&
+			dev->data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
 		ret = rte_eth_rx_queue_setup(vf, q, hvnet_vf_desc(port->rxq_conf[q].nb_desc,
 				&info.rx_desc_lim), rte_eth_dev_socket_id(vf), &rxc,
 				port->rxq_conf[q].mp);
@@ -420,7 +441,8 @@ hvnet_vf_configure(struct rte_eth_dev *dev, uint16_t vf)
 	for (q = 0; q < dev->data->nb_tx_queues && ret == 0; q++) {
 		txc = info.default_txconf;
 		txc.offloads = conf.txmode.offloads;
-		txc.tx_deferred_start = dev->data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
+		txc.tx_deferred_start = hvnet_vf_can_defer(vf, false) &&
+			dev->data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED;
 		ret = rte_eth_tx_queue_setup(vf, q, hvnet_vf_desc(port->txq_conf[q].nb_desc,
 				&info.tx_desc_lim), rte_eth_dev_socket_id(vf), &txc);
 	}
@@ -765,18 +787,22 @@ hvnet_vf_rss_changed(struct rte_eth_dev *dev)
 }
 
 /*
- * The application started or stopped a queue (its state already recorded): the VF's follows
- * while it is in use; an attach later reads the state (hvnet_vf_queues_follow).
+ * The application starts or stops a queue (its new state already recorded, so that an attach
+ * after this reads it: hvnet_vf_queues_follow): the VF's follows while it is in use. A VF
+ * queue that fails to start fails the start (a burst must not reach a stopped VF queue); one
+ * that fails to stop does not fail the stop (it only fills, unpolled).
  */
-void
+int
 hvnet_vf_queue_changed(struct rte_eth_dev *dev, bool rx, uint16_t q, bool started)
 {
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
+	int ret = 0;
 
 	if (!hv->args.vf_enable || rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return;
+		return 0;
 	pthread_mutex_lock(&hv->vf.lock);
 	if (hv->vf.state == HVNET_VF_ACTIVE)
-		hvnet_vf_queue_follow(hv, hv->vf.port, rx, q, started);
+		ret = hvnet_vf_queue_follow(hv, hv->vf.port, rx, q, started);
 	pthread_mutex_unlock(&hv->vf.lock);
+	return started ? ret : 0;
 }
