@@ -430,11 +430,19 @@ class Run(CtlClient):
         return dict(self.port_summary().values())
 
     def wait_output(self, text, since, timeout=30):
-        """Wait until testpmd printed text (asynchronously, at its prompt) after offset since."""
+        """Wait until the guest printed text (asynchronously, at its prompt) after offset
+        since; a guest that exits without printing it fails the wait at once."""
         end = time.monotonic() + timeout
         while self.out.find(text, since) < 0:
+            if self.proc.poll() is not None:
+                while self._read(0.1):      # what it printed before it exited
+                    pass
+                if self.out.find(text, since) >= 0:
+                    break
+                raise TestFailure("guest exited (code %s) without printing %r; last output:\n%s"
+                                  % (self.proc.returncode, text, self.out[-3000:]))
             if time.monotonic() >= end:
-                raise TestFailure("testpmd did not print %r within %d s; last output:\n%s"
+                raise TestFailure("the guest did not print %r within %d s; last output:\n%s"
                                   % (text, timeout, self.out[-3000:]))
             self.pump(0.3)
 
