@@ -337,17 +337,19 @@ hvnet_vf_can_defer(uint16_t vf, bool rx)
 static void
 hvnet_vf_queues_follow(struct rte_eth_dev *dev, uint16_t vf)
 {
+	const struct hvnet_dev *hv = hvnet_dev_of(dev);
 	const struct rte_eth_dev_data *data = dev->data, *vfd = rte_eth_devices[vf].data;
 	uint16_t q;
 
+	/* A failure is logged: the queue only fills, unpolled, as without per-queue ops. */
 	for (q = 0; q < data->nb_rx_queues; q++)
 		if (data->rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
 		    vfd->rx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
-			(void)hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, true, q, false);
+			(void)hvnet_vf_queue_follow(hv, vf, true, q, false);
 	for (q = 0; q < data->nb_tx_queues; q++)
 		if (data->tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
 		    vfd->tx_queue_state[q] != RTE_ETH_QUEUE_STATE_STOPPED)
-			(void)hvnet_vf_queue_follow(hvnet_dev_of(dev), vf, false, q, false);
+			(void)hvnet_vf_queue_follow(hv, vf, false, q, false);
 }
 
 /* Our RSS key, hash types (those the VF has) and RETA (folded onto the VF's size). */

@@ -93,33 +93,33 @@ stub_infos_get(struct rte_eth_dev *dev __rte_unused, struct rte_eth_dev_info *in
 	return 0;
 }
 
+/* A queue of the stub set up: "plain" refuses deferred start, as ethdev does from 25.03 on. */
+static int
+stub_setup(struct rte_eth_dev *dev, struct stub_q *sq, void **slot, bool deferred)
+{
+	if (deferred && stub_of(dev)->kind == STUB_PLAIN)
+		return -EINVAL;
+	memset(sq, 0, sizeof(*sq));
+	sq->deferred = deferred;
+	*slot = sq;
+	return 0;
+}
+
 static int
 stub_rx_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
 	      unsigned int socket __rte_unused, const struct rte_eth_rxconf *conf,
 	      struct rte_mempool *mp __rte_unused)
 {
-	struct stub_q *sq = &stub_of(dev)->rxq[q];
-
-	if (conf->rx_deferred_start && stub_of(dev)->kind == STUB_PLAIN)
-		return -EINVAL;
-	memset(sq, 0, sizeof(*sq));
-	sq->deferred = conf->rx_deferred_start != 0;
-	dev->data->rx_queues[q] = sq;
-	return 0;
+	return stub_setup(dev, &stub_of(dev)->rxq[q], &dev->data->rx_queues[q],
+			  conf->rx_deferred_start != 0);
 }
 
 static int
 stub_tx_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
 	      unsigned int socket __rte_unused, const struct rte_eth_txconf *conf)
 {
-	struct stub_q *sq = &stub_of(dev)->txq[q];
-
-	if (conf->tx_deferred_start && stub_of(dev)->kind == STUB_PLAIN)
-		return -EINVAL;
-	memset(sq, 0, sizeof(*sq));
-	sq->deferred = conf->tx_deferred_start != 0;
-	dev->data->tx_queues[q] = sq;
-	return 0;
+	return stub_setup(dev, &stub_of(dev)->txq[q], &dev->data->tx_queues[q],
+			  conf->tx_deferred_start != 0);
 }
 
 static void
