@@ -273,6 +273,7 @@ struct hvnet_rxq {
 	uint32_t tag_have;			/* PPI bit that makes a frame take the long way */
 	uint32_t block_max;			/* longest frame copied in whole blocks */
 	uint32_t block_end;			/* and the last offset in rxbuf it may start at */
+	uint32_t pf_len;			/* message bytes of the last frame: to prefetch */
 	uint64_t mbuf_rearm;			/* data_off, refcnt, nb_segs, port of a new mbuf */
 	uint64_t ol_base;			/* ol_flags of a new mbuf of the pool */
 	/* What the frames of the cached layout (below) get: hvnet_rx_layout_fast(). */

@@ -914,19 +914,51 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const struct hv_
 }
 
 /*
+ * What hvnet_rx_prefetch takes of every message; the length from which it takes the rest too
+ * (a small frame's message ending in its third line gains less than the call costs); how far
+ * it goes (a standard frame; the hardware's stream prefetch carries a jumbo frame on).
+ */
+#define HVNET_RX_PF_HEAD	(2 * RTE_CACHE_LINE_SIZE)
+#define HVNET_RX_PF_LONG	(3 * RTE_CACHE_LINE_SIZE)
+#define HVNET_RX_PF_MAX		2048u
+
+/* The lines of len bytes at off past the first two, within the range and the buffer. */
+static __rte_noinline void
+hvnet_rx_prefetch_rest(const uint8_t *rxbuf, uint32_t rxbuf_len,
+		       const struct hv_xfer_page_range *r, uint32_t len)
+{
+	const uint32_t off = r->byte_offset;
+	uint32_t i;
+
+	if (off >= rxbuf_len)
+		return;
+	len = RTE_MIN(RTE_MIN(len, HVNET_RX_PF_MAX), RTE_MIN(r->byte_count, rxbuf_len - off));
+	for (i = HVNET_RX_PF_HEAD; i < len; i += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(rxbuf + off + i);
+}
+
+/*
  * Start loading a range's RNDIS header and the frame after it ahead of use: the host has just
  * written them from another core, and those misses dominate the receive path. Two lines hold
- * the header, its PPIs and most of a small frame. Prefetching never faults, but the address
- * is only formed for an offset inside the buffer (below pf_max, its length less a line).
+ * the header, its PPIs and most of a small frame. A longer frame's size is only in its RNDIS
+ * header, itself still in flight (the host gives a data range and its message the whole
+ * section's length), so pf_len, the message length of the last frame read, says how much
+ * to load: frames of a stream mostly have the sizes of the ones before. Without it every line
+ * of a full-size frame's copy misses (1514-byte frames, testpmd rxonly: 370 cycles per frame
+ * against 190). Prefetching never faults, but an address is only formed inside the buffer:
+ * the start at an offset below pf_max (its length less a line), the rest up to its end.
  */
 static __rte_always_inline void
-hvnet_rx_prefetch(const uint8_t *rxbuf, uint32_t pf_max, const struct hv_xfer_page_range *r)
+hvnet_rx_prefetch(const uint8_t *rxbuf, uint32_t pf_max, const struct hv_xfer_page_range *r,
+		  uint32_t pf_len)
 {
 	/* A bad offset (dropped when its turn comes) prefetches the buffer's start instead. */
 	const uint8_t *p = rxbuf + (r->byte_offset < pf_max ? r->byte_offset : 0);
 
 	rte_prefetch0(p);
 	rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
+	if (unlikely(pf_len > HVNET_RX_PF_LONG))
+		hvnet_rx_prefetch_rest(rxbuf, pf_max + RTE_CACHE_LINE_SIZE, r, pf_len);
 }
 
 /*
@@ -946,24 +978,30 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 	const struct hv_xfer_page_range *r = &cur->range[cur->next];
 	const struct hv_xfer_page_range *last = &cur->range[cur->count];
 	const struct hv_xfer_page_range *end;
+	uint32_t pf_len = rxq->pf_len;
 
 	/* Range r is read next anyway: only the one after it gains from a prefetch. */
 	if (last - r > 1)
-		hvnet_rx_prefetch(rxbuf, pf_max, r + 1);
+		hvnet_rx_prefetch(rxbuf, pf_max, r + 1, pf_len);
 	while (r < last) {
 		/* Each range delivers at most one frame: check the room once for a run of them. */
 		end = r + RTE_MIN((uint32_t)(last - r), hvnet_rx_room(ctx));
 		if (end == r) {
 			cur->next = (uint32_t)(r - cur->range);
+			rxq->pf_len = pf_len;
 			return false;
 		}
 		ctx->ranges_left -= end - r;
 		for (; r < end; r++) {
 			if (last - r > 2)	/* no pointer past the array's end */
-				hvnet_rx_prefetch(rxbuf, pf_max, r + 2);
+				hvnet_rx_prefetch(rxbuf, pf_max, r + 2, pf_len);
 			hvnet_rx_range(ctx, rxq, r);
 		}
+		/* Once per run, not per frame: the message's length up to the last frame's end. */
+		if (ctx->pkts != NULL && ctx->nb != 0)
+			pf_len = rxq->layout.frame_off + ctx->pkts[ctx->nb - 1]->pkt_len;
 	}
+	rxq->pf_len = pf_len;
 	cur->next = cur->count;
 	if (!hvnet_rx_ack_room(rxq))
 		return false;
