@@ -435,7 +435,9 @@ class Run(CtlClient):
         end = time.monotonic() + timeout
         while self.out.find(text, since) < 0:
             if self.proc.poll() is not None:
-                while self._read(0.1):      # what it printed before it exited
+                # What it printed before it exited; bounded, as a child may hold the terminal.
+                drain_end = time.monotonic() + 2
+                while self._read(0.1) and time.monotonic() < drain_end:
                     pass
                 if self.out.find(text, since) >= 0:
                     break

@@ -317,7 +317,6 @@ static int
 stub_remove(struct rte_vdev_device *vdev)
 {
 	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-
 	int ret = 0;
 
 	if (dev == NULL)
@@ -372,10 +371,22 @@ state_of(uint16_t port, bool rx, uint16_t q)
 	return rx ? d->rx_queue_state[q] : d->tx_queue_state[q];
 }
 
-/*
- * Port 0's queues in the states of port_want, the VF's in those of vf_want (S: started, T:
- * stopped; rx queues, then tx).
- */
+/* Queue i (rx queues, then tx) of port in the state want[i] (S: started, T: stopped). */
+static void
+check_state(uint16_t port, const char *name, const char *want, uint16_t i, const char *how,
+	    const char *when)
+{
+	const bool rx = i < NB_Q;
+	const uint16_t q = rx ? i : i - NB_Q;
+	const bool started = want[i] == 'S';
+
+	CHECK(state_of(port, rx, q) == (started ? RTE_ETH_QUEUE_STATE_STARTED :
+					      RTE_ETH_QUEUE_STATE_STOPPED),
+	      "%s, %s: %s %s queue %u %s", how, when, name, rx ? "rx" : "tx", q,
+	      started ? "started" : "stopped");
+}
+
+/* Port 0's queues in the states of port_want, the VF's in those of vf_want. */
 static void
 check_states(uint16_t vf, const char *port_want, const char *vf_want, const char *how,
 	     const char *when)
@@ -383,15 +394,8 @@ check_states(uint16_t vf, const char *port_want, const char *vf_want, const char
 	uint16_t i;
 
 	for (i = 0; i < 2 * NB_Q; i++) {
-		bool rx = i < NB_Q;
-		uint16_t q = rx ? i : i - NB_Q;
-
-		CHECK(state_of(PORT, rx, q) == (port_want[i] == 'S' ? RTE_ETH_QUEUE_STATE_STARTED :
-			RTE_ETH_QUEUE_STATE_STOPPED), "%s, %s: port 0 %s queue %u %s", how, when,
-		      rx ? "rx" : "tx", q, port_want[i] == 'S' ? "started" : "stopped");
-		CHECK(state_of(vf, rx, q) == (vf_want[i] == 'S' ? RTE_ETH_QUEUE_STATE_STARTED :
-			RTE_ETH_QUEUE_STATE_STOPPED), "%s, %s: VF %s queue %u %s", how, when,
-		      rx ? "rx" : "tx", q, vf_want[i] == 'S' ? "started" : "stopped");
+		check_state(PORT, "port 0", port_want, i, how, when);
+		check_state(vf, "VF", vf_want, i, how, when);
 	}
 }
 
