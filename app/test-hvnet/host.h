@@ -223,6 +223,7 @@ struct host_nic {
 	/* Packet copied out of a guest->host ring, parsed in place: aligned as its descriptor. */
 	uint8_t pkt[HOST_PKT_MAX] __attribute__((aligned(8)));
 	uint8_t gather[HOST_GATHER_MAX];	/* RNDIS message(s) of one carrier */
+	bool gather_rxbuf;			/* some of its GPA ranges in a receive buffer */
 	uint8_t frame[HOST_FRAME_MAX];		/* frame with its VLAN tag inserted */
 	struct host_xfer xfer;			/* ranges of the batch being sent */
 	struct host_chan chan[SIM_MAX_CHANNELS];

@@ -426,6 +426,17 @@ read_range(struct sim_nic *nic, const uint8_t *pfns, uint32_t off, uint32_t coun
 	return 0;
 }
 
+/* Whether a range (its first PFN, offset) starts in the guest's view of a receive buffer. */
+static bool
+range_in_rxbuf(struct sim_nic *nic, const uint8_t *pfns, uint32_t off)
+{
+	uint64_t pfn;
+
+	memcpy(&pfn, pfns, sizeof(pfn));
+	return pfn <= (UINT64_MAX >> HV_PAGE_SHIFT) &&
+	       sim_env_guest_in_rxbuf(nic, (pfn << HV_PAGE_SHIFT) + off);
+}
+
 /* Append the bytes of every GPA range after the first off bytes of hn->gather. */
 static int
 read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt, uint32_t off,
@@ -437,6 +448,7 @@ read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt, uint32
 	bool failed = false;
 
 	memcpy(&g, pkt->raw + sizeof(struct hv_vmbus_desc), sizeof(g));
+	hn->gather_rxbuf = false;
 	for (i = 0; i < g.range_count; i++) {
 		struct hv_gpa_range r;
 		uint64_t npfn;
@@ -455,6 +467,9 @@ read_gpa(struct sim_nic *nic, unsigned int c, const struct host_pkt *pkt, uint32
 		if (!failed && read_range(nic, pkt->raw + pos, r.byte_offset, r.byte_count,
 					  hn->gather + total) < 0)
 			failed = true;
+		/* After the read: a first read of the receive buffer maps it (sim_env.c). */
+		if (!failed && !hn->gather_rxbuf)
+			hn->gather_rxbuf = range_in_rxbuf(nic, pkt->raw + pos, r.byte_offset);
 		if (!failed)
 			total += r.byte_count;
 		pos += (uint32_t)npfn * sizeof(uint64_t);
@@ -574,10 +589,12 @@ tx_packet(struct sim_nic *nic, unsigned int c, const uint8_t *msg, uint32_t msgl
 	if (host_offload_tx(nic, c, msg + HV_RNDIS_OFFSET_BASE + p.data_offset, p.data_length,
 			    &meta) != 0)
 		return false;
-	if (chimney)
+	if (chimney) {
 		nic->stats.tx_chimney++;
-	else
+	} else {
 		nic->stats.tx_gpa++;
+		nic->stats.tx_gpa_rxbuf += host_of(nic)->gather_rxbuf;
+	}
 	return true;
 }
 

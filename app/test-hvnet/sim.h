@@ -129,6 +129,7 @@ struct sim_nic_stats {
 	uint64_t from_guest_bytes;
 	uint64_t tx_chimney;	/* frames that came through a send-buffer section */
 	uint64_t tx_gpa;	/* frames that came GPA-direct */
+	uint64_t tx_gpa_rxbuf;	/* of those, from a receive buffer (external mbufs sent on) */
 	uint64_t tx_errors;	/* frames completed with a failure status */
 	uint64_t violations;	/* protocol rules the guest broke (each is also logged) */
 	uint64_t faults;	/* corrupted messages injected by control 'fault' */
@@ -275,6 +276,8 @@ void sim_env_rescind_subchannels(struct sim_nic *nic);
 void sim_env_interrupt_guest(struct sim_nic *nic, unsigned int chan);
 /* Read len bytes of guest memory at guest IOVA (= guest virtual address: --iova-mode=va). */
 int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len);
+/* Whether the guest's address iova lies in its mapping of a NIC's receive buffer. */
+bool sim_env_guest_in_rxbuf(struct sim_nic *nic, uint64_t iova);
 /* CLOCK_MONOTONIC in nanoseconds (sim_main.c). */
 uint64_t sim_now_ns(void);
 /* Log helpers: every host line on stderr starts with "hvnet-sim: ". */

@@ -36,6 +36,13 @@
 
 /* Per NIC: the guest pid the host checked, so an untrusted ctl->guest_pid is never used raw. */
 static pid_t trusted_pid[SIM_MAX_NICS];
+/*
+ * Per NIC: rescans of the guest's mappings left since it opened the device. The guest maps
+ * the receive buffer after the open; a read that misses every window looks again, a few
+ * times only (reads of memory that is not shared must not rescan each time).
+ */
+#define GUESTMEM_RESCANS	4
+static unsigned int rescans_left[SIM_MAX_NICS];
 static pid_t host_pid;
 /* Per NIC: whether it was rescinded. */
 static bool rescinded[SIM_MAX_NICS];
@@ -772,14 +779,32 @@ static bool descends_from(pid_t pid, pid_t top)
 	return false;
 }
 
+/* Map pid's shared memory for nic's GPA-direct reads, every NIC's receive buffer included. */
+static unsigned int guestmem_attach(struct sim_nic *nic, pid_t pid)
+{
+	static char paths[SIM_MAX_NICS][PATH_MAX];	/* too large for the stack */
+	const char *files[SIM_MAX_NICS];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nic->sim->nnics && i < SIM_MAX_NICS; i++) {
+		if (path_fmt(paths[n], sizeof(paths[n]), SIM_UIO_MAP_FMT, nic->sim->workdir,
+			     nic->sim->nic[i].uio, 3) < 0)
+			continue;
+		files[n] = paths[n];
+		n++;
+	}
+	return sim_guestmem_attach(nic->idx, pid, files, n);
+}
+
 void sim_env_guest_opened(struct sim_nic *nic)
 {
 	pid_t pid = (pid_t)__atomic_load_n(&nic->ctl->guest_pid, __ATOMIC_ACQUIRE);
 
 	if (nic->sim->guest > 0 && pid > 0 && descends_from(pid, nic->sim->guest)) {
-		unsigned int regions = sim_guestmem_attach(nic->idx, pid);
+		unsigned int regions = guestmem_attach(nic, pid);
 
 		trusted_pid[nic->idx] = pid;
+		rescans_left[nic->idx] = GUESTMEM_RESCANS;
 		sim_vlog(nic, "guest memory: %u shared regions mapped", regions);
 		return;
 	}
@@ -814,6 +839,12 @@ int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len
 		return -EFAULT;
 	if (sim_guestmem_read(nic->idx, iova, dst, len))
 		return 0;
+	if (rescans_left[nic->idx] != 0) {
+		rescans_left[nic->idx]--;
+		guestmem_attach(nic, pid);
+		if (sim_guestmem_read(nic->idx, iova, dst, len))
+			return 0;
+	}
 	/* A read that crosses into an unmapped page comes back short: go on from there. */
 	for (tries = 0; len > 0 && tries < READ_MAX_TRIES; tries++) {
 		struct iovec local = { .iov_base = out, .iov_len = len };
@@ -829,6 +860,11 @@ int sim_env_guest_read(struct sim_nic *nic, uint64_t iova, void *dst, size_t len
 		len -= (size_t)n;
 	}
 	return len == 0 ? 0 : -EFAULT;
+}
+
+bool sim_env_guest_in_rxbuf(struct sim_nic *nic, uint64_t iova)
+{
+	return sim_guestmem_in_rxbuf(nic->idx, iova);
 }
 
 /* --- guest process ----------------------------------------------------------------------- */

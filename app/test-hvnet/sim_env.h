@@ -77,12 +77,16 @@ void sim_env_signal_guest_tree(struct sim *sim, int sig);
 
 /*
  * The guest's shared memory mapped into the host (sim_guestmem.c), per NIC. Attach maps what
- * pid has of it (anything mapped before is dropped) and returns how many regions; read copies
- * len bytes at iova when they lie in one region, else returns false (nothing copied).
+ * pid has of it, its mappings of the nfiles files (the NICs' receive buffers; up to
+ * SIM_MAX_NICS) included, drops anything mapped before and returns how many regions; read
+ * copies len bytes at iova when they lie in one region, else returns false (nothing copied).
  */
-unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid);
+unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid, const char *const *files,
+				 unsigned int nfiles);
 void sim_guestmem_detach(unsigned int nic);
 bool sim_guestmem_read(unsigned int nic, uint64_t iova, void *dst, size_t len);
+/* Whether iova lies in the guest's mapping of a receive buffer (a window of attach's files). */
+bool sim_guestmem_in_rxbuf(unsigned int nic, uint64_t iova);
 
 /*
  * Rescind nic as Hyper-V does: its sysfs device directory disappears, the host stops serving

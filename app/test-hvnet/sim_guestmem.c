@@ -5,8 +5,10 @@
  * one memfd named "nohuge", sized once and mapped shared for the life of the process: every
  * mbuf lies in it. Only that memfd is taken: never hugepage memory (files or --in-memory
  * memfds), where DPDK punches holes and maps anew, and a read of a hole would fault here. The
- * guest is trusted not to shrink it (a read past its end would be SIGBUS). What lies outside
- * is read as before (sim_env.c).
+ * guest is trusted not to shrink it (a read past its end would be SIGBUS). The guest's
+ * mappings of the NICs' receive buffers (files of this host's) are windows too: frames it
+ * forwards from there (rx_extmbuf_enable), to any NIC, come GPA-direct from them. What lies
+ * outside is read as before (sim_env.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +17,18 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sim_env.h"
 
-#define GUESTMEM_MAX_WINDOWS	8
+#define GUESTMEM_MAX_WINDOWS	(8 + SIM_MAX_NICS)
 #define GUESTMEM_MAPS_LINES	100000	/* bound on the lines of /proc/<pid>/maps read */
 
 struct guestmem_window {
 	uint64_t start, end;	/* the guest's addresses (IOVA as VA) */
 	const uint8_t *map;	/* the host's read-only view of [start, end) */
+	bool rxbuf;		/* a receive buffer's */
 };
 
 static struct {
@@ -44,20 +48,37 @@ void sim_guestmem_detach(unsigned int nic)
 	guestmem[nic].n = 0;
 }
 
-/* One line of /proc/<pid>/maps: DPDK's shared "nohuge" memfd becomes a window. */
-static void map_line(unsigned int nic, pid_t pid, const char *line)
+/* Whether the mapping is of one of the n files in own (the receive buffers). */
+static bool map_own(unsigned int major, unsigned int minor, uint64_t inode,
+		    const struct stat *own, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (inode == (uint64_t)own[i].st_ino && makedev(major, minor) == own[i].st_dev)
+			return true;
+	return false;
+}
+
+/* One line of /proc/<pid>/maps: the "nohuge" memfd or one of own becomes a window. */
+static void map_line(unsigned int nic, pid_t pid, const char *line, const struct stat *own,
+		     unsigned int nown)
 {
 	char perms[5], path[256] = "", file[64];
-	uint64_t start, end, off;
+	uint64_t start, end, off, inode;
+	unsigned int major, minor;
 	struct guestmem_window *w;
 	struct stat st;
+	bool rxbuf;
 	void *map;
 	int fd;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*s %*s %255s", &start, &end,
-		   perms, &off, path) != 5 || perms[3] != 's' ||
-	    strcmp(path, "/memfd:nohuge") != 0 || end <= start ||
-	    guestmem[nic].n == GUESTMEM_MAX_WINDOWS)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %255s",
+		   &start, &end, perms, &off, &major, &minor, &inode, path) != 8 ||
+	    perms[3] != 's' || end <= start || guestmem[nic].n == GUESTMEM_MAX_WINDOWS)
+		return;
+	rxbuf = map_own(major, minor, inode, own, nown);
+	if (!rxbuf && strcmp(path, "/memfd:nohuge") != 0)
 		return;
 	snprintf(file, sizeof(file), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start,
 		 end);
@@ -78,17 +99,23 @@ static void map_line(unsigned int nic, pid_t pid, const char *line)
 	w->start = start;
 	w->end = end;
 	w->map = map;
+	w->rxbuf = rxbuf;
 }
 
-unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid)
+unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid, const char *const *files,
+				 unsigned int nfiles)
 {
 	char file[64], line[512];
-	unsigned int lines = 0;
+	struct stat own[SIM_MAX_NICS];
+	unsigned int lines = 0, nown = 0, i;
 	FILE *f;
 
 	if (nic >= SIM_MAX_NICS)
 		return 0;
 	sim_guestmem_detach(nic);
+	for (i = 0; i < nfiles && nown < SIM_MAX_NICS; i++)
+		if (stat(files[i], &own[nown]) == 0)
+			nown++;
 	snprintf(file, sizeof(file), "/proc/%d/maps", (int)pid);
 	f = fopen(file, "re");
 	if (f == NULL)
@@ -102,7 +129,7 @@ unsigned int sim_guestmem_attach(unsigned int nic, pid_t pid)
 				;
 			continue;
 		}
-		map_line(nic, pid, line);
+		map_line(nic, pid, line, own, nown);
 	}
 	fclose(f);
 	return guestmem[nic].n;
@@ -122,5 +149,18 @@ bool sim_guestmem_read(unsigned int nic, uint64_t iova, void *dst, size_t len)
 			return true;
 		}
 	}
+	return false;
+}
+
+bool sim_guestmem_in_rxbuf(unsigned int nic, uint64_t iova)
+{
+	unsigned int i;
+
+	if (nic >= SIM_MAX_NICS)
+		return false;
+	for (i = 0; i < guestmem[nic].n; i++)
+		if (guestmem[nic].w[i].rxbuf && iova >= guestmem[nic].w[i].start &&
+		    iova < guestmem[nic].w[i].end)
+			return true;
 	return false;
 }

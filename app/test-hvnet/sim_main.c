@@ -145,7 +145,8 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 			"summary nic=%u to_guest_frames=%" PRIu64 " to_guest_bytes=%" PRIu64
 			" rx_filtered=%" PRIu64 " rx_nobuf=%" PRIu64 " rx_link_down=%" PRIu64
 			" from_guest_frames=%" PRIu64 " from_guest_bytes=%" PRIu64
-			" tx_chimney=%" PRIu64 " tx_gpa=%" PRIu64 " tx_errors=%" PRIu64
+			" tx_chimney=%" PRIu64 " tx_gpa=%" PRIu64 " tx_gpa_rxbuf=%" PRIu64
+			" tx_errors=%" PRIu64
 			" violations=%" PRIu64 " faults=%" PRIu64 " host_signals=%" PRIu64
 			" signals_unneeded=%" PRIu64 " guest_interrupts=%" PRIu64
 			" signals_per_packet=%.5f missed_signals=%" PRIu64
@@ -154,7 +155,7 @@ int sim_format_summary(const struct sim_nic *nic, char *buf, size_t len)
 			" tx_lso_sends=%" PRIu64 " tx_lso_segments=%" PRIu64 " rx_csum_bad=%" PRIu64,
 			nic->idx, s->to_guest_frames, s->to_guest_bytes, s->rx_filtered,
 			s->rx_nobuf, s->rx_link_down, s->from_guest_frames, s->from_guest_bytes,
-			s->tx_chimney, s->tx_gpa, s->tx_errors, s->violations, s->faults,
+			s->tx_chimney, s->tx_gpa, s->tx_gpa_rxbuf, s->tx_errors, s->violations, s->faults,
 			s->host_signals, s->signals_unneeded, s->guest_interrupts,
 			frames != 0 ? (double)s->host_signals / (double)frames : 0.0,
 			s->missed_signals, s->rx_sections_leaked, s->tx_completions_owed,

@@ -198,6 +198,38 @@ static void test_guest(struct sim *sim)
 }
 
 /*
+ * The guest's mapping of a file the host names (a receive buffer) is a window, marked as a
+ * receive buffer's, when named and only then; the guest's writes there show through it.
+ */
+static void test_guest_memory_own(struct sim *sim)
+{
+	struct sim_nic *nic = &sim->nic[0];
+	char path[PATH_MAX], copy[16];
+	const char *files[1] = { path };
+	uint8_t *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/own-rxbuf", sim->workdir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 2 * 4096) == 0);
+	buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(buf != MAP_FAILED);
+	close(fd);
+	memcpy(buf + 4000, "frame across", 13);
+	CHECK(sim_guestmem_attach(nic->idx, getpid(), files, 1) == 2);
+	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13) &&
+	      memcmp(copy, "frame across", 13) == 0);
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 8000, copy, 200));
+	CHECK(sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 8191));
+	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)copy));
+	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13));
+	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 4000));
+	munmap(buf, 2 * 4096);
+	unlink(path);
+}
+
+/*
  * The guest's shared memory (a memfd, as DPDK's --no-huge memory) is read through the host's
  * own mapping of it: the guest's later writes show; private memory, another memfd and reads
  * past the end are not served there, and a detach drops it. Run after test_guest: this
@@ -232,9 +264,11 @@ static void test_guest_memory(struct sim *sim)
 	seg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(seg != MAP_FAILED);
 	close(fd);
-	CHECK(sim_guestmem_attach(nic->idx, getpid()) == 1);
+	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)seg, copy, 8));
 	munmap(seg, 4096);
+	test_guest_memory_own(sim);
+	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
 	      memcmp(copy, "guest frame", 12) == 0);
 	memcpy(p + 100, "later write", 12);
