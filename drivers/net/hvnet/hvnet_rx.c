@@ -46,6 +46,7 @@ struct hvnet_rx_ext_pkt;
  */
 struct hvnet_rx_ext {
 	struct rte_ring *done;		/* slots whose last frame was freed (MP/SC) */
+	const rte_iova_t *page_iova;	/* of each 4 KiB page of the receive buffer */
 	uint32_t max_len;		/* longest frame attached: it must fit a send section */
 	uint32_t limit;			/* frames outstanding at most */
 	uint32_t nb_free;
@@ -289,6 +290,24 @@ hvnet_rx_ext_finish(struct hvnet_rxq *rxq)
 	return true;
 }
 
+/*
+ * IOVA of a frame at off in the receive buffer, RTE_BAD_IOVA unless every page it spans is
+ * known and follows the one before (a GPA-direct range is contiguous within its pages).
+ */
+static __rte_always_inline rte_iova_t
+hvnet_rx_ext_iova(const struct hvnet_rx_ext *ext, uint32_t off, uint32_t len)
+{
+	uint32_t pg = off >> HV_PAGE_SHIFT, last = (off + len - 1) >> HV_PAGE_SHIFT, i;
+	rte_iova_t iova = ext->page_iova[pg];
+
+	if (unlikely(iova == RTE_BAD_IOVA))
+		return RTE_BAD_IOVA;
+	for (i = pg + 1; i <= last; i++)
+		if (ext->page_iova[i] != iova + (rte_iova_t)(i - pg) * HV_PAGE_SIZE)
+			return RTE_BAD_IOVA;
+	return iova + (off & (HV_PAGE_SIZE - 1));
+}
+
 /* Attach a frame in the receive buffer to an mbuf; NULL: copy it instead. */
 static struct rte_mbuf *
 hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *frame,
@@ -308,9 +327,10 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	}
 	p->nb_attached++;
 	rxq->ext_outstanding++;
-	/* The receive buffer is uio-mapped kernel memory: no IOVA a device could use. */
-	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame, RTE_BAD_IOVA, (uint16_t)len,
-				  &p->shinfo);
+	/* With its IOVA, a frame forwarded on goes GPA-direct from here: never copied. */
+	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame,
+				  hvnet_rx_ext_iova(ext, (uint32_t)(frame - rxq->rxbuf), len),
+				  (uint16_t)len, &p->shinfo);
 	m->data_off = 0;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
@@ -323,14 +343,16 @@ hvnet_rx_ext_free(struct hvnet_rx_ext *ext)
 	if (ext == NULL)
 		return;
 	rte_ring_free(ext->done);
+	rte_free((void *)(uintptr_t)ext->page_iova);
 	rte_free(ext->free);
 	rte_free(ext->slot);
 	rte_free(ext);
 }
 
 /*
- * Longest frame attached: one without an IOVA is sent on (hvnet_tx.c) by copying it into a
- * send section, with its RNDIS header and alignment; a longer one would be dropped there.
+ * Longest frame attached: one without an IOVA (hvnet_rx_ext_iova) is sent on (hvnet_tx.c) by
+ * copying it into a send section, with its RNDIS header and alignment; a longer one would be
+ * dropped there.
  */
 static uint32_t
 hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
@@ -341,6 +363,35 @@ hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
 	if (hv->rndis_agg_size != 0)
 		room = RTE_MIN(room, hv->rndis_agg_size);
 	return room > hdr ? RTE_MIN(room - hdr, (uint32_t)UINT16_MAX) : 0;
+}
+
+/*
+ * IOVA of each 4 KiB page of the receive buffer, as GPA-direct ranges give them to the host:
+ * in IOVA-as-PA mode the guest-physical page under the uio mapping (the kernel's own pages,
+ * found through /proc/self/pagemap, which needs CAP_SYS_ADMIN), faulted in first; RTE_BAD_IOVA
+ * where it cannot be found, and such frames are copied on transmit as before.
+ */
+static rte_iova_t *
+hvnet_rx_ext_page_iova(const struct hvnet_rxq *rxq, int socket)
+{
+	uint32_t i, n = (rxq->rxbuf_len + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE, known = 0;
+	rte_iova_t *tab;
+
+	tab = rte_malloc_socket("hvnet_rx_ext", n * sizeof(*tab), RTE_CACHE_LINE_SIZE, socket);
+	if (tab == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const volatile uint8_t *pg = rxq->rxbuf + (size_t)i * HV_PAGE_SIZE;
+
+		(void)*pg;
+		tab[i] = rte_mem_virt2iova((const void *)(uintptr_t)pg);
+		known += tab[i] != RTE_BAD_IOVA;
+	}
+	if (known != n)
+		HVNET_INIT_LOG(NOTICE, "port %u rxq %u: IOVA of %u of the receive buffer's %u pages "
+			       "unknown: frames attached there are copied when sent on",
+			       rxq->port_id, rxq->queue_id, n - known, n);
+	return tab;
 }
 
 static int
@@ -365,7 +416,8 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 	/* Named after the state itself: a queue's old state may outlive it (see rxq_free). */
 	snprintf(name, sizeof(name), "hvnet_ext_%" PRIxPTR, (uintptr_t)ext);
 	ext->done = rte_ring_create(name, ext->limit, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (ext->slot == NULL || ext->free == NULL || ext->done == NULL) {
+	ext->page_iova = hvnet_rx_ext_page_iova(rxq, socket);
+	if (ext->slot == NULL || ext->free == NULL || ext->done == NULL || ext->page_iova == NULL) {
 		hvnet_rx_ext_free(ext);
 		return -ENOMEM;
 	}

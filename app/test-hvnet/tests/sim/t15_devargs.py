@@ -3,8 +3,10 @@
 """Device arguments: each bad value stops the probe of that NIC with a log line naming the
 argument, and no port is created for it, while a NIC with good arguments (all of them set)
 probes and forwards byte for byte, with the latency it asked for in the monitor page.
-rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM (the CPUID leaves given through the
-driver's test hook, HVNET_SYSROOT) and taken in a VM that is not isolated. Runs under
+With rx_extmbuf_enable=1 the frames attached in the receive buffer and sent on above
+tx_copybreak go GPA-direct from there. rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM
+(the CPUID leaves given through the driver's test hook, HVNET_SYSROOT) and taken in a VM that
+is not isolated. Runs under
 HVNET_DRIVER=hvnet only."""
 import os
 import re
@@ -76,6 +78,19 @@ def run_case(bad, name, good=GOOD):
     return summ
 
 
+def gpa_from_rxbuf(summ):
+    """NIC 1 (rx_extmbuf_enable=1, rx_copybreak=128, tx_copybreak=256) sent the generator's
+    500 frames of 60-559 bytes back: each one above tx_copybreak GPA-direct straight from the
+    receive buffer it was attached in (its page's IOVA), never copied; the others through the
+    send buffer."""
+    longer = sum(1 for seq in range(500) if 60 + seq % (1514 - 60 + 1) > 256)
+    got = (summ[1]["tx_gpa"], summ[1]["tx_gpa_rxbuf"], summ[1]["tx_chimney"])
+    check_eq(got, (longer, longer, 500 - longer),
+             "external mbufs sent on: (GPA-direct, of those from the receive buffer, copied)")
+    log("%d frames above tx_copybreak forwarded GPA-direct from the receive buffer, %d "
+        "copied" % (longer, 500 - longer))
+
+
 def isolation_cases():
     """SEV-SNP isolated: rx_extmbuf_enable=1 refused; the NIC without it forwards with every
     frame copied through the send buffer (none GPA-direct, tx_copybreak notwithstanding). Not
@@ -105,7 +120,8 @@ def main():
         log("hvnet's device arguments: run with HVNET_DRIVER=hvnet")
         sys.exit(77)
     for bad, name in BAD:
-        run_case(bad, name)
+        summ = run_case(bad, name)
+        gpa_from_rxbuf(summ)
     isolation_cases()
 
 
