@@ -1014,6 +1014,16 @@ hvnet_rx_prefetch(const uint8_t *rxbuf, uint32_t pf_max, const struct hv_xfer_pa
 }
 
 /*
+ * What to prefetch of frames like one of len bytes (hvnet_rx_prefetch()'s pf_len): a frame
+ * attached as an external buffer is not copied, so its head is all the driver reads.
+ */
+static __rte_always_inline uint32_t
+hvnet_rx_pf_len(const struct hvnet_rxq *rxq, uint32_t len)
+{
+	return len > rxq->rx_copybreak ? 0 : rxq->layout.frame_off + len;
+}
+
+/*
  * Deliver the rest of the current packet and ack it; false when the caller's burst filled
  * first (or no ack can be recorded yet): the packet stays current for the next read, from
  * cur->next on. The packet's ranges and the buffer stay put while it is read: held in
@@ -1049,9 +1059,9 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 				hvnet_rx_prefetch(rxbuf, pf_max, r + 2, pf_len);
 			hvnet_rx_range(ctx, rxq, r);
 		}
-		/* Once per run, not per frame: the message's length up to the last frame's end. */
+		/* Once per run, not per frame. */
 		if (ctx->pkts != NULL && ctx->nb != 0)
-			pf_len = rxq->layout.frame_off + ctx->pkts[ctx->nb - 1]->pkt_len;
+			pf_len = hvnet_rx_pf_len(rxq, ctx->pkts[ctx->nb - 1]->pkt_len);
 	}
 	rxq->pf_len = pf_len;
 	cur->next = cur->count;
