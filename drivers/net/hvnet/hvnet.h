@@ -443,6 +443,9 @@ struct hvnet_dev {
 	uint32_t rxbuf_section_cnt;
 	uint32_t sendbuf_section_size;
 	uint32_t sendbuf_section_cnt;		/* for the tx queues (ctl_section excluded) */
+	/* IOVA of each 4 KiB page of the receive buffer at rxbuf_iova_of (rx_extmbuf only). */
+	rte_iova_t *rxbuf_iova;
+	const uint8_t *rxbuf_iova_of;
 	uint32_t ctl_section;			/* RNDIS requests' section, or HV_NVSP_NO_SECTION */
 	bool vf_present;
 	uint32_t vf_serial;
@@ -538,6 +541,8 @@ int hvnet_rndis_offload_setup(struct hvnet_dev *hv);
 int hvnet_rxq_setup(struct hvnet_dev *hv, uint16_t qid, uint16_t nb_desc, int socket,
 		    struct rte_mempool *mp, uint64_t offloads, struct hvnet_rxq **out);
 void hvnet_rxq_free(struct hvnet_rxq *rxq);
+/* What the receive side keeps per device (the receive buffer's page IOVAs): at close. */
+void hvnet_rx_dev_free(struct hvnet_dev *hv);
 /*
  * The queue starts (before the host's filter lets frames in) or stops: a stopped queue gives
  * its spare and parked mbufs back to the pool, and what is read for it meanwhile is dropped.

@@ -828,6 +828,7 @@ hvnet_teardown(struct rte_eth_dev *dev)
 	struct hvnet_dev *hv = hvnet_dev_of(dev);
 
 	hvnet_queues_destroy(dev);
+	hvnet_rx_dev_free(hv);
 	hvnet_detach(hv);
 	rte_free(hv->chan_lock);
 	hv->chan_lock = NULL;

@@ -46,7 +46,7 @@ struct hvnet_rx_ext_pkt;
  */
 struct hvnet_rx_ext {
 	struct rte_ring *done;		/* slots whose last frame was freed (MP/SC) */
-	const rte_iova_t *page_iova;	/* of each 4 KiB page of the receive buffer */
+	const rte_iova_t *page_iova;	/* hv->rxbuf_iova: the device's, not owned */
 	uint32_t max_len;		/* longest frame attached: it must fit a send section */
 	uint32_t limit;			/* frames outstanding at most */
 	uint32_t nb_free;
@@ -292,7 +292,8 @@ hvnet_rx_ext_finish(struct hvnet_rxq *rxq)
 
 /*
  * IOVA of a frame at off in the receive buffer, RTE_BAD_IOVA unless every page it spans is
- * known and follows the one before (a GPA-direct range is contiguous within its pages).
+ * known and follows the one before: an mbuf has one buf_iova, and a GPA-direct send takes
+ * each page's number from it by adding (hvnet_tx_fill_gpa).
  */
 static __rte_always_inline rte_iova_t
 hvnet_rx_ext_iova(const struct hvnet_rx_ext *ext, uint32_t off, uint32_t len)
@@ -343,7 +344,6 @@ hvnet_rx_ext_free(struct hvnet_rx_ext *ext)
 	if (ext == NULL)
 		return;
 	rte_ring_free(ext->done);
-	rte_free((void *)(uintptr_t)ext->page_iova);
 	rte_free(ext->free);
 	rte_free(ext->slot);
 	rte_free(ext);
@@ -369,14 +369,18 @@ hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
  * IOVA of each 4 KiB page of the receive buffer, as GPA-direct ranges give them to the host:
  * in IOVA-as-PA mode the guest-physical page under the uio mapping (the kernel's own pages,
  * found through /proc/self/pagemap, which needs CAP_SYS_ADMIN), faulted in first; RTE_BAD_IOVA
- * where it cannot be found, and such frames are copied on transmit as before.
+ * where it cannot be found, and such frames are copied on transmit as before. Once per device
+ * (a lookup per page), kept until it closes: the queues share the buffer.
  */
-static rte_iova_t *
+static const rte_iova_t *
 hvnet_rx_ext_page_iova(const struct hvnet_rxq *rxq, int socket)
 {
+	struct hvnet_dev *hv = rxq->hv;
 	uint32_t i, n = (rxq->rxbuf_len + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE, known = 0;
 	rte_iova_t *tab;
 
+	if (hv->rxbuf_iova != NULL && hv->rxbuf_iova_of == rxq->rxbuf)
+		return hv->rxbuf_iova;
 	tab = rte_malloc_socket("hvnet_rx_ext", n * sizeof(*tab), RTE_CACHE_LINE_SIZE, socket);
 	if (tab == NULL)
 		return NULL;
@@ -388,10 +392,22 @@ hvnet_rx_ext_page_iova(const struct hvnet_rxq *rxq, int socket)
 		known += tab[i] != RTE_BAD_IOVA;
 	}
 	if (known != n)
-		HVNET_INIT_LOG(NOTICE, "port %u rxq %u: IOVA of %u of the receive buffer's %u pages "
+		HVNET_INIT_LOG(NOTICE, "port %u: IOVA of %u of the receive buffer's %u pages "
 			       "unknown: frames attached there are copied when sent on",
-			       rxq->port_id, rxq->queue_id, n - known, n);
+			       rxq->port_id, n - known, n);
+	/* Queues of an earlier buffer are gone: a new buffer means a new attach. */
+	rte_free(hv->rxbuf_iova);
+	hv->rxbuf_iova = tab;
+	hv->rxbuf_iova_of = rxq->rxbuf;
 	return tab;
+}
+
+void
+hvnet_rx_dev_free(struct hvnet_dev *hv)
+{
+	rte_free(hv->rxbuf_iova);
+	hv->rxbuf_iova = NULL;
+	hv->rxbuf_iova_of = NULL;
 }
 
 static int
@@ -416,8 +432,9 @@ hvnet_rx_ext_alloc(struct hvnet_rxq *rxq, int socket)
 	/* Named after the state itself: a queue's old state may outlive it (see rxq_free). */
 	snprintf(name, sizeof(name), "hvnet_ext_%" PRIxPTR, (uintptr_t)ext);
 	ext->done = rte_ring_create(name, ext->limit, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	ext->page_iova = hvnet_rx_ext_page_iova(rxq, socket);
-	if (ext->slot == NULL || ext->free == NULL || ext->done == NULL || ext->page_iova == NULL) {
+	if (ext->slot != NULL && ext->free != NULL && ext->done != NULL)
+		ext->page_iova = hvnet_rx_ext_page_iova(rxq, socket);
+	if (ext->page_iova == NULL) {
 		hvnet_rx_ext_free(ext);
 		return -ENOMEM;
 	}
@@ -1014,13 +1031,14 @@ hvnet_rx_prefetch(const uint8_t *rxbuf, uint32_t pf_max, const struct hv_xfer_pa
 }
 
 /*
- * What to prefetch of frames like one of len bytes (hvnet_rx_prefetch()'s pf_len): a frame
- * attached as an external buffer is not copied, so its head is all the driver reads.
+ * What to prefetch of frames like m, just delivered (hvnet_rx_prefetch()'s pf_len): a frame
+ * attached as an external buffer is not copied, so its head is all the driver reads; one
+ * above rx_copybreak may still have been copied (attach limit, a tag to put back).
  */
 static __rte_always_inline uint32_t
-hvnet_rx_pf_len(const struct hvnet_rxq *rxq, uint32_t len)
+hvnet_rx_pf_len(const struct hvnet_rxq *rxq, const struct rte_mbuf *m)
 {
-	return len > rxq->rx_copybreak ? 0 : rxq->layout.frame_off + len;
+	return RTE_MBUF_HAS_EXTBUF(m) ? 0 : rxq->layout.frame_off + m->pkt_len;
 }
 
 /*
@@ -1061,7 +1079,7 @@ hvnet_rx_cur_drain(struct hvnet_rx_ctx *ctx)
 		}
 		/* Once per run, not per frame. */
 		if (ctx->pkts != NULL && ctx->nb != 0)
-			pf_len = hvnet_rx_pf_len(rxq, ctx->pkts[ctx->nb - 1]->pkt_len);
+			pf_len = hvnet_rx_pf_len(rxq, ctx->pkts[ctx->nb - 1]);
 	}
 	rxq->pf_len = pf_len;
 	cur->next = cur->count;
