@@ -796,6 +796,23 @@ static unsigned int guestmem_attach(struct sim_nic *nic, pid_t pid)
 	return sim_guestmem_attach(nic->idx, pid, files, n);
 }
 
+/*
+ * nic's receive buffer is mapped or unmapped by the guest: every other NIC's window on it may
+ * be stale (the address may hold something else next), so they drop their receive-buffer
+ * windows and may look again.
+ */
+static void guestmem_rxbuf_moved(struct sim_nic *nic)
+{
+	unsigned int i;
+
+	for (i = 0; i < nic->sim->nnics && i < SIM_MAX_NICS; i++) {
+		if (i == nic->idx)
+			continue;
+		sim_guestmem_drop_rxbufs(i);
+		rescans_left[i] = GUESTMEM_RESCANS;
+	}
+}
+
 void sim_env_guest_opened(struct sim_nic *nic)
 {
 	pid_t pid = (pid_t)__atomic_load_n(&nic->ctl->guest_pid, __ATOMIC_ACQUIRE);
@@ -805,6 +822,7 @@ void sim_env_guest_opened(struct sim_nic *nic)
 
 		trusted_pid[nic->idx] = pid;
 		rescans_left[nic->idx] = GUESTMEM_RESCANS;
+		guestmem_rxbuf_moved(nic);
 		sim_vlog(nic, "guest memory: %u shared regions mapped", regions);
 		return;
 	}
@@ -816,6 +834,7 @@ void sim_env_guest_opened(struct sim_nic *nic)
 void sim_env_guest_closed(struct sim_nic *nic)
 {
 	sim_guestmem_detach(nic->idx);
+	guestmem_rxbuf_moved(nic);
 }
 
 bool sim_env_guest_vanished(struct sim_nic *nic)

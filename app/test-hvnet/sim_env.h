@@ -87,6 +87,8 @@ void sim_guestmem_detach(unsigned int nic);
 bool sim_guestmem_read(unsigned int nic, uint64_t iova, void *dst, size_t len);
 /* Whether iova lies in the guest's mapping of a receive buffer (a window of attach's files). */
 bool sim_guestmem_in_rxbuf(unsigned int nic, uint64_t iova);
+/* Drop nic's windows on receive buffers (another NIC's mapping came or went). */
+void sim_guestmem_drop_rxbufs(unsigned int nic);
 
 /*
  * Rescind nic as Hyper-V does: its sysfs device directory disappears, the host stops serving

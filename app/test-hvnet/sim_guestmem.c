@@ -48,6 +48,23 @@ void sim_guestmem_detach(unsigned int nic)
 	guestmem[nic].n = 0;
 }
 
+void sim_guestmem_drop_rxbufs(unsigned int nic)
+{
+	unsigned int i, kept = 0;
+
+	if (nic >= SIM_MAX_NICS)
+		return;
+	for (i = 0; i < guestmem[nic].n; i++) {
+		struct guestmem_window *w = &guestmem[nic].w[i];
+
+		if (w->rxbuf)
+			munmap((void *)(uintptr_t)w->map, w->end - w->start);
+		else
+			guestmem[nic].w[kept++] = *w;
+	}
+	guestmem[nic].n = kept;
+}
+
 /* Whether the mapping is of one of the n files in own (the receive buffers). */
 static bool map_own(unsigned int major, unsigned int minor, uint64_t inode,
 		    const struct stat *own, unsigned int n)

@@ -200,8 +200,9 @@ static void test_guest(struct sim *sim)
 /*
  * The guest's mapping of a file the host names (a receive buffer) is a window, marked as a
  * receive buffer's, when named and only then; the guest's writes there show through it.
+ * Dropping the receive buffers' windows leaves the memfd's (nohuge: "guest frame").
  */
-static void test_guest_memory_own(struct sim *sim)
+static void test_guest_memory_own(struct sim *sim, const uint8_t *nohuge)
 {
 	struct sim_nic *nic = &sim->nic[0];
 	char path[PATH_MAX], copy[16];
@@ -219,9 +220,17 @@ static void test_guest_memory_own(struct sim *sim)
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), files, 1) == 2);
 	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13) &&
 	      memcmp(copy, "frame across", 13) == 0);
+	memcpy(buf + 4000, "later frame", 12);
+	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 12) &&
+	      memcmp(copy, "later frame", 12) == 0);
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 8000, copy, 200));
 	CHECK(sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 8191));
 	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)copy));
+	sim_guestmem_drop_rxbufs(nic->idx);
+	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 4000));
+	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 12));
+	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)nohuge, copy, 12) &&
+	      memcmp(copy, "guest frame", 12) == 0);
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13));
 	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 4000));
@@ -267,7 +276,7 @@ static void test_guest_memory(struct sim *sim)
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)seg, copy, 8));
 	munmap(seg, 4096);
-	test_guest_memory_own(sim);
+	test_guest_memory_own(sim, p + 100);
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
 	      memcmp(copy, "guest frame", 12) == 0);

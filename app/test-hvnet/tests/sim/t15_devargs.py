@@ -6,8 +6,7 @@ probes and forwards byte for byte, with the latency it asked for in the monitor 
 With rx_extmbuf_enable=1 the frames attached in the receive buffer and sent on above
 tx_copybreak go GPA-direct from there. rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM
 (the CPUID leaves given through the driver's test hook, HVNET_SYSROOT) and taken in a VM that
-is not isolated. Runs under
-HVNET_DRIVER=hvnet only."""
+is not isolated. Runs under HVNET_DRIVER=hvnet only."""
 import os
 import re
 import shutil
