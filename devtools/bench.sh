@@ -75,11 +75,13 @@ run_one() {
 	if [ "$drv" = hvnet ]; then
 		eal+=("${plugin_args[@]}")
 		# The simulated host's NIC i is f8615163-0000-4000-8000-0000000000<i, 2 hex digits>.
-		for ((i = 0; i < nics; i++)); do
-			[ -n "$devargs" ] || break
-			printf -v dev 'hvbus:f8615163-0000-4000-8000-0000000000%02x,%s' "$i" "$devargs"
-			eal+=(-a "$dev")
-		done
+		if [ -n "$devargs" ]; then
+			for ((i = 0; i < nics; i++)); do
+				printf -v dev 'hvbus:f8615163-0000-4000-8000-0000000000%02x,%s' \
+					"$i" "$devargs"
+				eal+=(-a "$dev")
+			done
+		fi
 	else
 		env=(LD_PRELOAD="$qstate_shim")
 	fi
@@ -170,7 +172,8 @@ echo
 echo "medians of $rounds round(s); ratio = hvnet / netvsc (per core: netvsc cycles / hvnet);"
 echo "host x = the host's capacity (frames per busy second) / the run's rate: its headroom"
 [ -n "$devargs" ] && echo "hvnet's device arguments: $devargs"
-awk -F, 'NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] = $8
+awk -F, 'function hx_low(x) { return x > 0 && x < 1.5 }
+	NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] = $8
 		h[k, $4] = $9
 		if (!(k in seen)) { seen[k] = 1; key[++n] = k } }
 	END {
@@ -186,7 +189,9 @@ awk -F, 'NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] =
 			c = f[k, "netvsc"] / 1e6; d = f[k, "hvnet"] / 1e6
 			# txonly counts the cycles of frames it made and could not send: when the
 			# host sets the pace there, the figure is the pace of the host.
-			paced = p[1] == "txonly" && (h[k, "netvsc"] < 1.5 || h[k, "hvnet"] < 1.5)
+			# A failed run has no capacity (0): not a pace.
+			paced = p[1] == "txonly" &&
+				(hx_low(h[k, "netvsc"]) || hx_low(h[k, "hvnet"]))
 			printf "%-7s %5s %3s %11.2f %11.2f %6.2f%s %9.3f %9.3f %6.2f %9.5f %9.5f" \
 				" %7.1f %7.1f\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0),
 				(paced ? "*" : " "), c, d, (c > 0 ? d / c : 0), s[k, "netvsc"],
@@ -194,8 +199,9 @@ awk -F, 'NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] =
 			npaced += paced
 		}
 		if (npaced)
-			print "* txonly paced by the host (host x below 1.5): the cycles of testpmd " \
-				"include the frames it made and dropped, so Mpps/core is the rate of the host"
+			print "* txonly paced by the host (host x below 1.5): the cycles of " \
+				"testpmd include the frames it made and dropped, so Mpps/core is " \
+				"the rate of the host"
 	}' "$out/median.csv"
 echo "bench: every run in $csv, medians in $out/median.csv"
 
