@@ -197,6 +197,16 @@ static void test_guest(struct sim *sim)
 	nic->ctl->open_count = 0;
 }
 
+/* Whether the host's window on nic reads want (its bytes and the NUL) at the guest's at. */
+static bool reads_as(unsigned int nic, const void *at, const char *want)
+{
+	char copy[32];
+	size_t n = strlen(want) + 1;
+
+	return n <= sizeof(copy) && sim_guestmem_read(nic, (uintptr_t)at, copy, n) &&
+	       memcmp(copy, want, n) == 0;
+}
+
 /*
  * The guest's mapping of a file the host names (a receive buffer) is a window, marked as a
  * receive buffer's, when named and only then; the guest's writes there show through it.
@@ -218,19 +228,16 @@ static void test_guest_memory_own(struct sim *sim, const uint8_t *nohuge)
 	close(fd);
 	memcpy(buf + 4000, "frame across", 13);
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), files, 1) == 2);
-	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13) &&
-	      memcmp(copy, "frame across", 13) == 0);
+	CHECK(reads_as(nic->idx, buf + 4000, "frame across"));
 	memcpy(buf + 4000, "later frame", 12);
-	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 12) &&
-	      memcmp(copy, "later frame", 12) == 0);
+	CHECK(reads_as(nic->idx, buf + 4000, "later frame"));
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 8000, copy, 200));
 	CHECK(sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 8191));
 	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)copy));
 	sim_guestmem_drop_rxbufs(nic->idx);
 	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 4000));
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 12));
-	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)nohuge, copy, 12) &&
-	      memcmp(copy, "guest frame", 12) == 0);
+	CHECK(reads_as(nic->idx, nohuge, "guest frame"));
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)buf + 4000, copy, 13));
 	CHECK(!sim_guestmem_in_rxbuf(nic->idx, (uintptr_t)buf + 4000));
@@ -278,11 +285,9 @@ static void test_guest_memory(struct sim *sim)
 	munmap(seg, 4096);
 	test_guest_memory_own(sim, p + 100);
 	CHECK(sim_guestmem_attach(nic->idx, getpid(), NULL, 0) == 1);
-	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
-	      memcmp(copy, "guest frame", 12) == 0);
+	CHECK(reads_as(nic->idx, p + 100, "guest frame"));
 	memcpy(p + 100, "later write", 12);
-	CHECK(sim_guestmem_read(nic->idx, (uintptr_t)p + 100, copy, 12) &&
-	      memcmp(copy, "later write", 12) == 0);
+	CHECK(reads_as(nic->idx, p + 100, "later write"));
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)p + size - 8, copy, 16));
 	CHECK(!sim_guestmem_read(nic->idx, (uintptr_t)secret, copy, sizeof(secret)));
 	CHECK(sim_env_guest_read(nic, (uintptr_t)secret, copy, sizeof(secret)) == 0 &&

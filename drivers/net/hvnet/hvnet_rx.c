@@ -328,7 +328,7 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	}
 	p->nb_attached++;
 	rxq->ext_outstanding++;
-	/* With its IOVA, a frame forwarded on goes GPA-direct from here: never copied. */
+	/* With its IOVA, a frame sent on above tx_copybreak goes GPA-direct from here. */
 	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame,
 				  hvnet_rx_ext_iova(ext, (uint32_t)(frame - rxq->rxbuf), len),
 				  (uint16_t)len, &p->shinfo);
