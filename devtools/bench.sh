@@ -25,7 +25,8 @@
 #
 # Environment: SIZES (frame bytes with the FCS, default "64 128 512 1518"), QUEUES ("1 2 4 8"),
 # MODES ("rxonly txonly io"), ROUNDS (5), DURATION (s per run, 10), OUT (build/bench),
-# HVNET_DEVARGS (device arguments for hvnet's NICs, e.g. rx_extmbuf_enable=1; none). Writes
+# HVNET_DEVARGS and NETVSC_DEVARGS (device arguments for each driver's NICs, e.g.
+# rx_extmbuf_enable=1 to attach received frames instead of copying them; none). Writes
 # $OUT/bench.csv (every run), $OUT/median.csv, $OUT/bench.png (Debian's python3-matplotlib, if
 # installed) and prints the ratio table. Wall-clock figures: run it on an otherwise idle machine.
 set -u
@@ -38,6 +39,7 @@ queue_list=${QUEUES:-"1 2 4 8"}
 modes=${MODES:-"rxonly txonly io"}
 rounds=${ROUNDS:-5}
 devargs=${HVNET_DEVARGS:-}
+netvsc_devargs=${NETVSC_DEVARGS:-}
 duration=${DURATION:-10}
 out=${OUT:-$build/bench}
 sim="$build/app/test-hvnet/dpdk-test-hvnet"
@@ -72,18 +74,21 @@ run_one() {
 	rxonly) host=(--nics 1 --wire none --rate "0:max:$len") ;;
 	txonly) field=TX; host=(--nics 1 --wire none --rate "0:0:$len") ;;
 	esac
+	# The simulated host's NIC i is f8615163-0000-4000-8000-0000000000<i, 2 hex digits>;
+	# each driver's bus takes device arguments after the NIC's name.
+	local bus=vmbus args=$netvsc_devargs
 	if [ "$drv" = hvnet ]; then
 		eal+=("${plugin_args[@]}")
-		# The simulated host's NIC i is f8615163-0000-4000-8000-0000000000<i, 2 hex digits>.
-		if [ -n "$devargs" ]; then
-			for ((i = 0; i < nics; i++)); do
-				printf -v dev 'hvbus:f8615163-0000-4000-8000-0000000000%02x,%s' \
-					"$i" "$devargs"
-				eal+=(-a "$dev")
-			done
-		fi
+		bus=hvbus args=$devargs
 	else
 		env=(LD_PRELOAD="$qstate_shim")
+	fi
+	if [ -n "$args" ]; then
+		for ((i = 0; i < nics; i++)); do
+			printf -v dev '%s:f8615163-0000-4000-8000-0000000000%02x,%s' \
+				"$bus" "$i" "$args"
+			eal+=(-a "$dev")
+		done
 	fi
 	out=$(env "${env[@]}" timeout -s INT -k 20 "$duration" "$sim" sim "${host[@]}" \
 		--queues "$queues" -- dpdk-testpmd "${eal[@]}" -- --forward-mode="$mode" \
@@ -172,6 +177,7 @@ echo
 echo "medians of $rounds round(s); ratio = hvnet / netvsc (per core: netvsc cycles / hvnet);"
 echo "host x = the host's capacity (frames per busy second) / the run's rate: its headroom"
 [ -n "$devargs" ] && echo "hvnet's device arguments: $devargs"
+[ -n "$netvsc_devargs" ] && echo "netvsc's device arguments: $netvsc_devargs"
 awk -F, 'function hx_low(x) { return x > 0 && x < 1.5 }
 	NR > 1 { k = $1 "," $2 "," $3; v[k, $4] = $7; f[k, $4] = $6; s[k, $4] = $8
 		h[k, $4] = $9
