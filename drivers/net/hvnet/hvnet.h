@@ -139,6 +139,7 @@ enum hvnet_host_bad {
 #define HVNET_ARG_RX_COPYBREAK	"rx_copybreak"		/* bytes, default 256 */
 #define HVNET_ARG_TX_COPYBREAK	"tx_copybreak"		/* bytes, default 512 */
 #define HVNET_ARG_RX_EXTMBUF	"rx_extmbuf_enable"	/* 0/1, default 0 */
+#define HVNET_ARG_RX_NT_COPY	"rx_nt_copy"		/* 0/1, ours, default 1 */
 #define HVNET_ARG_NUMA_AWARE	"numa_aware"		/* 0/1, default 0 */
 #define HVNET_ARG_CTL_TIMEOUT	"ctl_timeout"		/* ms, ours, default 60000 */
 #define HVNET_ARG_VF		"vf"			/* 0/1: use the VF, default 1 */
@@ -151,6 +152,7 @@ struct hvnet_devargs {
 	uint32_t rx_copybreak;
 	uint32_t tx_copybreak;
 	bool rx_extmbuf;
+	bool rx_nt_copy;
 	bool numa_aware;
 	uint32_t ctl_timeout_ms;
 	bool vf_enable;
@@ -273,6 +275,7 @@ struct hvnet_rxq {
 	uint32_t tag_have;			/* PPI bit that makes a frame take the long way */
 	uint32_t block_max;			/* longest frame copied in whole blocks */
 	uint32_t block_end;			/* and the last offset in rxbuf it may start at */
+	uint32_t nt_min;			/* shortest frame streamed (UINT32_MAX: none) */
 	uint32_t pf_len;			/* message bytes of the last frame: to prefetch */
 	uint64_t mbuf_rearm;			/* data_off, refcnt, nb_segs, port of a new mbuf */
 	uint64_t ol_base;			/* ol_flags of a new mbuf of the pool */

@@ -31,6 +31,7 @@ static const struct {
 	{ HVNET_ARG_RX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
 	{ HVNET_ARG_TX_COPYBREAK, 0, HVNET_COPYBREAK_MAX },
 	{ HVNET_ARG_RX_EXTMBUF, 0, 1 },
+	{ HVNET_ARG_RX_NT_COPY, 0, 1 },
 	{ HVNET_ARG_NUMA_AWARE, 0, 1 },
 	{ HVNET_ARG_CTL_TIMEOUT, HVNET_CTL_TIMEOUT_MIN, HVNET_CTL_TIMEOUT_MAX },
 	{ HVNET_ARG_VF, 0, 1 },
@@ -44,6 +45,7 @@ hvnet_default_args(struct hvnet_devargs *args)
 	args->rx_copybreak = 256;
 	args->tx_copybreak = 512;
 	args->rx_extmbuf = false;
+	args->rx_nt_copy = true;
 	args->numa_aware = false;
 	args->ctl_timeout_ms = 60000;
 	args->vf_enable = true;
@@ -80,6 +82,8 @@ hvnet_store_arg(struct hvnet_devargs *args, const char *key, uint32_t v)
 		args->tx_copybreak = v;
 	else if (strcmp(key, HVNET_ARG_RX_EXTMBUF) == 0)
 		args->rx_extmbuf = v != 0;
+	else if (strcmp(key, HVNET_ARG_RX_NT_COPY) == 0)
+		args->rx_nt_copy = v != 0;
 	else if (strcmp(key, HVNET_ARG_NUMA_AWARE) == 0)
 		args->numa_aware = v != 0;
 	else if (strcmp(key, HVNET_ARG_VF) == 0)

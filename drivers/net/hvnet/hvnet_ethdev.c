@@ -1209,6 +1209,7 @@ RTE_PMD_REGISTER_PARAM_STRING(net_hvnet,
 			      HVNET_ARG_RX_COPYBREAK "=<uint32> "
 			      HVNET_ARG_TX_COPYBREAK "=<uint32> "
 			      HVNET_ARG_RX_EXTMBUF "=<0|1> "
+			      HVNET_ARG_RX_NT_COPY "=<0|1> "
 			      HVNET_ARG_NUMA_AWARE "=<0|1> "
 			      HVNET_ARG_CTL_TIMEOUT "=<uint32>");
 RTE_PMD_REGISTER_KMOD_DEP(net_hvnet, "* uio_hv_generic");

@@ -6,7 +6,9 @@ probes and forwards byte for byte, with the latency it asked for in the monitor 
 With rx_extmbuf_enable=1 the frames attached in the receive buffer and sent on above
 tx_copybreak go GPA-direct from there. rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM
 (the CPUID leaves given through the driver's test hook, HVNET_SYSROOT) and taken in a VM that
-is not isolated. Runs under HVNET_DRIVER=hvnet only."""
+is not isolated. There NIC 1 copies every frame it receives with rx_nt_copy=0 (through the
+cache; the other tests run the default, frames of 1024 bytes and more streamed), byte for byte.
+Runs under HVNET_DRIVER=hvnet only."""
 import os
 import re
 import shutil
@@ -17,8 +19,9 @@ import tempfile
 from simtest import (GEN_RINGS, Run, check, check_eq, check_gen, log,
                      mac_list, nic_uuid, run_gen, run_test, upstream)
 
-GOOD = "latency=20,rx_copybreak=128,tx_copybreak=256,rx_extmbuf_enable=1,numa_aware=1," \
-       "ctl_timeout=30000,vf=1,vf_wait_ms=1000,vf_devargs=[blocksz=4096,framesz=2048]"
+GOOD = "latency=20,rx_copybreak=128,tx_copybreak=256,rx_extmbuf_enable=1,rx_nt_copy=0," \
+       "numa_aware=1,ctl_timeout=30000,vf=1,vf_wait_ms=1000," \
+       "vf_devargs=[blocksz=4096,framesz=2048]"
 BAD = (
     ("vf=2", "vf"),
     ("vf_wait_ms=600001", "vf_wait_ms"),
@@ -26,6 +29,7 @@ BAD = (
     ("latency=6554", "latency"),
     ("tx_copybreak=65536", "tx_copybreak"),
     ("rx_extmbuf_enable=2", "rx_extmbuf_enable"),
+    ("rx_nt_copy=2", "rx_nt_copy"),
     ("ctl_timeout=50", "ctl_timeout"),
     ("latency=-1", "latency"),
     ("latency=0x10", "latency"),

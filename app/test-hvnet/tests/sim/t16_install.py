@@ -32,7 +32,8 @@ PLUGINS = ("librte_bus_hvbus.so", "librte_net_hvnet.so")
 INFO = {
     "name": "net_hvnet",
     "params": "latency=<uint32> rx_copybreak=<uint32> tx_copybreak=<uint32> "
-              "rx_extmbuf_enable=<0|1> numa_aware=<0|1> ctl_timeout=<uint32>",
+              "rx_extmbuf_enable=<0|1> rx_nt_copy=<0|1> numa_aware=<0|1> "
+              "ctl_timeout=<uint32>",
     "kmod": "* uio_hv_generic",
 }
 NICS = 2
