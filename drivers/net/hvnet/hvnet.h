@@ -191,6 +191,7 @@ struct hvnet_qstats {
 	uint64_t ring_full;		/* tx: ring had no room; rx: stash overflow or stop */
 	uint64_t sendbuf_full;		/* tx: no free descriptor/section */
 	uint64_t nombuf;		/* rx: mbuf allocation failed */
+	uint64_t streamed;		/* rx: frames copied with non-temporal stores */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t size_bins[8];		/* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518, <64 */

@@ -32,9 +32,9 @@
 #define HVNET_RX_RANGE_BUDGET	4096u
 #define HVNET_RX_MIN_SEG_ROOM	64u	/* smallest mbuf data room accepted */
 /*
- * rx_nt_copy: frames this long at least are copied with their lines past the first
- * HVNET_RX_NT_HEAD streamed (hvnet_rx_copy_nt). io at 1518 bytes, 1 queue: about 30% fewer
- * cycles per frame; at 512 bytes no gain that showed, so shorter frames are copied as ever.
+ * rx_nt_copy: frames this long at least (without the FCS) are copied with their lines past
+ * the first HVNET_RX_NT_HEAD streamed (hvnet_rx_copy_nt). io, 1514-byte frames, 1 queue:
+ * about 30% fewer cycles per frame; shorter frames have fewer lines to gain on.
  */
 #define HVNET_RX_NT_MIN		1024u
 #define HVNET_RX_NT_HEAD	(2 * RTE_CACHE_LINE_SIZE)
@@ -78,7 +78,7 @@ struct hvnet_rx_ctx {
 	uint16_t n;
 	uint16_t nb;
 	uint32_t ranges_left;		/* of HVNET_RX_RANGE_BUDGET */
-	bool streamed;			/* a copy used non-temporal stores: fence before return */
+	bool streamed;			/* a copy used non-temporal stores: fenced at the end */
 };
 
 /* pkts NULL: the frames go to the queue's stash, as many as it holds. */
@@ -828,10 +828,11 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 }
 
 #ifdef RTE_ARCH_X86
-/* One line of a streamed copy: through no cache on the way to dst, 16-byte aligned. */
+/* One line of a streamed copy: through no cache on the way to dst, a line's start. */
 static __rte_always_inline void
 hvnet_stream_line(uint8_t *dst, const uint8_t *src)
 {
+	RTE_BUILD_BUG_ON(RTE_CACHE_LINE_SIZE != 64);
 	__m128i a = _mm_loadu_si128((const __m128i *)src);
 	__m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
 	__m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
@@ -845,31 +846,35 @@ hvnet_stream_line(uint8_t *dst, const uint8_t *src)
 #endif
 
 /*
- * Copy a long frame (at least HVNET_RX_NT_MIN bytes) into a new mbuf: its first lines, the
- * headers an application reads, through the cache; its other whole lines with non-temporal
- * stores. A forwarded frame's mbuf was last read by the host core (a GPA-direct send), so
- * a normal store would first fetch each of its lines back from there; with the stores
- * streamed the payload goes to memory, where a NIC's DMA would have left it. True when
- * streamed (the burst fences before returning); false: copied normally (not x86, or a
- * destination not 16-byte aligned, as a pool with an odd private size gives).
+ * Copy a long frame (at least HVNET_RX_NT_MIN bytes) into a new mbuf of the caller's burst:
+ * its first lines, the headers an application reads, through the cache; its other whole
+ * lines with non-temporal stores. A forwarded frame's mbuf was last read by the host core (a
+ * GPA-direct send), so a normal store would first fetch each of its lines back from there;
+ * streamed, the payload goes to memory, where a NIC's DMA would have left it. The read fences
+ * before its frames leave (hvnet_rx_read). Copied normally: not x86, or a destination not at
+ * a line's start (a pool whose private size is not a multiple of 64, a pinned buffer), where
+ * each streamed line would straddle two.
  */
-static __rte_always_inline bool
-hvnet_rx_copy_nt(uint8_t *dst, const uint8_t *src, uint32_t len)
+static __rte_always_inline void
+hvnet_rx_copy_nt(struct hvnet_rx_ctx *ctx, uint8_t *dst, const uint8_t *src, uint32_t len)
 {
 #ifdef RTE_ARCH_X86
 	const uint32_t end = len & ~(uint32_t)(RTE_CACHE_LINE_SIZE - 1);
 	uint32_t i;
 
-	if (likely(((uintptr_t)dst & 15) == 0)) {
+	if (likely(((uintptr_t)dst & (RTE_CACHE_LINE_SIZE - 1)) == 0)) {
 		rte_memcpy(dst, src, HVNET_RX_NT_HEAD);
 		for (i = HVNET_RX_NT_HEAD; i < end; i += RTE_CACHE_LINE_SIZE)
 			hvnet_stream_line(dst + i, src + i);
 		rte_memcpy(dst + end, src + end, len - end);
-		return true;
+		ctx->streamed = true;
+		ctx->rxq->stats.streamed++;
+		return;
 	}
+#else
+	RTE_SET_USED(ctx);
 #endif
 	rte_memcpy(dst, src, len);
-	return false;
 }
 
 /*
@@ -903,7 +908,7 @@ hvnet_rx_packet(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const uint8_t *
 	if (likely(len <= rxq->block_max && (uint32_t)(frame - rxq->rxbuf) <= rxq->block_end))
 		hvnet_copy_blocks(dst, frame, len);
 	else if (len >= rxq->nt_min && ctx->pkts != NULL)
-		ctx->streamed |= hvnet_rx_copy_nt(dst, frame, len);
+		hvnet_rx_copy_nt(ctx, dst, frame, len);
 	else
 		rte_memcpy(dst, frame, len);
 	m->data_len = (uint16_t)len;
@@ -1326,6 +1331,9 @@ hvnet_rx_read(struct hvnet_rx_ctx *ctx)
 	if (nread != 0)
 		rte_hvbus_chan_recv_done(rxq->chan);
 	hvnet_rx_flush_acks(rxq);
+	/* Streamed stores are weakly ordered: all done before the frames leave. */
+	if (ctx->streamed)
+		rte_wmb();
 	return nread;
 }
 
@@ -1351,9 +1359,6 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		if (nb < n) {
 			hvnet_rx_ctx_init(&ctx, rxq, pkts + nb, n - nb);
 			hvnet_rx_read(&ctx);
-			/* Streamed stores are weakly ordered: all done before the frames leave. */
-			if (ctx.streamed)
-				rte_wmb();
 			nb += ctx.nb;
 		}
 		hvnet_unlock(&rxq->lock->rx);

@@ -173,6 +173,7 @@ static const struct {
 	{ "sendbuf_full", offsetof(struct hvnet_qstats, sendbuf_full), HVNET_XS_TX },
 	{ "prepare_rejected", offsetof(struct hvnet_qstats, prepare_rejected), HVNET_XS_TX },
 	{ "nombuf", offsetof(struct hvnet_qstats, nombuf), HVNET_XS_RX },
+	{ "streamed_packets", offsetof(struct hvnet_qstats, streamed), HVNET_XS_RX },
 	{ "multicast_packets", offsetof(struct hvnet_qstats, multicast),
 	  HVNET_XS_RX | HVNET_XS_TX },
 	{ "broadcast_packets", offsetof(struct hvnet_qstats, broadcast),

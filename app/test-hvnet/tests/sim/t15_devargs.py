@@ -6,9 +6,9 @@ probes and forwards byte for byte, with the latency it asked for in the monitor 
 With rx_extmbuf_enable=1 the frames attached in the receive buffer and sent on above
 tx_copybreak go GPA-direct from there. rx_extmbuf_enable=1 is refused in a Hyper-V isolated VM
 (the CPUID leaves given through the driver's test hook, HVNET_SYSROOT) and taken in a VM that
-is not isolated. There NIC 1 copies every frame it receives with rx_nt_copy=0 (through the
-cache; the other tests run the default, frames of 1024 bytes and more streamed), byte for byte.
-Runs under HVNET_DRIVER=hvnet only."""
+is not isolated. rx_nt_copy: frames of 1024-1514 bytes copied into mbufs are streamed by
+default (rx_q0_streamed_packets counts them) and through the cache with rx_nt_copy=0 (none
+counted), byte for byte either way. Runs under HVNET_DRIVER=hvnet only."""
 import os
 import re
 import shutil
@@ -54,8 +54,10 @@ def cpuid_root(isolation_type):
     return root
 
 
-def run_case(bad, name, good=GOOD):
-    """NIC 0 gets the bad argument, NIC 1 every argument with a good value."""
+def run_case(bad, name, good=GOOD, sizes="60-1514"):
+    """NIC 0 gets the bad argument, NIC 1 every argument with a good value; the generator's
+    500 frames of sizes go through NIC 1 (port 0). Returns the host's summary and NIC 1's
+    xstats."""
     macs = mac_list(2)
     eal = ["-a", "hvbus:%s,%s" % (nic_uuid(0), bad), "-a", "hvbus:%s,%s" % (nic_uuid(1), good),
            "--log-level=pmd.net.hvnet.init:info"]
@@ -70,15 +72,16 @@ def run_case(bad, name, good=GOOD):
         check(re.search(r"^hvbus: %s: net_hvnet probe failed" % nic_uuid(0), r.out, re.M)
               is not None, "hvbus did not report the failed probe for '%s'" % bad)
         r.cmd("start")
-        run_gen(r, 1, 500, "60-1514", flows=4)
+        run_gen(r, 1, 500, sizes, flows=4)
         r.cmd("stop")
+        xs = r.xstats(0)
         r.quit()
         # NIC 0 was never probed; NIC 1 asked for latency=20 (us) on all its channels.
         summ = r.check_clean_exit(2, latency={1: 20})
         wire = r.wire()
     check_gen(wire, 1, 500, "NIC 1 with all arguments set, beside a refused '%s'" % bad)
     log("'%s' refused with a log line naming it; the other NIC works" % bad)
-    return summ
+    return summ, xs
 
 
 def gpa_from_rxbuf(summ):
@@ -95,19 +98,21 @@ def gpa_from_rxbuf(summ):
 
 
 def isolation_cases():
-    """SEV-SNP isolated: rx_extmbuf_enable=1 refused; the NIC without it forwards with every
-    frame copied through the send buffer (none GPA-direct, tx_copybreak notwithstanding). Not
+    """SEV-SNP isolated: rx_extmbuf_enable=1 refused; the NIC without it (and rx_nt_copy=0)
+    forwards frames of 1024-1514 bytes, every one copied through the cache on receive and
+    through the send buffer on transmit (none GPA-direct, tx_copybreak notwithstanding). Not
     isolated: both NICs take it (run_case's NIC 1 forwards with it)."""
     root = cpuid_root(2)
     os.environ["HVNET_SYSROOT"] = root
     try:
-        summ = run_case("rx_extmbuf_enable=1", "rx_extmbuf_enable", good=GOOD.replace(
-            "rx_extmbuf_enable=1", "rx_extmbuf_enable=0"))
+        summ, xs = run_case("rx_extmbuf_enable=1", "rx_extmbuf_enable", good=GOOD.replace(
+            "rx_extmbuf_enable=1", "rx_extmbuf_enable=0"), sizes="1024-1514")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     check(summ[1]["tx_gpa"] == 0 and summ[1]["tx_chimney"] == 500,
           "isolated VM: frames sent GPA-direct (%d) or not all through the send buffer (%d)"
           % (summ[1]["tx_gpa"], summ[1]["tx_chimney"]))
+    check_eq(xs.get("rx_q0_streamed_packets"), 0, "frames streamed with rx_nt_copy=0")
     root = cpuid_root(0)
     os.environ["HVNET_SYSROOT"] = root
     try:
@@ -118,14 +123,26 @@ def isolation_cases():
     log("rx_extmbuf_enable=1 refused in an isolated VM, taken in one that is not")
 
 
+def streamed_cases():
+    """rx_nt_copy at its default: the 500 frames of 1024-1514 bytes copied with streamed
+    stores, but for any that another thread read into the stash (never streamed), and all
+    byte for byte (run_case's check_gen)."""
+    _, xs = run_case("rx_nt_copy=-1", "rx_nt_copy", good="latency=20", sizes="1024-1514")
+    streamed = xs.get("rx_q0_streamed_packets", 0)
+    check(450 <= streamed <= 500, "rx_q0_streamed_packets %d of 500 frames of 1024-1514 "
+          "bytes copied" % streamed)
+    log("%d of 500 frames of 1024-1514 bytes streamed into their mbufs" % streamed)
+
+
 def main():
     if upstream():
         log("hvnet's device arguments: run with HVNET_DRIVER=hvnet")
         sys.exit(77)
     for bad, name in BAD:
-        summ = run_case(bad, name)
+        summ, _ = run_case(bad, name)
         gpa_from_rxbuf(summ)
     isolation_cases()
+    streamed_cases()
 
 
 if __name__ == "__main__":
