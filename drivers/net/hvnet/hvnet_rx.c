@@ -319,14 +319,21 @@ hvnet_rx_ext_iova(const struct hvnet_rx_ext *ext, uint32_t off, uint32_t len)
 	return iova + (off & (HV_PAGE_SIZE - 1));
 }
 
-/* Attach a frame in the receive buffer to an mbuf; NULL: copy it instead. */
+/*
+ * Attach a frame in the receive buffer to an mbuf; NULL: copy it instead. The headroom is the
+ * frame's own RNDIS header, read already (hdr bytes before the frame, up to the usual mbuf
+ * headroom): an application may prepend into it, as into a copied frame's; the bytes before
+ * belong to another message, perhaps attached to another mbuf.
+ */
 static struct rte_mbuf *
 hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *frame,
-		    uint32_t len)
+		    uint32_t len, uint32_t hdr)
 {
 	struct hvnet_rx_ext *ext = rxq->ext;
 	struct hvnet_rx_ext_pkt *p = ext->active;
 	struct hvnet_rx_cur *cur = rxq->cur;
+	const uint16_t room = (uint16_t)RTE_MIN(hdr, (uint32_t)RTE_PKTMBUF_HEADROOM);
+	const uint8_t *buf = frame - room;
 
 	if (rxq->ext_outstanding >= ext->limit || len > ext->max_len)
 		return NULL;
@@ -338,11 +345,14 @@ hvnet_rx_ext_attach(struct hvnet_rxq *rxq, struct rte_mbuf *m, const uint8_t *fr
 	}
 	p->nb_attached++;
 	rxq->ext_outstanding++;
-	/* With its IOVA, a frame sent on above tx_copybreak goes GPA-direct from here. */
-	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)frame,
-				  hvnet_rx_ext_iova(ext, (uint32_t)(frame - rxq->rxbuf), len),
-				  (uint16_t)len, &p->shinfo);
-	m->data_off = 0;
+	/*
+	 * With its IOVA, a frame sent on above tx_copybreak goes GPA-direct from here, bytes
+	 * prepended included.
+	 */
+	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)buf,
+				  hvnet_rx_ext_iova(ext, (uint32_t)(buf - rxq->rxbuf), len + room),
+				  (uint16_t)(len + room), &p->shinfo);
+	m->data_off = room;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	return m;
@@ -362,7 +372,7 @@ hvnet_rx_ext_free(struct hvnet_rx_ext *ext)
 /*
  * Longest frame attached: one without an IOVA (hvnet_rx_ext_iova) is sent on (hvnet_tx.c) by
  * copying it into a send section, with its RNDIS header and alignment; a longer one would be
- * dropped there.
+ * dropped there. With its headroom it must fit an mbuf's 16-bit buf_len.
  */
 static uint32_t
 hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
@@ -372,7 +382,8 @@ hvnet_rx_ext_max_len(const struct hvnet_dev *hv)
 
 	if (hv->rndis_agg_size != 0)
 		room = RTE_MIN(room, hv->rndis_agg_size);
-	return room > hdr ? RTE_MIN(room - hdr, (uint32_t)UINT16_MAX) : 0;
+	return room > hdr ? RTE_MIN(room - hdr, (uint32_t)(UINT16_MAX - RTE_PKTMBUF_HEADROOM)) :
+			    0;
 }
 
 /*
@@ -779,11 +790,12 @@ hvnet_rx_frame_fits(const struct hvnet_rxq *rxq, uint32_t len, bool tag)
 }
 
 /*
- * The long way for a frame of a checked RNDIS PACKET (len bytes at frame, offloads in info):
- * no rx queue yet, a frame longer than one mbuf or the copy-break, a tag to put back.
+ * The long way for a frame of a checked RNDIS PACKET (len bytes at frame, hdr bytes of its
+ * message before it, offloads in info): no rx queue yet, a frame longer than one mbuf or the
+ * copy-break, a tag to put back.
  */
 static __rte_noinline void
-hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len,
+hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t len, uint32_t hdr,
 		     struct hvnet_rx_info offl)
 {
 	const struct hvnet_rx_info *info = &offl;
@@ -812,7 +824,7 @@ hvnet_rx_packet_slow(struct hvnet_rx_ctx *ctx, const uint8_t *frame, uint32_t le
 	m->port = rxq->port_id;
 	done = NULL;
 	if (len > rxq->rx_copybreak && !tag)
-		done = hvnet_rx_ext_attach(rxq, m, frame, len);
+		done = hvnet_rx_ext_attach(rxq, m, frame, len, hdr);
 	if (done == NULL)
 		done = hvnet_rx_copy(ctx, m, frame, len);
 	if (unlikely(done == NULL)) {
@@ -878,23 +890,24 @@ hvnet_rx_copy_nt(struct hvnet_rx_ctx *ctx, uint8_t *dst, const uint8_t *src, uin
 }
 
 /*
- * The frame of a checked RNDIS PACKET (len bytes at frame, offloads in info; cached: of the
- * cached layout), of the current transfer-page packet: at most one frame delivered. Short
- * frames that fit one mbuf, the common case, are copied into a raw mbuf set up by one store
- * of the queue's template; anything else takes hvnet_rx_packet_slow.
+ * The frame of a checked RNDIS PACKET (len bytes at off in the message at msg, offloads in
+ * info; cached: of the cached layout), of the current transfer-page packet: at most one frame
+ * delivered. Short frames that fit one mbuf, the common case, are copied into a raw mbuf set
+ * up by one store of the queue's template; anything else takes hvnet_rx_packet_slow.
  */
 static __rte_always_inline void
-hvnet_rx_packet(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const uint8_t *frame,
+hvnet_rx_packet(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const uint8_t *msg, uint32_t off,
 		uint32_t len, const struct hvnet_rx_info *info, bool cached)
 {
 	/* The cached layout's tag test was made when it was learnt. */
 	const bool slow = cached ? len > rxq->layout_copy_max :
 				   len > rxq->copy_max || (info->have & rxq->tag_have) != 0;
+	const uint8_t *frame = msg + off;
 	struct rte_mbuf *m;
 	uint8_t *dst;
 
 	if (unlikely(slow)) {
-		hvnet_rx_packet_slow(ctx, frame, len, *info);
+		hvnet_rx_packet_slow(ctx, frame, len, off, *info);
 		return;
 	}
 	m = hvnet_rx_mbuf(rxq);
@@ -983,7 +996,7 @@ hvnet_rx_rndis_full(struct hvnet_rx_ctx *ctx, const uint8_t *msg, uint32_t range
 		return;
 	}
 	hvnet_rx_layout_fast(rxq);
-	hvnet_rx_packet(ctx, rxq, msg + off, len, &info, false);
+	hvnet_rx_packet(ctx, rxq, msg, off, len, &info, false);
 }
 
 static __rte_noinline void
@@ -1037,7 +1050,7 @@ hvnet_rx_range(struct hvnet_rx_ctx *ctx, struct hvnet_rxq *rxq, const struct hv_
 		msg = rxq->rxbuf + r->byte_offset;	/* inside the buffer: formed only now */
 		if (likely(hvnet_parse_rndis_cached(&rxq->layout, msg, r->byte_count,
 						    rxq->max_frame, &off, &len, &info))) {
-			hvnet_rx_packet(ctx, rxq, msg + off, len, &info, true);
+			hvnet_rx_packet(ctx, rxq, msg, off, len, &info, true);
 			return;
 		}
 	}
