@@ -77,6 +77,23 @@ static bool map_own(unsigned int major, unsigned int minor, uint64_t inode,
 	return false;
 }
 
+/*
+ * Whether a mapping at start is one of the simulator's own windows: only when the guest is
+ * this process (the unit tests), whose maps then list the windows mapped while they are read.
+ */
+static bool own_window(pid_t pid, uint64_t start)
+{
+	unsigned int n, i;
+
+	if (pid != getpid())
+		return false;
+	for (n = 0; n < SIM_MAX_NICS; n++)
+		for (i = 0; i < guestmem[n].n; i++)
+			if ((uint64_t)(uintptr_t)guestmem[n].w[i].map == start)
+				return true;
+	return false;
+}
+
 /* One line of /proc/<pid>/maps: the "nohuge" memfd or one of own becomes a window. */
 static void map_line(unsigned int nic, pid_t pid, const char *line, const struct stat *own,
 		     unsigned int nown)
@@ -92,7 +109,8 @@ static void map_line(unsigned int nic, pid_t pid, const char *line, const struct
 
 	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %255s",
 		   &start, &end, perms, &off, &major, &minor, &inode, path) != 8 ||
-	    perms[3] != 's' || end <= start || guestmem[nic].n == GUESTMEM_MAX_WINDOWS)
+	    perms[3] != 's' || end <= start || guestmem[nic].n == GUESTMEM_MAX_WINDOWS ||
+	    own_window(pid, start))
 		return;
 	rxbuf = map_own(major, minor, inode, own, nown);
 	if (!rxbuf && strcmp(path, "/memfd:nohuge") != 0)
