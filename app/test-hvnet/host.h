@@ -105,6 +105,7 @@ enum host_state {
 struct host_rxbuf {
 	bool ready;
 	bool audited;		/* its never-completed sections were counted (host_audit.c) */
+	bool packed;		/* --rx-layout packed: frames right after their PPIs */
 	uint16_t id;
 	uint32_t sub_size;
 	uint32_t count;

@@ -10,7 +10,6 @@
 #define ETH_ALEN	6u
 #define VLAN_HLEN	4u
 #define ETH_P_8021Q	0x8100u
-#define RX_DATA_OFFSET	(HV_RXBUF_HEADROOM - HV_RNDIS_OFFSET_BASE)	/* frame at 256 */
 #define RX_PPI_OFFSET	(sizeof(struct hv_rndis_packet) - HV_RNDIS_OFFSET_BASE)
 #define RX_PPI_SIZE	(sizeof(struct hv_rndis_ppi) + sizeof(uint32_t))
 
@@ -87,6 +86,7 @@ host_rxbuf_setup(struct sim_nic *nic, uint16_t id)
 		return -ENOMEM;
 	}
 	rx->id = id;
+	rx->packed = nic->sim->opt.rx_layout == SIM_RX_LAYOUT_PACKED;
 	rx->sub_size = size;
 	rx->count = (uint32_t)count;
 	rx->ready = true;
@@ -701,10 +701,10 @@ rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
 	struct hv_rndis_packet h = {
 		.type = HV_RNDIS_MSG_PACKET,
 		.length = hn->rx.sub_size,
-		.data_offset = RX_DATA_OFFSET,
 		.data_length = len,
 		.ppi_offset = RX_PPI_OFFSET,
 	};
+	uint8_t *data;
 
 	/* Always there, as from Hyper-V; 0 ("no information") unless rx checksums are on. */
 	p = put_ppi(p, HV_PPI_CHECKSUM, meta->d.csum);
@@ -715,13 +715,14 @@ rx_fill(struct host_nic *hn, uint32_t idx, const uint8_t *frame, uint32_t len,
 		p = put_ppi(p, HV_PPI_HASH_INFO, HV_NDIS_HASH_FUNCTION_TOEPLITZ | meta->d.hash_type);
 	}
 	h.ppi_length = (uint32_t)(p - sub - sizeof(h));
+	data = hn->rx.packed ? p : sub + HV_RXBUF_HEADROOM;
+	h.data_offset = (uint32_t)(data - sub) - HV_RNDIS_OFFSET_BASE;
 	memcpy(sub, &h, sizeof(h));
 	if (meta->vlan) {
-		memcpy(sub + HV_RXBUF_HEADROOM, frame, 2 * ETH_ALEN);
-		memcpy(sub + HV_RXBUF_HEADROOM + 2 * ETH_ALEN, frame + 2 * ETH_ALEN + VLAN_HLEN,
-		       len - 2 * ETH_ALEN);
+		memcpy(data, frame, 2 * ETH_ALEN);
+		memcpy(data + 2 * ETH_ALEN, frame + 2 * ETH_ALEN + VLAN_HLEN, len - 2 * ETH_ALEN);
 	} else {
-		memcpy(sub + HV_RXBUF_HEADROOM, frame, len);
+		memcpy(data, frame, len);
 	}
 }
 

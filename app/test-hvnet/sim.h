@@ -212,6 +212,15 @@ enum sim_offload {
 	SIM_OFFLOAD_NO_IPV6,	/* IPv4 checksums and LSO only */
 };
 
+/*
+ * --rx-layout: where a frame lies in the RNDIS message of its receive section. Every valid
+ * layout must work: RNDIS gives the frame's place by the PACKET's data offset, nothing more.
+ */
+enum sim_rx_layout {
+	SIM_RX_LAYOUT_FIXED,	/* 256 bytes into the section, as OpenVMM's netvsp puts it */
+	SIM_RX_LAYOUT_PACKED,	/* right after the last PPI: 60-108 bytes in */
+};
+
 struct sim_opts {
 	unsigned int nics;		/* --nics N (1..8), default 1 */
 	unsigned int queues;		/* --queues MAX (1..65), channels per NIC, default 8 */
@@ -229,6 +238,7 @@ struct sim_opts {
 	enum sim_signals signals;	/* --signals hyperv|poll, default hyperv */
 	enum sim_kernel kernel;		/* --uio-kernel all|primary|usermask, default all */
 	enum sim_offload offload;	/* --offload all|none|csum|no-ipv6, default all */
+	enum sim_rx_layout rx_layout;	/* --rx-layout fixed|packed, default fixed */
 	unsigned int guest_timeout;	/* --timeout SECONDS: SIGKILL the guest after it; 0 = never */
 	char ctl_path[256];		/* --ctl PATH: unix datagram socket for run-time commands */
 	char macs[SIM_MAX_NICS][6];

@@ -60,6 +60,8 @@ void sim_print_usage(FILE *f)
 		"  --signals MODE      hyperv (sleep until signalled, default) or poll\n"
 		"  --uio-kernel KIND   what a uio write does: all (default), primary, usermask\n"
 		"  --offload SET       offloads offered: all (default), none, csum, no-ipv6\n"
+		"  --rx-layout KIND    a received frame in its message: fixed (at 256, default)\n"
+		"                      or packed (right after the PPIs)\n"
 		"  --timeout SECONDS   SIGKILL the guest after SECONDS\n"
 		"  --ctl PATH          unix datagram control socket\n"
 		"  -v                  verbose\n"
@@ -345,6 +347,14 @@ static int apply_option(struct parse_ctx *c, const char *name, const char *val)
 
 		rc = parse_word(c, name, val, sets, sizeof(sets) / sizeof(sets[0]), &k);
 		o->offload = (enum sim_offload)k;
+	} else if (strcmp(name, "--rx-layout") == 0) {
+		static const char *const kinds[] = {
+			[SIM_RX_LAYOUT_FIXED] = "fixed", [SIM_RX_LAYOUT_PACKED] = "packed",
+		};
+		unsigned int k = 0;
+
+		rc = parse_word(c, name, val, kinds, sizeof(kinds) / sizeof(kinds[0]), &k);
+		o->rx_layout = (enum sim_rx_layout)k;
 	} else if (strcmp(name, "--ctl") == 0) {
 		rc = copy_str(c, name, val, o->ctl_path, sizeof(o->ctl_path));
 	}

@@ -64,7 +64,8 @@ static void test_defaults(void)
 	CHECK(strcmp(o.wire[0], "loop") == 0 && strcmp(o.wire[7], "loop") == 0 &&
 	      !o.mac_set[0] && !o.verbose && !o.no_monitor, "default wire: '%s'", line);
 	CHECK(o.signals == SIM_SIGNALS_HYPERV && o.kernel == SIM_KERNEL_ALL &&
-	      o.offload == SIM_OFFLOAD_ALL, "default signals, kernel, offload: '%s'", line);
+	      o.offload == SIM_OFFLOAD_ALL && o.rx_layout == SIM_RX_LAYOUT_FIXED,
+	      "default signals, kernel, offload, rx layout: '%s'", line);
 }
 
 static void test_values(void)
@@ -72,7 +73,7 @@ static void test_values(void)
 	const char *line = "p sim --nics 3 --queues=65 --mtu 9000 --speed 40000 --rxbuf 1M "
 			   "--sendbuf 0x10000 --ring 64K --nvsp 5 --stats 2 --timeout 30 "
 			   "--ctl /tmp/x.sock -v --no-monitor --signals poll --uio-kernel=usermask "
-			   "--offload no-ipv6 "
+			   "--offload no-ipv6 --rx-layout=packed "
 			   "--mac 00:15:5d:aa:bb:01,02:00:00:00:00:02 "
 			   "--wire tap:t0 --wire 2=pcap:/tmp/a --gen 1:100:64-128:4 -- sh -c x";
 	struct sim_opts o;
@@ -87,7 +88,8 @@ static void test_values(void)
 	CHECK(strcmp(o.ctl_path, "/tmp/x.sock") == 0 && o.verbose && o.no_monitor,
 	      "flags: '%s'", line);
 	CHECK(o.signals == SIM_SIGNALS_POLL && o.kernel == SIM_KERNEL_USERMASK &&
-	      o.offload == SIM_OFFLOAD_NO_IPV6, "signals, kernel, offload: '%s'", line);
+	      o.offload == SIM_OFFLOAD_NO_IPV6 && o.rx_layout == SIM_RX_LAYOUT_PACKED,
+	      "signals, kernel, offload, rx layout: '%s'", line);
 	CHECK(o.mac_set[0] && o.mac_set[1] && !o.mac_set[2] && (uint8_t)o.macs[0][3] == 0xaa &&
 	      (uint8_t)o.macs[1][0] == 0x02, "macs: '%s'", line);
 	CHECK(strcmp(o.wire[0], "tap:t0") == 0 && strcmp(o.wire[1], "tap:t0") == 0 &&
@@ -122,7 +124,7 @@ static void test_bad(void)
 		"p sim --nics 2x -- x", "p sim --nics -1 -- x", "p sim --queues 66 -- x",
 		"p sim --signals -- x", "p sim --signals busy -- x", "p sim --uio-kernel 6.15 -- x",
 		"p sim --uio-kernel Primary -- x", "p sim --offload lso -- x",
-		"p sim --offload -- x",
+		"p sim --offload -- x", "p sim --rx-layout -- x", "p sim --rx-layout tight -- x",
 		"p sim --queues 0 -- x", "p sim --mtu 575 -- x", "p sim --mtu 9001 -- x",
 		"p sim --speed 0 -- x", "p sim --rxbuf 1000 -- x", "p sim --rxbuf 4K -- x",
 		"p sim --rxbuf 2G -- x", "p sim --sendbuf 12345 -- x", "p sim --sendbuf 1X -- x",

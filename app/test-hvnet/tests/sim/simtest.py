@@ -11,7 +11,8 @@ Environment (set by meson):
   HVNET_PLUGINS      bus and net plugin paths, colon-separated (HVNET_DRIVER=hvnet only)
   HVNET_TESTPMD      testpmd binary (default dpdk-testpmd)
   HVNET_SIM_OPTS     more simulator options for every run (the suite runs hvnet's scenarios
-                     again with --no-monitor: every channel signalled through the kernel)
+                     again with --no-monitor: every channel signalled through the kernel,
+                     and some of both drivers' with --rx-layout packed)
   HVNET_TEST_VERBOSE if set, echo the whole testpmd/simulator transcript
 
 Every wait is bounded: each command has a deadline, and a watchdog SIGKILLs the simulator and
@@ -81,6 +82,18 @@ def driver():
 def upstream():
     """True when the guest driver is upstream net_netvsc (known limitations apply)."""
     return driver() == "netvsc"
+
+
+def rx_layout():
+    """Where the host puts a received frame in its message: 'fixed' (256 bytes in, the default)
+    or 'packed' (right after the PPIs), as HVNET_SIM_OPTS sets --rx-layout."""
+    opts = shlex.split(os.environ.get("HVNET_SIM_OPTS", ""))
+    for i, o in enumerate(opts):
+        if o.startswith("--rx-layout="):
+            return o.split("=", 1)[1]
+        if o == "--rx-layout" and i + 1 < len(opts):
+            return opts[i + 1]
+    return "fixed"
 
 
 def dpdk_version():

@@ -5,10 +5,10 @@ the host generator's 500 frames of 600-1514 bytes on NIC 0. Each frame longer th
 rx_copybreak (256) arrives attached in the receive buffer, and each is longer than
 tx_copybreak (512), so it goes back GPA-direct; into each the guest prepends all
 the headroom the mbuf offers, fills it with a marker and takes it off before sending the frame
-back. Checked: every frame attached, a headroom of at least the RNDIS PACKET header (44 bytes)
-and at most the RNDIS header in front of the frame (hvnet: at most the usual
-RTE_PKTMBUF_HEADROOM of it; upstream: all of it, 256 bytes as the simulated host lays frames
-out), no prepend refused; the generator gets every frame
+back. Checked: every frame attached, its headroom exactly the RNDIS header in front of the frame
+(hvnet: up to the usual RTE_PKTMBUF_HEADROOM of it; upstream: all of it): 256 bytes in the
+host's default layout (hvnet 128), 60 with --rx-layout packed (the 44-byte PACKET header and the
+checksum PPI; one queue, so no hash PPIs), no prepend refused; the generator gets every frame
 back byte for byte (a headroom reaching into the message before would have marked another
 frame); every frame sent on GPA-direct from the receive buffer (the IOVA covers the headroom);
 no mbuf left in use, no violation, nothing owed. Both drivers: upstream netvsc gives an
@@ -16,11 +16,12 @@ attached frame its RNDIS header as headroom too."""
 import re
 
 from simtest import (Run, check, check_eq, check_gen, driver_eal_args, log, nic_uuid, run_gen,
-                     run_test, tool_path, upstream, unique_prefix)
+                     run_test, rx_layout, tool_path, upstream, unique_prefix)
 
 COUNT = 500
 SIZES = "600-1514"
 RNDIS_PACKET_HDR = 44       # the RNDIS message header and PACKET fields before any PPI
+CSUM_PPI = 16               # the checksum PPI the host always gives (12-byte header, u32)
 PKTMBUF_HEADROOM = 128      # DPDK's default RTE_PKTMBUF_HEADROOM: hvnet's bound
 RXBUF_HEADROOM = 256        # where the simulated host puts a frame in its message (hv_wire.h)
 
@@ -46,10 +47,11 @@ def main():
     log(m.group(0))
     check_eq((frames, attached, failed, dropped), (COUNT, COUNT, 0, 0),
              "(frames, attached, prepends refused, sends dropped)")
-    most = RXBUF_HEADROOM if upstream() else PKTMBUF_HEADROOM
-    check(RNDIS_PACKET_HDR <= hmin <= hmax <= most,
-          "headroom of attached frames %d..%d, expected within %d..%d"
-          % (hmin, hmax, RNDIS_PACKET_HDR, most))
+    frame_at = RNDIS_PACKET_HDR + CSUM_PPI if rx_layout() == "packed" else RXBUF_HEADROOM
+    want = frame_at if upstream() else min(frame_at, PKTMBUF_HEADROOM)
+    check_eq((hmin, hmax), (want, want),
+             "headroom of attached frames, fewest and most (frame %d bytes into its message, "
+             "%s layout)" % (frame_at, rx_layout()))
     m = re.search(r"^mbufs_in_use=(\d+)$", text, re.M)
     check(m is not None and int(m.group(1)) == 0,
           "mbufs in use after the port stopped: %s" % (m.group(1) if m else "no line"))
