@@ -5,7 +5,8 @@
  * takes them and its tx burst sends them back (as testpmd's io forwarding does), and the host
  * completes the sends. Only the two bursts are measured: under callgrind, the instructions
  * they execute (collection toggled around them, one dump per configuration); natively, TSC
- * cycles (indicative only). Queues are used round robin, one burst pair each in turn.
+ * cycles (indicative only). Queues are used round robin, one burst pair each in turn. Last,
+ * the rx burst alone on queues with nothing to read (K=0: per poll).
  *
  * Usage: insn-bench-<driver> <queues> [EAL options]
  */
@@ -21,6 +22,7 @@
 #define FRAMES		8192u	/* measured frames per configuration */
 #define WARM_FRAMES	1024u
 #define RX_ROOM		32u	/* the rx burst's room: testpmd's default burst */
+#define EMPTY_POLLS	4096u
 
 static const unsigned int bursts[] = { 32, 8, 4, 1 };	/* K: frames the host delivers */
 static const unsigned int ppi_counts[] = { 1, 3 };
@@ -79,6 +81,34 @@ run(const struct bench_env *env, unsigned int k, unsigned int ppi, bool ptypes)
 	return 0;
 }
 
+/*
+ * Empty polls: the rx burst on a queue with nothing to read and nothing owed, as an
+ * application polls below line rate (queues round robin, as above).
+ */
+static int
+run_empty(const struct bench_env *env, bool ptypes)
+{
+	struct rte_mbuf *pkts[RX_ROOM];
+	unsigned int i;
+	char label[128];
+	uint16_t n = 0;
+
+	CALLGRIND_ZERO_STATS;
+	for (i = 0; i < EMPTY_POLLS; i++) {
+		CALLGRIND_TOGGLE_COLLECT;
+		n |= guest_rx(i % env->nb_queues, pkts, RX_ROOM);
+		CALLGRIND_TOGGLE_COLLECT;
+	}
+	snprintf(label, sizeof(label), "driver=%s queues=%u k=0 ppi=0 ptypes=%s frames=0 polls=%u",
+		 guest_name, env->nb_queues, ptypes ? "on" : "off", EMPTY_POLLS);
+	CALLGRIND_DUMP_STATS_AT(label);
+	if (n != 0) {
+		fprintf(stderr, "insn-bench: an empty poll returned frames\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,6 +126,8 @@ main(int argc, char **argv)
 			for (j = 0; j < RTE_DIM(ppi_counts); j++)
 				if (run(&env, bursts[i], ppi_counts[j], t == 0) != 0)
 					return 1;
+		if (run_empty(&env, t == 0) != 0)
+			return 1;
 	}
 	host_counts(&c);
 	printf("insn-bench: %s: produced %" PRIu64 " frames, guest sent %" PRIu64 " in %" PRIu64
