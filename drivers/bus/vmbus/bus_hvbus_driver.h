@@ -203,6 +203,12 @@ int rte_hvbus_chan_recv(struct rte_hvbus_channel *chan, struct rte_hvbus_pkt *pk
 void rte_hvbus_chan_recv_done(struct rte_hvbus_channel *chan);
 /* Bytes waiting in the host->guest ring (for rx_queue_count-style queries). */
 uint32_t rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan);
+/*
+ * Whether rte_hvbus_chan_recv would find nothing now: no batch in progress and the host's write
+ * index where the reader stands (a corrupt index is not "empty": recv must see it). Any thread,
+ * no lock: a reader racing it may make the answer stale either way, so a poller looks again.
+ */
+bool rte_hvbus_chan_rx_empty(const struct rte_hvbus_channel *chan);
 
 struct rte_hvbus_chan_info {
 	uint32_t relid;

@@ -588,3 +588,14 @@ rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan)
 {
 	return hvbus_ring_bytes_to_read(&chan->rx);
 }
+
+bool
+rte_hvbus_chan_rx_empty(const struct rte_hvbus_channel *chan)
+{
+	/* The reader's own indices, read while it may be moving them: relaxed, then compared. */
+	const struct hvbus_ring *r = &chan->rx;
+	uint32_t priv = __atomic_load_n(&r->priv, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&r->peer, __ATOMIC_RELAXED) == priv &&
+	       __atomic_load_n(HVBUS_RING_CTL_WORD(r, write_index), __ATOMIC_ACQUIRE) == priv;
+}
