@@ -1350,16 +1350,32 @@ hvnet_rx_read(struct hvnet_rx_ctx *ctx)
 	return nread;
 }
 
-uint16_t
-hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Nothing to read and nothing owed: the ring empty, no frame stashed or left in a packet in
+ * progress, no ack waiting for room or in the box. A look without the lock, so that an empty
+ * poll (most of them, below line rate) takes no locked instruction; a reader racing it can
+ * make it stale either way, and the next poll looks again. Attached frames always take the
+ * lock: their acks come due as the application frees them.
+ */
+static inline bool
+hvnet_rx_idle(const struct hvnet_rxq *rxq)
 {
-	struct hvnet_rxq *rxq = queue;
+	/* The ring first: when it has data, that answers it with one look. */
+	return rte_hvbus_chan_rx_empty(rxq->chan) && rxq->ext == NULL &&
+	       __atomic_load_n(&rxq->cur->count, __ATOMIC_RELAXED) == 0 &&
+	       __atomic_load_n(&rxq->nb_acks, __ATOMIC_RELAXED) == 0 &&
+	       __atomic_load_n(&rxq->orphan->nb, __ATOMIC_RELAXED) == 0 &&
+	       hvnet_ack_box_empty(rxq->lock) && rte_ring_empty(rxq->stash);
+}
+
+/* The synthetic path's share of a burst: frames stashed for the queue, then the ring's. */
+static uint16_t
+hvnet_rx_synthetic(struct hvnet_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
 	struct hvnet_rx_ctx ctx;
 	uint16_t nb, i;
 	bool locked;
 
-	if (unlikely(rxq->hv->rescinded))
-		return 0;	/* the host took the device away: its rings are not ours */
 	/*
 	 * Frames another thread read for us are older than anything still in the ring. Only the
 	 * rx lock holder stashes: emptied under the lock, nothing newer can slip in between.
@@ -1377,6 +1393,18 @@ hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		hvnet_unlock(&rxq->lock->rx);
 	}
 	rxq->stats.packets += nb;
+	return nb;
+}
+
+uint16_t
+hvnet_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hvnet_rxq *rxq = queue;
+	uint16_t nb;
+
+	if (unlikely(rxq->hv->rescinded))
+		return 0;	/* the host took the device away: its rings are not ours */
+	nb = hvnet_rx_idle(rxq) ? 0 : hvnet_rx_synthetic(rxq, pkts, n);
 	/* Accelerated networking: the VF's frames after the synthetic ones (own counters). */
 	if (nb < n)
 		nb += hvnet_vf_rx_burst(&rxq->vf, rxq->port_id, rxq->queue_id, pkts + nb, n - nb);

@@ -111,6 +111,12 @@ rte_hvbus_chan_rx_pending(const struct rte_hvbus_channel *chan)
 	return (chan->rx_tail - chan->rx_head) * 16u;
 }
 
+bool
+rte_hvbus_chan_rx_empty(const struct rte_hvbus_channel *chan)
+{
+	return chan->rx_tail == chan->rx_head;
+}
+
 /* The next packet for the driver to read: type, xid and len bytes of payload, no ranges. */
 static struct fake_pkt *
 fake_queue(struct rte_hvbus_channel *chan, uint16_t type, uint64_t xid, const void *data,
