@@ -14,9 +14,9 @@
 # which driver runs first; the medians of the rounds are compared, and the best rounds (each
 # driver's fewest cycles per packet).
 #
-# On a shared VM whole runs land in a slow or a fast state (both the host's rate and the
-# guest's cycles, whichever driver runs), so two runs, one per driver, can set one driver's
-# slow run against the other's fast one. By default (PAIRED=1) a cell is therefore one run:
+# On a shared VM the machine is in a slow or a fast state (both the host's rate and the
+# guest's cycles, whichever driver runs), which changes from run to run and within runs, so
+# two runs, one per driver, can set one driver's slow run against the other's fast one. By default (PAIRED=1) a cell is therefore one run:
 # the simulated host has NICs for both drivers (hvnet takes its own with -a hvbus:, upstream
 # the others), one testpmd drives both, and forwards on one driver's ports at a time, in
 # periods of DURATION seconds that alternate between the drivers (ROUNDS periods each): both
