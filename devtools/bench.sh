@@ -16,13 +16,14 @@
 #
 # On a shared VM the machine is in a slow or a fast state (both the host's rate and the
 # guest's cycles, whichever driver runs), which changes from run to run and within runs, so
-# two runs, one per driver, can set one driver's slow run against the other's fast one. By default (PAIRED=1) a cell is therefore one run:
-# the simulated host has NICs for both drivers (hvnet takes its own with -a hvbus:, upstream
-# the others), one testpmd drives both, and forwards on one driver's ports at a time, in
-# periods of DURATION seconds that alternate between the drivers (ROUNDS periods each): both
-# are measured in the same state. PAIRED=0 runs each driver in runs of its own (needed for
-# NETVSC_DEVARGS: upstream's bus refuses device arguments while hvnet is loaded). In a paired
-# run the host's signals per frame are each driver's own (its NICs), its headroom the run's.
+# two runs, one per driver, can set one driver's slow run against the other's fast one. By
+# default (PAIRED=1) a cell is therefore one run: the simulated host has NICs for both
+# drivers (hvnet takes its own with -a hvbus:, upstream the others), one testpmd drives both,
+# and forwards on one driver's ports at a time, in periods of DURATION seconds that alternate
+# between the drivers (ROUNDS periods each): both are measured in the same state. PAIRED=0
+# runs each driver in runs of its own (needed for NETVSC_DEVARGS: upstream's bus refuses
+# device arguments while hvnet is loaded). In a paired run the host's signals per frame are
+# each driver's own (its NICs), its headroom the run's.
 #
 # Modes: rxonly (one NIC; the host produces frames of 256 flows into it as fast as the guest
 # takes them, --rate 0:max:SIZE, and testpmd rxonly counts them), txonly (one NIC; testpmd
@@ -137,6 +138,11 @@ mode_host() {
 	esac
 }
 
+# The drivers in round R's order: netvsc first in odd rounds.
+round_order() {
+	if [ $(($1 % 2)) = 0 ]; then echo "hvnet netvsc"; else echo "netvsc hvnet"; fi
+}
+
 # What every testpmd of the bench records, and its mbufs.
 fwd_args=(--record-core-cycles --record-burst-stats --total-num-mbufs=32768)
 
@@ -181,7 +187,7 @@ run_one() {
 # round a period per driver, netvsc first in odd rounds; a driver's first io period sends the
 # first bursts, later ones forward the frames still in flight (--no-flush-rx keeps them).
 pair_commands() {
-	local log=$1 per=$2 mode=$3 i r drv ports start order
+	local log=$1 per=$2 mode=$3 i r drv ports start
 	local -A begun=()
 	for ((i = 0; i < 300; i++)); do
 		grep -q 'testpmd> ' "$log" 2>/dev/null && break
@@ -189,8 +195,7 @@ pair_commands() {
 	done
 	echo "show port info all"
 	for ((r = 1; r <= rounds; r++)); do
-		order="netvsc hvnet"; [ $((r % 2)) = 0 ] && order="hvnet netvsc"
-		for drv in $order; do
+		for drv in $(round_order "$r"); do
 			ports=0; [ "$per" = 2 ] && ports=0,1
 			[ "$drv" = netvsc ] && { ports=$per; [ "$per" = 2 ] && ports=2,3; }
 			start=start
@@ -211,7 +216,7 @@ pair_commands() {
 run_pair() {
 	local mode=$1 size=$2 queues=$3 per=1 i k r drv log out figs
 	local len=$((size - fcs))
-	local host=() field drivers sig sig_h sig_n load pkts cyc mhz rxb txb order
+	local host=() field drivers sig sig_h sig_n load pkts cyc mhz rxb txb
 	local eal=(--no-huge -m 1024 --iova-mode=va -l 0-1 --file-prefix "hvnet-bench-$$")
 	[ "$mode" = io ] && per=2
 	mode_host "$mode" $((2 * per)) "$len"
@@ -241,8 +246,7 @@ run_pair() {
 	load=$(printf '%s\n' "$out" | sim_load)
 	k=0
 	for ((r = 1; r <= rounds; r++)); do
-		order="netvsc hvnet"; [ $((r % 2)) = 0 ] && order="hvnet netvsc"
-		for drv in $order; do
+		for drv in $(round_order "$r"); do
 			k=$((k + 1))
 			figs=$(printf '%s\n' "$out" |
 				awk -v k="$k" '/Telling cores to stop/ { n++ } n == k' |
@@ -289,8 +293,7 @@ for mode in $modes; do
 				continue
 			fi
 			for ((r = 1; r <= rounds; r++)); do
-				order="netvsc hvnet"; [ $((r % 2)) = 0 ] && order="hvnet netvsc"
-				for drv in $order; do
+				for drv in $(round_order "$r"); do
 					# shellcheck disable=SC2046 # the run's figures, word by word
 					record "$mode" "$size" "$queues" "$drv" "$r" \
 						$(run_one "$drv" "$mode" "$size" "$queues")
